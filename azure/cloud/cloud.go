@@ -1,0 +1,150 @@
+// Package cloud names the Microsoft hosts palwiz talks to and builds the one
+// http.Client every Azure client shares. The simulated cloud is only a
+// different transport: the same real URLs, dialled to a local simulator whose
+// certificate is trusted for those host names.
+package cloud
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Real host names of the Microsoft cloud. Production code always uses these.
+const (
+	LoginHost     = "login.microsoftonline.com"
+	ARMHost       = "management.azure.com"
+	GraphHost     = "graph.microsoft.com"
+	BAPHost       = "api.bap.microsoft.com"
+	PowerAppsHost = "api.powerapps.com"
+	FlowHost      = "api.flow.microsoft.com"
+	PowerBIHost   = "api.powerbi.com"
+	CIHost        = "api.ci.ai.dynamics.com"
+)
+
+// Token scopes per resource.
+const (
+	ARMScope       = "https://management.core.windows.net//.default"
+	GraphScope     = "https://graph.microsoft.com/.default"
+	PowerAppsScope = "https://service.powerapps.com//.default"
+	FlowScope      = "https://service.flow.microsoft.com//.default"
+	PowerBIScope   = "https://analysis.windows.net/powerbi/api/.default"
+	CIScope        = "https://api.ci.ai.dynamics.com/.default"
+)
+
+// DataverseScope is the token scope for a Dataverse organisation URL such as
+// https://org1.api.crm.dynamics.com.
+func DataverseScope(orgURL string) string {
+	u, err := url.Parse(orgURL)
+	if err != nil || u.Host == "" {
+		return strings.TrimSuffix(orgURL, "/") + "/.default"
+	}
+	return "https://" + u.Host + "/.default"
+}
+
+// AuthorityURL is the Entra ID authority for a tenant ("organizations", a GUID or a domain).
+func AuthorityURL(tenant string) string { return "https://" + LoginHost + "/" + tenant }
+
+// Names of the clouds palwiz can use.
+const (
+	Public = "public"
+	Sim    = "sim"
+)
+
+// Cloud is where palwiz sends its requests: the public Microsoft cloud, or a
+// simulator reached through a transport that dials it for every host.
+type Cloud struct {
+	// Name is Public or Sim.
+	Name string
+	// HTTP is the client every Azure client (MSAL, azcore) uses.
+	HTTP *http.Client
+	// SimURL is the simulator's loopback origin (Sim only).
+	SimURL string
+	// PagesURL is the simulator's human-facing sign-in origin (Sim only), if known.
+	PagesURL string
+}
+
+// IsSim reports whether the cloud is the simulator.
+func (c *Cloud) IsSim() bool { return c != nil && c.Name == Sim }
+
+// Options tune the HTTP client.
+type Options struct {
+	// Timeout bounds a whole request; zero means 60 s.
+	Timeout time.Duration
+}
+
+func baseTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          200,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}
+
+// NewPublic returns the public Microsoft cloud with a client that honours
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+func NewPublic(o Options) *Cloud {
+	return &Cloud{Name: Public, HTTP: &http.Client{Transport: baseTransport(), Timeout: timeout(o)}}
+}
+
+// NewSim returns a cloud whose every connection goes to the simulator at
+// simURL (https://127.0.0.1:PORT), trusting only the simulator's CA.
+func NewSim(simURL string, caPEM []byte, o Options) (*Cloud, error) {
+	u, err := url.Parse(simURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("simulator address %q is not an https://HOST:PORT origin", simURL)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "443")
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("the simulator CA file holds no PEM certificate")
+	}
+	t := baseTransport()
+	// Never proxy: the simulator is on loopback and the dialler below ignores the target.
+	t.Proxy = nil
+	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	t.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	return &Cloud{Name: Sim, HTTP: &http.Client{Transport: t, Timeout: timeout(o)}, SimURL: strings.TrimSuffix(simURL, "/")}, nil
+}
+
+// NewSimFromFiles reads the CA from caFile and calls NewSim.
+func NewSimFromFiles(simURL, caFile string, o Options) (*Cloud, error) {
+	if simURL == "" {
+		return nil, errors.New("no simulator address: start `palwiz sim` and set PALWIZ_SIM_URL and PALWIZ_SIM_CA to what it prints")
+	}
+	if caFile == "" {
+		return nil, errors.New("no simulator CA: set PALWIZ_SIM_CA to the CA file `palwiz sim` printed (its --ca-out)")
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the simulator CA: %w (is `palwiz sim` running? it writes this file on start)", err)
+	}
+	return NewSim(simURL, pem, o)
+}
+
+func timeout(o Options) time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return 60 * time.Second
+}

@@ -1,0 +1,135 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault makes matching requests fail or misbehave, to test how clients cope.
+type Fault struct {
+	// Host limits the fault to one host ("" = every host).
+	Host string `json:"host,omitempty"`
+	// Method limits the fault to one HTTP method ("" = any).
+	Method string `json:"method,omitempty"`
+	// Path limits the fault to paths containing this text (case-insensitive).
+	Path string `json:"path,omitempty"`
+	// Kind is one of: status (answer Status with an error body), throttle (429
+	// with Retry-After), reset (drop the connection), slow (wait Delay, then
+	// answer normally), malformed (200 with a truncated JSON body).
+	Kind string `json:"kind"`
+	// Status for kind "status" (default 500).
+	Status int `json:"status,omitempty"`
+	// Code is the error code in the body for kind "status" (default InternalServerError).
+	Code string `json:"code,omitempty"`
+	// RetryAfter in seconds for kind "throttle" (default 1).
+	RetryAfter int `json:"retryAfter,omitempty"`
+	// Delay for kind "slow".
+	Delay Duration `json:"delay,omitempty"`
+	// Times is how many matching requests fail (0 = all of them).
+	Times int `json:"times,omitempty"`
+}
+
+type faultRule struct {
+	Fault
+	left int // remaining, -1 = unlimited
+}
+
+// AddFault installs a fault; it applies in the order added.
+func (s *Server) AddFault(f Fault) error {
+	switch f.Kind {
+	case "status", "throttle", "reset", "slow", "malformed":
+	default:
+		return fmt.Errorf("fault kind %q is not status, throttle, reset, slow or malformed", f.Kind)
+	}
+	r := &faultRule{Fault: f, left: f.Times}
+	if f.Times <= 0 {
+		r.left = -1
+	}
+	s.mu.Lock()
+	s.fault = append(s.fault, r)
+	s.mu.Unlock()
+	return nil
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.fault = nil
+	s.mu.Unlock()
+}
+
+func (s *Server) matchFault(r *http.Request, host string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.fault {
+		if f.left == 0 {
+			continue
+		}
+		if f.Host != "" && !strings.EqualFold(f.Host, host) {
+			continue
+		}
+		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
+			continue
+		}
+		if f.Path != "" && !strings.Contains(strings.ToLower(r.URL.Path), strings.ToLower(f.Path)) {
+			continue
+		}
+		if f.left > 0 {
+			f.left--
+		}
+		ff := f.Fault
+		return &ff
+	}
+	return nil
+}
+
+// applyFaults answers the request itself when a fault matches; it reports
+// whether it did.
+func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, host string) bool {
+	f := s.matchFault(r, host)
+	if f == nil {
+		return false
+	}
+	switch f.Kind {
+	case "slow":
+		return !sleepCtx(r.Context(), time.Duration(f.Delay))
+	case "throttle":
+		ra := f.RetryAfter
+		if ra <= 0 {
+			ra = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(ra))
+		writeJSON(w, http.StatusTooManyRequests, armError("TooManyRequests",
+			fmt.Sprintf("The request was throttled. Retry after %d seconds.", ra)))
+	case "status":
+		st := f.Status
+		if st == 0 {
+			st = http.StatusInternalServerError
+		}
+		code := f.Code
+		if code == "" {
+			code = strings.ReplaceAll(http.StatusText(st), " ", "")
+		}
+		if host == "login.microsoftonline.com" {
+			writeJSON(w, st, entraError(s.now(), code, 0, "The simulator injected this failure."))
+		} else {
+			writeJSON(w, st, armError(code, "The simulator injected this failure ("+http.StatusText(st)+")."))
+		}
+	case "malformed":
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"value":[{"id":"/trunc`))
+	case "reset":
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				_ = c.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler) // resets an HTTP/2 stream; net/http recovers it
+	}
+	return true
+}

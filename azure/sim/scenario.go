@@ -1,0 +1,315 @@
+package sim
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"github.com/palwiz/palwiz/assets"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Scenario is the simulated cloud's starting state: directories, people,
+// service principals, partner IDs and existing links. It is plain data, loaded
+// from JSON (the embedded scenarios in assets, or a user's file).
+type Scenario struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// PublicClients are the client IDs allowed to use device code and refresh
+	// tokens. Empty means the Azure CLI and Azure PowerShell first-party IDs.
+	PublicClients     []string           `json:"publicClients,omitempty"`
+	Partners          []Partner          `json:"partners"`
+	Tenants           []Tenant           `json:"tenants"`
+	Users             []User             `json:"users"`
+	ServicePrincipals []ServicePrincipal `json:"servicePrincipals,omitempty"`
+	Links             []Link             `json:"links,omitempty"`
+	Settings          Settings           `json:"settings,omitempty"`
+	// PowerPlatform holds the resources of the Power Platform, Power BI and
+	// Customer Insights hosts (used by attribution).
+	PowerPlatform *PowerPlatform `json:"powerPlatform,omitempty"`
+}
+
+// Partner is a partner ID the PAL service knows.
+type Partner struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Kind is "location" (linkable) or "global" (the organisation's global ID,
+	// which PAL refuses with PartnerIdInvalid).
+	Kind string `json:"kind,omitempty"`
+}
+
+// Tenant is an Entra ID directory.
+type Tenant struct {
+	ID            string   `json:"id"`
+	DisplayName   string   `json:"displayName"`
+	DefaultDomain string   `json:"defaultDomain"`
+	Domains       []string `json:"domains,omitempty"`
+	CountryCode   string   `json:"countryCode,omitempty"`
+	// Category is the /tenants tenantCategory: Home, ProjectedBy or ManagedBy.
+	Category string `json:"category,omitempty"`
+	// RequireMFA makes every sign-in and token for this tenant need MFA done
+	// in this tenant (AADSTS50076 with a claims challenge otherwise).
+	RequireMFA bool `json:"requireMFA,omitempty"`
+	// BlockDeviceCode makes Conditional Access refuse device-code sign-in here.
+	BlockDeviceCode bool `json:"blockDeviceCode,omitempty"`
+	// SignInError, when set, makes every user token for this tenant fail with
+	// this AADSTS code (for example 53003, 530084, 65001).
+	SignInError int `json:"signInError,omitempty"`
+}
+
+// User is a person with a home directory and, optionally, guest objects in others.
+type User struct {
+	ObjectID          string `json:"objectId"`
+	UserPrincipalName string `json:"userPrincipalName"`
+	DisplayName       string `json:"displayName"`
+	HomeTenant        string `json:"homeTenant"`
+	Disabled          bool   `json:"disabled,omitempty"`
+	// Admin lets the user create applications and service principals (Graph).
+	Admin  bool    `json:"admin,omitempty"`
+	Guests []Guest `json:"guestIn,omitempty"`
+	// Note is shown on the sign-in page and in `palwiz sim` to explain the account.
+	Note string `json:"note,omitempty"`
+}
+
+// Guest is a user's guest object in another directory (a new object ID there).
+type Guest struct {
+	Tenant   string `json:"tenant"`
+	ObjectID string `json:"objectId"`
+}
+
+// ServicePrincipal is an application's identity in one directory.
+type ServicePrincipal struct {
+	Tenant      string `json:"tenant"`
+	AppID       string `json:"appId"`
+	ObjectID    string `json:"objectId"`
+	DisplayName string `json:"displayName"`
+	Disabled    bool   `json:"disabled,omitempty"`
+	// Secrets are accepted client secrets (test credentials, printed by `palwiz sim`).
+	Secrets []string `json:"secrets,omitempty"`
+	// Certificates are PEM certificates whose keys may sign client assertions.
+	Certificates []string `json:"certificates,omitempty"`
+	Note         string   `json:"note,omitempty"`
+}
+
+// Link is an existing Partner Admin Link.
+type Link struct {
+	Tenant    string `json:"tenant"`
+	ObjectID  string `json:"objectId"`
+	PartnerID string `json:"partnerId"`
+	// Deleted starts the link soft-deleted.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// Settings tune behaviour where the real service is unverified or where tests need control.
+type Settings struct {
+	// TenantsPageSize is how many tenants one /tenants page holds (default 2).
+	TenantsPageSize int `json:"tenantsPageSize,omitempty"`
+	// PutOnExisting is what PUT does when the caller is already linked:
+	// "conflict" (409, the default), "badrequest" (400) or "ok" (200 with the existing link).
+	PutOnExisting string `json:"putOnExisting,omitempty"`
+	// TokenLifetime of access tokens (default 1h). Under 5 minutes MSAL refreshes on every call.
+	TokenLifetime Duration `json:"tokenLifetime,omitempty"`
+	// RefreshTokenLifetime (default 90 days).
+	RefreshTokenLifetime Duration `json:"refreshTokenLifetime,omitempty"`
+	// DeviceCodeLifetime is the device code's expires_in (default 15m).
+	DeviceCodeLifetime Duration `json:"deviceCodeLifetime,omitempty"`
+	// Latency is added to every API answer (not the sign-in pages).
+	Latency Duration `json:"latency,omitempty"`
+	// ReplicationDelay is how long a service principal created through Graph
+	// stays unknown to sign-in (Entra's replication lag).
+	ReplicationDelay Duration `json:"replicationDelay,omitempty"`
+}
+
+// Duration is a time.Duration written as a Go duration string in JSON ("1h", "30ms").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("duration %q: %w", s, err)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var n float64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("a duration must be a string such as \"30s\" or a number of seconds")
+	}
+	*d = Duration(time.Duration(n * float64(time.Second)))
+	return nil
+}
+
+// Well-known first-party public client IDs.
+const (
+	AzureCLIClientID        = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+	AzurePowerShellClientID = "1950a258-227b-4e31-a9cf-717495945fc2"
+)
+
+var (
+	guidRE     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	partnerIDs = regexp.MustCompile(`^[0-9]{1,12}$`)
+)
+
+// IsGUID reports whether s looks like a GUID.
+func IsGUID(s string) bool { return guidRE.MatchString(s) }
+
+// ParseScenario reads and validates a scenario.
+func ParseScenario(data []byte) (*Scenario, error) {
+	var s Scenario
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Validate checks references and formats, so the simulator never serves a
+// half-consistent directory.
+func (s *Scenario) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	tenants := map[string]bool{}
+	for i, t := range s.Tenants {
+		if !IsGUID(t.ID) {
+			bad("tenants[%d]: id %q is not a GUID", i, t.ID)
+		}
+		if tenants[strings.ToLower(t.ID)] {
+			bad("tenants[%d]: duplicate id %s", i, t.ID)
+		}
+		tenants[strings.ToLower(t.ID)] = true
+		if t.DisplayName == "" || t.DefaultDomain == "" {
+			bad("tenants[%d]: displayName and defaultDomain are required", i)
+		}
+		switch t.Category {
+		case "", "Home", "ProjectedBy", "ManagedBy":
+		default:
+			bad("tenants[%d]: category %q is not Home, ProjectedBy or ManagedBy", i, t.Category)
+		}
+	}
+	objects := map[string]string{} // tenant/oid -> what
+	addObject := func(tenant, oid, what string) {
+		if !IsGUID(oid) {
+			bad("%s: object id %q is not a GUID", what, oid)
+			return
+		}
+		if !tenants[strings.ToLower(tenant)] {
+			bad("%s: tenant %q is not in the scenario", what, tenant)
+			return
+		}
+		k := strings.ToLower(tenant + "/" + oid)
+		if prev, ok := objects[k]; ok {
+			bad("%s: object id %s already used by %s", what, oid, prev)
+		}
+		objects[k] = what
+	}
+	upns := map[string]bool{}
+	for i, u := range s.Users {
+		what := fmt.Sprintf("users[%d] (%s)", i, u.UserPrincipalName)
+		if u.UserPrincipalName == "" || !strings.Contains(u.UserPrincipalName, "@") {
+			bad("users[%d]: userPrincipalName %q must look like name@domain", i, u.UserPrincipalName)
+		}
+		if upns[strings.ToLower(u.UserPrincipalName)] {
+			bad("%s: duplicate userPrincipalName", what)
+		}
+		upns[strings.ToLower(u.UserPrincipalName)] = true
+		addObject(u.HomeTenant, u.ObjectID, what)
+		for _, g := range u.Guests {
+			if strings.EqualFold(g.Tenant, u.HomeTenant) {
+				bad("%s: a guest object in the home tenant", what)
+			}
+			addObject(g.Tenant, g.ObjectID, what+" guest")
+		}
+	}
+	apps := map[string]bool{}
+	for i, sp := range s.ServicePrincipals {
+		what := fmt.Sprintf("servicePrincipals[%d] (%s)", i, sp.DisplayName)
+		if !IsGUID(sp.AppID) {
+			bad("%s: appId %q is not a GUID", what, sp.AppID)
+		}
+		k := strings.ToLower(sp.Tenant + "/" + sp.AppID)
+		if apps[k] {
+			bad("%s: duplicate appId in its tenant", what)
+		}
+		apps[k] = true
+		addObject(sp.Tenant, sp.ObjectID, what)
+		for j, c := range sp.Certificates {
+			if _, err := parseCertPEM(c); err != nil {
+				bad("%s: certificates[%d]: %v", what, j, err)
+			}
+		}
+	}
+	partners := map[string]bool{}
+	for i, p := range s.Partners {
+		if !partnerIDs.MatchString(p.ID) {
+			bad("partners[%d]: id %q is not a number", i, p.ID)
+		}
+		switch p.Kind {
+		case "", "location", "global":
+		default:
+			bad("partners[%d]: kind %q is not location or global", i, p.Kind)
+		}
+		partners[p.ID] = true
+	}
+	for i, l := range s.Links {
+		if _, ok := objects[strings.ToLower(l.Tenant+"/"+l.ObjectID)]; !ok {
+			bad("links[%d]: no user or service principal %s in tenant %s", i, l.ObjectID, l.Tenant)
+		}
+		if !partners[l.PartnerID] {
+			bad("links[%d]: partner %s is not in partners", i, l.PartnerID)
+		}
+	}
+	switch s.Settings.PutOnExisting {
+	case "", "conflict", "badrequest", "ok":
+	default:
+		bad("settings.putOnExisting %q is not conflict, badrequest or ok", s.Settings.PutOnExisting)
+	}
+	if s.PowerPlatform != nil {
+		if err := s.PowerPlatform.validate(tenants); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("scenario %q is not valid: %w", s.Name, errors.Join(errs...))
+	}
+	return nil
+}
+
+func parseCertPEM(s string) (*x509.Certificate, error) {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, errors.New("not a PEM CERTIFICATE block")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+// LoadScenario returns an embedded scenario by name, or reads a JSON file.
+func LoadScenario(nameOrFile string, readFile func(string) ([]byte, error)) (*Scenario, error) {
+	if nameOrFile == "" {
+		nameOrFile = assets.DefaultScenario
+	}
+	if !strings.ContainsAny(nameOrFile, `/\.`) {
+		b, err := assets.Scenario(nameOrFile)
+		if err != nil {
+			return nil, err
+		}
+		return ParseScenario(b)
+	}
+	b, err := readFile(nameOrFile)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	return ParseScenario(b)
+}
