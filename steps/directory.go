@@ -1,0 +1,77 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/auth"
+)
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsGUID reports whether s is a GUID.
+func IsGUID(s string) bool { return guidRE.MatchString(s) }
+
+// Tenants lists the directories the signed-in identity reaches (ARM /tenants),
+// asked in the identity's home directory.
+func Tenants(ctx context.Context, env *Env) ([]arm.Tenant, error) {
+	p := env.Session.Profile()
+	if p == nil {
+		return nil, auth.ErrNotSignedIn
+	}
+	c, err := env.ARMClient(p.HomeTenant)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := c.ListTenants(ctx)
+	if err != nil {
+		return nil, Explain(err)
+	}
+	return ts, nil
+}
+
+// FindTenant picks the directory named by a GUID, a domain or a display name.
+func FindTenant(ts []arm.Tenant, q string) (arm.Tenant, bool) {
+	q = strings.TrimSpace(q)
+	for _, t := range ts {
+		if strings.EqualFold(t.ID, q) || strings.EqualFold(t.DefaultDomain, q) || strings.EqualFold(t.DisplayName, q) {
+			return t, true
+		}
+		for _, d := range t.Domains {
+			if strings.EqualFold(d, q) {
+				return t, true
+			}
+		}
+	}
+	return arm.Tenant{}, false
+}
+
+// ResolveTenant turns a tenant argument into a directory the identity can
+// reach. A service principal reaches only its own directory.
+func ResolveTenant(ctx context.Context, env *Env, q string) (arm.Tenant, error) {
+	ts, err := Tenants(ctx, env)
+	if err != nil {
+		return arm.Tenant{}, err
+	}
+	if t, ok := FindTenant(ts, q); ok {
+		return t, nil
+	}
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
+		names = append(names, fmt.Sprintf("%s (%s)", t.DisplayName, t.DefaultDomain))
+	}
+	return arm.Tenant{}, &ServiceError{Message: fmt.Sprintf("This identity cannot reach a directory %q", q),
+		NextStep: "It reaches: " + strings.Join(names, ", ") + ". Sign in with an account of that directory, or check the ID or domain"}
+}
+
+// SwitchTenant makes the directory current: it gets a token there first, so
+// an MFA or Conditional Access demand shows up now, with its reason.
+func SwitchTenant(ctx context.Context, env *Env, t arm.Tenant) error {
+	if err := env.Session.UseTenant(ctx, t.ID); err != nil {
+		return Explain(err)
+	}
+	return nil
+}

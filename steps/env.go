@@ -1,0 +1,35 @@
+package steps
+
+import (
+	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/graph"
+)
+
+// Env is what the steps work with: the cloud, the signed-in session and the
+// client settings. The TUI and the commands each build one.
+type Env struct {
+	Cloud   *cloud.Cloud
+	Session *auth.Session
+	ARM     arm.Options
+	// Concurrency bounds fan-out across directories (default 16).
+	Concurrency int
+}
+
+// ARMClient returns a Management Partner and tenants client for tenant ("" = current).
+func (e *Env) ARMClient(tenant string) (*arm.Client, error) {
+	return arm.New(e.Session.Credential(tenant), e.Cloud, e.ARM)
+}
+
+// Graph returns a Microsoft Graph client for tenant ("" = current).
+func (e *Env) Graph(tenant string) *graph.Client {
+	return graph.New(e.Session.Credential(tenant), e.Cloud)
+}
+
+func (e *Env) concurrency() int {
+	if e.Concurrency > 0 {
+		return e.Concurrency
+	}
+	return 16
+}
