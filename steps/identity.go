@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -83,12 +84,12 @@ func tenantLabel(w Who) string {
 	return "directory " + w.TenantID
 }
 
-// asAuth returns err when it is a sign-in failure (to stop), nil otherwise.
+// asAuth returns err when it is a sign-in failure that a new sign-in would
+// fix (to stop and say so), nil for anything softer.
 func asAuth(err error) error {
-	if e := Explain(err); e != nil {
-		if _, ok := e.(*auth.Error); ok {
-			return e
-		}
+	var ae *auth.Error
+	if errors.As(Explain(err), &ae) && ae.NeedsInteraction() {
+		return ae
 	}
 	return nil
 }

@@ -353,14 +353,17 @@ func loadCertificate(path, password string) ([]*x509.Certificate, crypto.Private
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".pfx" || ext == ".p12" || !strings.Contains(string(data), "-----BEGIN") {
 		key, cert, chain, err := pkcs12.DecodeChain(data, password)
+		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
+			return nil, nil, fmt.Errorf("certificate %s: wrong PFX password: set PALWIZ_CERTIFICATE_PASSWORD to the file's password", name)
+		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("certificate %s is not a readable PFX file (%v); for a protected PFX set PALWIZ_CERTIFICATE_PASSWORD", name, err)
+			return nil, nil, fmt.Errorf("certificate %s is neither a PEM file nor a PFX file palwiz can read: export it as PEM (certificate and unencrypted RSA key) or as PFX", name)
 		}
 		return append([]*x509.Certificate{cert}, chain...), key, nil
 	}
 	certs, key, err := confidential.CertFromPEM(data, password)
 	if err != nil {
-		return nil, nil, fmt.Errorf("certificate %s: %v (palwiz needs a PEM file holding the certificate and an unencrypted RSA key, or a PFX file)", name, err)
+		return nil, nil, fmt.Errorf("certificate %s: %v: export it as PEM (certificate and unencrypted RSA key) or as PFX", name, err)
 	}
 	return certs, key, nil
 }

@@ -38,14 +38,14 @@ type app struct {
 	// simServer is an in-process simulator (palwiz demo, tests).
 	simServer *sim.Server
 
-	once    sync.Once
-	cloud   *cloud.Cloud
-	cloudID string
-	session *auth.Session
+	once        sync.Once
+	cloud       *cloud.Cloud
+	cloudID     string
+	session     *auth.Session
 	stdinSecret string
-	warned  map[string]bool
-	mu      sync.Mutex
-	closers []func()
+	warned      map[string]bool
+	mu          sync.Mutex
+	closers     []func()
 }
 
 func newApp(st streams, getenv func(string) string) *app {

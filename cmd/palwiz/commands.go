@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -375,7 +376,8 @@ type errJSON struct {
 
 func toErrJSON(err error) errJSON {
 	err = steps.Explain(err)
-	if ae, ok := err.(*auth.Error); ok {
+	var ae *auth.Error
+	if errors.As(err, &ae) {
 		return errJSON{Reason: string(ae.Reason), Message: ae.Error()}
 	}
 	return errJSON{Reason: "error", Message: err.Error()}

@@ -181,4 +181,3 @@ func (a *app) confirm(q string) (bool, error) {
 	}
 	return false, nil
 }
-

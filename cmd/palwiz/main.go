@@ -53,8 +53,13 @@ type streams struct {
 
 // run executes palwiz with args and returns the exit code. It never panics:
 // an internal error is reported as one, without a stack trace.
-func run(ctx context.Context, args []string, st streams, getenv func(string) string) (code int) {
-	a := newApp(st, getenv)
+func run(ctx context.Context, args []string, st streams, getenv func(string) string) int {
+	return newApp(st, getenv).run(ctx, args)
+}
+
+// run executes one command line on this app.
+func (a *app) run(ctx context.Context, args []string) (code int) {
+	st, getenv := a.st, a.getenv
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(st.err, "palwiz hit an internal error (%v). Please report it with the command you ran; set PALWIZ_DEBUG=1 for details.\n", r)

@@ -1,0 +1,45 @@
+# palwiz — make targets. `make test` is what CI runs (through .ci/run).
+GO      ?= go
+BIN     := bin/palwiz
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: build test test-short demo sim bench lint pins fuzz clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
+
+## test: every test with the race detector, against a real Secret Service when one can be started
+test: pins
+	$(GO) vet ./...
+	scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -count=1 -short ./...
+
+## demo: the wizard on the built-in simulated cloud
+demo: build
+	$(BIN) demo
+
+## sim: serve the simulated cloud for other terminals
+sim: build
+	$(BIN) sim
+
+## bench: benchmarks with figures (see docs/performance.md)
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 ./... 
+	scripts/bench-cli.sh $(BIN)
+
+lint: pins
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+	$(GO) vet ./...
+
+## pins: the Charm v2 versions that work (see ../shared/reference/charm-v2.md)
+pins:
+	scripts/check-pins.sh
+
+fuzz:
+	scripts/fuzz.sh 20s
+
+clean:
+	rm -rf bin

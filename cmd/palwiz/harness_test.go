@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palwiz/palwiz/azure/keyring"
+	"github.com/palwiz/palwiz/azure/sim"
+)
+
+// Demo scenario identities used across tests.
+const (
+	contosoID     = "2c8e5f1a-7d3b-4c6e-8a9f-c0de00000002"
+	northwindID   = "3a9d6e2b-8e4c-4d7f-9b0a-00000000b003"
+	woodgroveID   = "4bae7f3c-9f5d-4e80-8c1b-00000000a004"
+	fabrikamID    = "6b1f1c4e-2f1a-4b7e-9d3a-fab000000001"
+	contosoSPApp  = "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501"
+	contosoSecret = "sim-contoso-spn-secret-1"
+	serviceUPN    = "pal-service@contoso.onmicrosoft.com"
+	anaUPN        = "ana.lopez@fabrikam.example"
+)
+
+// harness runs palwiz commands in process against a simulator, with an
+// in-memory keyring shared between runs (as the OS keyring is between processes).
+type harness struct {
+	t      *testing.T
+	sim    *sim.Server
+	kr     *keyring.Memory
+	env    map[string]string
+	caFile string
+}
+
+func newHarness(t *testing.T, edit func(*sim.Scenario)) *harness {
+	t.Helper()
+	sc, err := sim.LoadScenario("demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(sc)
+	}
+	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, s.CAPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, sim: s, kr: &keyring.Memory{}, caFile: ca, env: map[string]string{
+		"PALWIZ_CLOUD": "sim", "PALWIZ_SIM_URL": s.URL(), "PALWIZ_SIM_CA": ca, "HOME": dir, "TERM": "dumb",
+	}}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (h *harness) run(args ...string) result { return h.runIn("", args...) }
+
+func (h *harness) runIn(stdin string, args ...string) result {
+	return h.runCtx(context.Background(), stdin, nil, args...)
+}
+
+func (h *harness) runCtx(ctx context.Context, stdin string, extraEnv map[string]string, args ...string) result {
+	h.t.Helper()
+	var out, errb syncBuffer
+	a := newApp(streams{in: strings.NewReader(stdin), out: &out, err: &errb}, func(k string) string {
+		if v, ok := extraEnv[k]; ok {
+			return v
+		}
+		return h.env[k]
+	})
+	a.keyring = h.kr
+	code := a.run(ctx, args)
+	return result{out.String(), errb.String(), code}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in parallel.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]+)`)
+
+// loginDevice runs `palwiz login args...` and, once the code shows on
+// stderr, acts on the simulator's sign-in page with act.
+func (h *harness) loginDevice(act func(code, pageURL string), args ...string) result {
+	h.t.Helper()
+	var out, errb syncBuffer
+	a := newApp(streams{in: strings.NewReader(""), out: &out, err: &errb}, func(k string) string { return h.env[k] })
+	a.keyring = h.kr
+	done := make(chan int, 1)
+	go func() { done <- a.run(context.Background(), append([]string{"login"}, args...)) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := userCodeRE.FindStringSubmatch(errb.String()); m != nil {
+			act(m[1], h.sim.DeviceLoginURL())
+			break
+		}
+		select {
+		case code := <-done:
+			return result{out.String(), errb.String(), code}
+		default:
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no device code shown; stderr: %s", errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case code := <-done:
+		return result{out.String(), errb.String(), code}
+	case <-time.After(60 * time.Second):
+		h.t.Fatalf("login did not finish; stderr: %s", errb.String())
+	}
+	return result{}
+}
+
+// signInPage plays the person on the sign-in page: enter the code, pick the
+// account, tick MFA if asked, then Continue or Cancel. It returns the last page.
+func signInPage(t *testing.T, pageURL, code, upn string, mfa bool, action string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `name="code"`) {
+		t.Fatalf("sign-in page has no code field: %s", body)
+	}
+	resp, err = c.PostForm(pageURL, url.Values{"code": {code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), upn) {
+		t.Fatalf("account picker does not offer %s: %s", upn, body)
+	}
+	form := url.Values{"code": {code}, "user": {upn}, "action": {action}}
+	if mfa {
+		form.Set("mfa", "on")
+	}
+	resp, err = c.PostForm(strings.TrimSuffix(pageURL, "/devicelogin")+"/devicelogin/approve", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(body)
+}
+
+// signInAsService signs the demo's dedicated service account in through the page.
+func (h *harness) signInAs(upn string, args ...string) result {
+	h.t.Helper()
+	return h.loginDevice(func(code, page string) {
+		signInPage(h.t, page, code, upn, false, "continue")
+	}, args...)
+}
+
+func mustCode(t *testing.T, r result, want int) {
+	t.Helper()
+	if r.code != want {
+		t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, want, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
+		t.Fatalf("stack trace in output: %s", r.stderr)
+	}
+}
