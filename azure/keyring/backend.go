@@ -36,46 +36,27 @@ func (e *TimeoutError) Error() string {
 }
 
 // OS is the operating system's keyring through go-keyring: the Secret
-// Service on Linux, Keychain on macOS, Credential Manager on Windows.
-type OS struct {
-	// Timeout bounds each call (default 3 s): a session bus without a
-	// Secret Service, or a locked keyring waiting for a prompt, must not hang palwiz.
-	Timeout time.Duration
+// Service on Linux, Keychain on macOS, Credential Manager on Windows. Its
+// calls have no timeout of their own: wrap it with WithTimeout (NewOS does).
+type OS struct{}
 
-	mu     sync.Mutex
-	broken error // after a timeout every later call fails at once
+// NewOS returns the OS keyring with a timeout on every call (default 3 s).
+func NewOS(timeout time.Duration) Backend { return WithTimeout(OS{}, timeout) }
+
+// Set writes an item.
+func (OS) Set(_ context.Context, service, key, value string) error {
+	return mapErr(gokeyring.Set(service, key, value))
 }
 
-func (o *OS) timeout() time.Duration {
-	if o.Timeout > 0 {
-		return o.Timeout
-	}
-	return 3 * time.Second
+// Get reads an item.
+func (OS) Get(_ context.Context, service, key string) (string, error) {
+	v, err := gokeyring.Get(service, key)
+	return v, mapErr(err)
 }
 
-func (o *OS) call(ctx context.Context, f func() error) error {
-	o.mu.Lock()
-	broken := o.broken
-	o.mu.Unlock()
-	if broken != nil {
-		return broken
-	}
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	t := time.NewTimer(o.timeout())
-	defer t.Stop()
-	select {
-	case err := <-done:
-		return mapErr(err)
-	case <-t.C:
-		err := &TimeoutError{After: o.timeout()}
-		o.mu.Lock()
-		o.broken = err
-		o.mu.Unlock()
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// Delete removes an item.
+func (OS) Delete(_ context.Context, service, key string) error {
+	return mapErr(gokeyring.Delete(service, key))
 }
 
 func mapErr(err error) error {
@@ -90,25 +71,69 @@ func mapErr(err error) error {
 	return err
 }
 
-// Set writes an item.
-func (o *OS) Set(ctx context.Context, service, key, value string) error {
-	return o.call(ctx, func() error { return gokeyring.Set(service, key, value) })
+// timeoutBackend bounds every call of another backend: a session bus without
+// a Secret Service, or a locked keyring waiting on a prompt nobody sees, must
+// not hang palwiz. After one timeout every later call fails at once.
+type timeoutBackend struct {
+	b     Backend
+	after time.Duration
+
+	mu     sync.Mutex
+	broken error
 }
 
-// Get reads an item.
-func (o *OS) Get(ctx context.Context, service, key string) (string, error) {
+// WithTimeout bounds each call of b (default 3 s).
+func WithTimeout(b Backend, after time.Duration) Backend {
+	if after <= 0 {
+		after = 3 * time.Second
+	}
+	return &timeoutBackend{b: b, after: after}
+}
+
+func (t *timeoutBackend) call(ctx context.Context, f func() error) error {
+	t.mu.Lock()
+	broken := t.broken
+	t.mu.Unlock()
+	if broken != nil {
+		return broken
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	timer := time.NewTimer(t.after)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		err := &TimeoutError{After: t.after}
+		t.mu.Lock()
+		t.broken = err
+		t.mu.Unlock()
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *timeoutBackend) Set(ctx context.Context, service, key, value string) error {
+	return t.call(ctx, func() error { return t.b.Set(ctx, service, key, value) })
+}
+
+func (t *timeoutBackend) Get(ctx context.Context, service, key string) (string, error) {
 	var v string
-	err := o.call(ctx, func() error {
+	err := t.call(ctx, func() error {
 		var err error
-		v, err = gokeyring.Get(service, key)
+		v, err = t.b.Get(ctx, service, key)
 		return err
 	})
-	return v, err
+	if err != nil {
+		return "", err
+	}
+	return v, nil
 }
 
-// Delete removes an item.
-func (o *OS) Delete(ctx context.Context, service, key string) error {
-	return o.call(ctx, func() error { return gokeyring.Delete(service, key) })
+func (t *timeoutBackend) Delete(ctx context.Context, service, key string) error {
+	return t.call(ctx, func() error { return t.b.Delete(ctx, service, key) })
 }
 
 // Memory is an in-process keyring: for --ephemeral runs and for tests. With

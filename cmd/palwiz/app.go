@@ -162,7 +162,7 @@ func (a *app) keyringStore() *keyring.Store {
 	}
 	b := a.keyring
 	if b == nil {
-		b = &keyring.OS{Timeout: 3 * time.Second}
+		b = keyring.NewOS(3 * time.Second)
 	}
 	service := "palwiz"
 	if a.cloud != nil && a.cloud.IsSim() {
