@@ -459,6 +459,7 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, u *User, t *Tenant, clie
 	}
 	s.mu.Lock()
 	s.st.refresh[rt] = &refreshToken{user: u, clientID: clientID, mfaTenants: mfa, expires: now.Add(rtLife), issued: now}
+	s.st.issued = append(s.st.issued, at, rt, idt)
 	s.mu.Unlock()
 	resp := map[string]any{
 		"token_type":     "Bearer",
@@ -522,6 +523,9 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 		Aud: resource, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(life).Unix(),
 		Tid: t.ID, Oid: sp.ObjectID, Sub: sp.ObjectID, AppID: sp.AppID, IDType: "app", Ver: "1.0", UTI: randomToken(12),
 	})
+	s.mu.Lock()
+	s.st.issued = append(s.st.issued, at)
+	s.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type":     "Bearer",

@@ -226,6 +226,7 @@ func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *cal
 		end = t
 	}
 	secret := strings.NewReplacer("-", "~", "_", ".").Replace(randomToken(30))
+	s.st.issued = append(s.st.issued, secret)
 	if sp := s.st.spsByApp[objKey(c.Tid, a.appID)]; sp != nil {
 		sp.Secrets = append(sp.Secrets, secret)
 	} else {

@@ -271,6 +271,19 @@ func (s *Server) PendingDeviceCodes() []string {
 	return out
 }
 
+// IssuedSecrets returns every token and client secret the simulator has
+// handed out, plus the scenario's own client secrets: the strings that must
+// never show up on disk or in palwiz's output.
+func (s *Server) IssuedSecrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]string(nil), s.st.issued...)
+	for _, sp := range s.sc.ServicePrincipals {
+		out = append(out, sp.Secrets...)
+	}
+	return out
+}
+
 // RevokeUser makes the user's refresh tokens fail as if the password changed (AADSTS50173).
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()

@@ -72,6 +72,7 @@ type state struct {
 	lastDevice  *deviceFlow
 	graph       *graphState
 	deletedUser map[string]bool
+	issued      []string // every token handed out, for leak tests
 }
 
 func newState(sc *Scenario, now time.Time) *state {
