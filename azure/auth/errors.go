@@ -109,6 +109,13 @@ func parseEntra(err error) (entraBody, bool) {
 			return b, true
 		}
 	}
+	// The browser flow's redirect carries only the description: "AADSTS65004: ...".
+	if i := strings.Index(msg, "AADSTS"); i >= 0 {
+		b = entraBody{Error: "interaction_required", Description: msg[i:]}
+		if firstCode(b) != 0 {
+			return b, true
+		}
+	}
 	// "authorization_declined: description" (a 200 carrying an error)
 	for _, e := range []string{"authorization_declined", "expired_token", "bad_verification_code", "authorization_pending", "access_denied"} {
 		if strings.Contains(msg, e) {
@@ -179,7 +186,7 @@ func explain(err error, tenant, flow string) error {
 		login = "`palwiz login --tenant " + tenant + "`"
 	}
 	switch {
-	case b.Error == "authorization_declined" || b.Error == "access_denied":
+	case b.Error == "authorization_declined" || b.Error == "access_denied" || code == 65004:
 		e.Reason, e.Message, e.NextStep = ReasonDeclined, "The sign-in was declined on the sign-in page", "Run `palwiz login` again and choose Continue to approve it"
 	case b.Error == "expired_token":
 		e.Reason, e.Message, e.NextStep = ReasonCodeExpired, "The device code expired before the sign-in was completed", "Run `palwiz login` again and enter the code on the sign-in page before it expires"

@@ -194,7 +194,7 @@ type neverAnswers struct {
 	release chan struct{}
 }
 
-func (n *neverAnswers) wait() error { n.calls.Add(1); <-n.release; return nil }
+func (n *neverAnswers) wait() error                                       { n.calls.Add(1); <-n.release; return nil }
 func (n *neverAnswers) Set(context.Context, string, string, string) error { return n.wait() }
 func (n *neverAnswers) Get(context.Context, string, string) (string, error) {
 	return "", n.wait()

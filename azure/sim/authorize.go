@@ -167,8 +167,8 @@ func (s *Server) grantAuthCode(w http.ResponseWriter, r *http.Request, t *Tenant
 		t = s.st.tenant(ac.user.HomeTenant)
 		s.mu.Unlock()
 	}
-	if t.SignInError != 0 && t.SignInError != 50005 {
-		s.entraFail(w, http.StatusBadRequest, errorOr(errorForCode[t.SignInError], "invalid_grant"), t.SignInError, "")
+	if code := s.policy(t).SignInError; code != 0 && code != 50005 {
+		s.entraFail(w, http.StatusBadRequest, errorOr(errorForCode[code], "invalid_grant"), code, "")
 		return
 	}
 	mfa := map[string]bool{}

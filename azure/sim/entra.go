@@ -333,7 +333,7 @@ func (s *Server) grantDeviceCode(w http.ResponseWriter, r *http.Request) {
 		tenant = s.st.tenant(f.user.HomeTenant)
 		s.mu.Unlock()
 	}
-	if tenant.BlockDeviceCode {
+	if s.policy(tenant).BlockDeviceCode {
 		s.entraFail(w, http.StatusBadRequest, "invalid_grant", 53003, "Access has been blocked by Conditional Access policies: this directory does not allow device code sign-in. Use the browser sign-in instead.")
 		return
 	}
@@ -374,7 +374,7 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, t *Tenant)
 	if !s.userMayEnter(w, rec.user, t) {
 		return
 	}
-	if t.RequireMFA && !rec.mfaTenants[strings.ToLower(t.ID)] {
+	if s.policy(t).RequireMFA && !rec.mfaTenants[strings.ToLower(t.ID)] {
 		body := entraError(now, "invalid_grant", 50076, "")
 		body["suberror"] = "basic_action"
 		body["claims"] = mfaClaims
@@ -390,18 +390,40 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, t *Tenant)
 func (s *Server) userMayEnter(w http.ResponseWriter, u *User, t *Tenant) bool {
 	s.mu.Lock()
 	_, in := s.st.userIn(u, t)
+	signInErr := t.SignInError
 	s.mu.Unlock()
 	switch {
 	case u.Disabled:
 		s.entraFail(w, http.StatusBadRequest, "invalid_grant", 50057, "")
 	case !in:
 		s.entraFail(w, http.StatusBadRequest, "invalid_grant", 50020, fmt.Sprintf("User account '%s' from identity provider does not exist in tenant '%s' and cannot access the application in that tenant.", u.UserPrincipalName, t.DisplayName))
-	case t.SignInError != 0:
-		s.entraFail(w, http.StatusBadRequest, errorOr(errorForCode[t.SignInError], "invalid_grant"), t.SignInError, "")
+	case signInErr != 0:
+		s.entraFail(w, http.StatusBadRequest, errorOr(errorForCode[signInErr], "invalid_grant"), signInErr, "")
 	default:
 		return true
 	}
 	return false
+}
+
+// policy returns a copy of the tenant's sign-in demands, read under the lock
+// (tests change them while the simulator runs).
+func (s *Server) policy(t *Tenant) Tenant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *t
+}
+
+// SetTenantPolicy changes a tenant's sign-in demands (RequireMFA,
+// BlockDeviceCode, SignInError) while the simulator runs.
+func (s *Server) SetTenantPolicy(tenant string, change func(*Tenant)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.st.tenant(tenant)
+	if t == nil {
+		return fmt.Errorf("no tenant %q in the scenario", tenant)
+	}
+	change(t)
+	return nil
 }
 
 func errorOr(s, def string) string {

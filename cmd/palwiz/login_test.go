@@ -112,8 +112,11 @@ func TestAllTenants(t *testing.T) {
 	mustCode(t, r, 4)
 	var rows []struct {
 		TenantID, TenantName, Action string
-		Link                         *struct{ Linked bool; PartnerID string }
-		Error                        *struct{ Reason, Message string }
+		Link                         *struct {
+			Linked    bool
+			PartnerID string
+		}
+		Error *struct{ Reason, Message string }
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatal(err, r.stdout)
