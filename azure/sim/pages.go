@@ -284,6 +284,15 @@ func (s *Server) IssuedSecrets() []string {
 	return out
 }
 
+// DeviceCodeHasClaims reports whether the device-code request behind
+// userCode carried a claims challenge.
+func (s *Server) DeviceCodeHasClaims(userCode string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.st.userCodes[normUserCode(userCode)]
+	return f != nil && f.claims != ""
+}
+
 // RevokeUser makes the user's refresh tokens fail as if the password changed (AADSTS50173).
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()

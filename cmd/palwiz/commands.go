@@ -265,7 +265,11 @@ identity is linked to one partner ID in a directory, or it is not.`,
 			if err != nil {
 				return err
 			}
-			l, err := steps.Status(ctx, client)
+			var l *arm.Link
+			err = a.withReauth(ctx, tenant, func() (err error) {
+				l, err = steps.Status(ctx, client)
+				return err
+			})
 			if err != nil {
 				return err
 			}

@@ -62,7 +62,11 @@ Pass --force to move it.
 			if err != nil {
 				return err
 			}
-			out, err := steps.Link(ctx, client, id, force)
+			var out steps.Outcome
+			err = a.withReauth(ctx, tenant, func() (err error) {
+				out, err = steps.Link(ctx, client, id, force)
+				return err
+			})
 			if err != nil {
 				return err
 			}
