@@ -152,7 +152,10 @@ func (s *Session) publicClient() (*public.Client, error) {
 	c, err := public.New(s.cfg.ClientID,
 		public.WithAuthority(cloud.AuthorityURL("organizations")),
 		public.WithHTTPClient(s.cfg.Cloud.HTTP),
-		public.WithCache(s.userTok))
+		public.WithCache(s.userTok),
+		// The authority is always the public cloud's own host, so instance
+		// discovery would only add a request to every run.
+		public.WithInstanceDiscovery(false))
 	if err != nil {
 		return nil, fmt.Errorf("set up sign-in: %w", err)
 	}
@@ -336,7 +339,7 @@ func (s *Session) newConfidential(tenant, clientID string, cred SPCredential) (*
 		})
 	}
 	c, err := confidential.New(cloud.AuthorityURL(tenant), clientID, cc,
-		confidential.WithHTTPClient(s.cfg.Cloud.HTTP), confidential.WithCache(s.appTok))
+		confidential.WithHTTPClient(s.cfg.Cloud.HTTP), confidential.WithCache(s.appTok), confidential.WithInstanceDiscovery(false))
 	if err != nil {
 		return nil, fmt.Errorf("set up service principal sign-in: %w", err)
 	}

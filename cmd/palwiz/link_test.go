@@ -104,4 +104,13 @@ func TestRequestsPerCommand(t *testing.T) {
 	if n := h.sim.Stats()["management.azure.com"]; n != 2 {
 		t.Fatalf("link made %d ARM requests, want 2 (read, then write)", n)
 	}
+
+	// A person's cached token: no sign-in request either.
+	mustCode(t, h.signInAs(serviceUPN), 0)
+	mustCode(t, h.run("status"), 0)
+	h.sim.ResetStats()
+	mustCode(t, h.run("status", "-o", "json"), 0)
+	if st := h.sim.Stats(); st["management.azure.com"] != 1 || st["login.microsoftonline.com"] != 0 {
+		t.Fatalf("status on a person's cached token: %v, want 1 ARM request and none to Entra", st)
+	}
 }
