@@ -460,7 +460,7 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, u *User, t *Tenant, clie
 		amr = append(amr, "mfa")
 	}
 	at := s.signer.sign(claims{
-		Aud: resource, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(life).Unix(),
+		Aud: resource, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: s.issuedAt(now), Nbf: now.Unix(), Exp: now.Add(life).Unix(),
 		Tid: t.ID, Oid: p.oid, Sub: p.oid, Name: u.DisplayName, UPN: u.UserPrincipalName, AppID: clientID,
 		IDType: "user", Scp: "user_impersonation", AMR: amr, Ver: "1.0", UTI: randomToken(12), HomeTenant: home.ID,
 	})
@@ -542,7 +542,7 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 	life := s.tokenLifetime()
 	resource, _ := resourceOfScope(strings.Fields(r.PostForm.Get("scope")))
 	at := s.signer.sign(claims{
-		Aud: resource, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(life).Unix(),
+		Aud: resource, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: s.issuedAt(now), Nbf: now.Unix(), Exp: now.Add(life).Unix(),
 		Tid: t.ID, Oid: sp.ObjectID, Sub: sp.ObjectID, AppID: sp.AppID, IDType: "app", Ver: "1.0", UTI: randomToken(12),
 	})
 	s.mu.Lock()

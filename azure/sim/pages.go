@@ -310,6 +310,16 @@ func (s *Server) ExpireAccessTokens() {
 	s.st.notBefore = s.now().Add(time.Second)
 }
 
+// issuedAt is the iat of a token issued now. Tokens count time in whole
+// seconds and ExpireAccessTokens refuses every iat before the next second,
+// so a token issued after it is dated no earlier than that second.
+func (s *Server) issuedAt(now time.Time) int64 {
+	s.mu.Lock()
+	nb := s.st.notBefore
+	s.mu.Unlock()
+	return max(now.Unix(), nb.Unix())
+}
+
 // control serves /_sim/..., the simulator's own API for scripts and tests.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	var body struct {
