@@ -97,7 +97,9 @@ func TestInteractiveReauthPassesClaims(t *testing.T) {
 	a := newApp(streams{in: strings.NewReader("y\n"), out: &out, err: &errb, inTTY: true, errTTY: true}, func(k string) string { return h.env[k] })
 	a.keyring = h.kr
 	done := make(chan int, 1)
-	go func() { done <- a.run(t.Context(), []string{"link", "--partner-id", "4977985", "--tenant", woodgroveID}) }()
+	go func() {
+		done <- a.run(t.Context(), []string{"link", "--partner-id", "4977985", "--tenant", woodgroveID})
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for userCodeRE.FindStringSubmatch(errb.String()) == nil {
 		if time.Now().After(deadline) {
