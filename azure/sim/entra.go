@@ -143,7 +143,7 @@ func (s *Server) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"tenant_discovery_endpoint": "https://" + loginHost + "/" + tenant + "/v2.0/.well-known/openid-configuration",
+		"tenant_discovery_endpoint": entraOrigin(r) + "/" + tenant + "/v2.0/.well-known/openid-configuration",
 		"api-version":               "1.1",
 		"metadata": []map[string]any{{
 			"preferred_network": loginHost,
@@ -151,6 +151,16 @@ func (s *Server) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 			"aliases":           []string{loginHost, "login.windows.net", "login.microsoft.com", "sts.windows.net"},
 		}},
 	})
+}
+
+// entraOrigin is where Entra's endpoints are for this request: the real host,
+// or the loopback origin the request came to (which routes them by path), so
+// a client that knows only https://127.0.0.1:PORT stays on it.
+func entraOrigin(r *http.Request) string {
+	if o, ok := r.Context().Value(originKey{}).(string); ok && o != "" {
+		return o
+	}
+	return "https://" + loginHost
 }
 
 func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string) {
@@ -163,14 +173,15 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 	if t != nil {
 		issuerTenant = t.ID
 	}
-	base := "https://" + loginHost + "/" + seg
+	origin := entraOrigin(r)
+	base := origin + "/" + seg
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_endpoint":                        base + "/oauth2/v2.0/token",
 		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
 		"authorization_endpoint":                s.pagesURL + "/" + seg + "/oauth2/v2.0/authorize",
 		"end_session_endpoint":                  base + "/oauth2/v2.0/logout",
-		"issuer":                                "https://" + loginHost + "/" + issuerTenant + "/v2.0",
-		"jwks_uri":                              "https://" + loginHost + "/" + seg + "/discovery/v2.0/keys",
+		"issuer":                                origin + "/" + issuerTenant + "/v2.0",
+		"jwks_uri":                              base + "/discovery/v2.0/keys",
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"response_modes_supported":              []string{"query", "fragment", "form_post"},
 		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
@@ -522,7 +533,7 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if a := r.PostForm.Get("client_assertion"); a != "" {
-		if code, msg := s.checkAssertion(a, sp, "https://"+loginHost+"/"+seg+"/oauth2/v2.0/token"); code != 0 {
+		if code, msg := s.checkAssertion(a, sp, entraOrigin(r)+"/"+seg+"/oauth2/v2.0/token"); code != 0 {
 			s.entraFail(w, http.StatusUnauthorized, "invalid_client", code, msg)
 			return
 		}
