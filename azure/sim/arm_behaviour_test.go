@@ -47,7 +47,7 @@ func decodePartner(t *testing.T, a answer) partnerAnswer {
 func palErr(t *testing.T, a answer) string {
 	t.Helper()
 	var b struct {
-		Error struct{ Code, Message string }
+		Error         struct{ Code, Message string }
 		Code, Message string
 	}
 	if err := json.Unmarshal(a.body, &b); err != nil {
@@ -62,7 +62,9 @@ func palErr(t *testing.T, a answer) string {
 // armErr reads ARM's error envelope code.
 func armErr(t *testing.T, a answer) string {
 	t.Helper()
-	var b struct{ Error struct{ Code, Message string } }
+	var b struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal(a.body, &b); err != nil || b.Error.Code == "" || b.Error.Message == "" {
 		t.Fatalf("not an ARM error body: %s", a.body)
 	}
@@ -294,7 +296,9 @@ func TestARMUnauthorized(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var body struct{ Error struct{ Code, Message string } }
+				var body struct {
+					Error struct{ Code, Message string }
+				}
 				_ = json.NewDecoder(resp.Body).Decode(&body)
 				resp.Body.Close()
 				if resp.StatusCode != 401 || body.Error.Code != c.code {
