@@ -93,6 +93,10 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, host string
 	if f == nil {
 		return false
 	}
+	// Injected answers carry request IDs like the services' own, so clients
+	// can quote them.
+	w.Header().Set("x-ms-request-id", newGUID())
+	w.Header().Set("x-ms-correlation-request-id", newGUID())
 	switch f.Kind {
 	case "slow":
 		return !sleepCtx(r.Context(), time.Duration(f.Delay))
