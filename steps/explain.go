@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 
@@ -87,7 +89,29 @@ func Explain(err error) error {
 	if errors.As(err, &dnsErr) {
 		return &ServiceError{Message: "Could not resolve " + dnsErr.Name, NextStep: "Check your network, DNS or proxy settings (HTTPS_PROXY, NO_PROXY)", Err: err}
 	}
+	if isConnBroken(err) {
+		return &ServiceError{Message: "The connection to the service broke off before it answered", NextStep: "Run the command again; if it keeps happening, check your network or proxy (HTTPS_PROXY)", Err: err}
+	}
 	return err
+}
+
+// isConnBroken reports an HTTP request whose connection was reset or closed
+// before the answer came (only errors from an HTTP client count).
+func isConnBroken(err error) bool {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return false
+	}
+	if errors.Is(ue.Err, syscall.ECONNRESET) || errors.Is(ue.Err, syscall.EPIPE) || errors.Is(ue.Err, io.EOF) || errors.Is(ue.Err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	msg := ue.Err.Error()
+	for _, s := range []string{"stream error", "connection reset", "server closed", "connection lost", "GOAWAY"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func isConnRefused(err error) bool {
