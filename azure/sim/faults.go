@@ -30,6 +30,10 @@ type Fault struct {
 	Delay Duration `json:"delay,omitempty"`
 	// Times is how many matching requests fail (0 = all of them).
 	Times int `json:"times,omitempty"`
+	// AfterServe lets the request take effect before the fault answers (every
+	// kind but slow): the service did the work and the client sees a failure,
+	// as when an answer is lost on the way back.
+	AfterServe bool `json:"afterServe,omitempty"`
 }
 
 type faultRule struct {
@@ -93,6 +97,11 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, host string
 	if f == nil {
 		return false
 	}
+	if f.AfterServe && f.Kind != "slow" {
+		if h := s.handlerFor(host); h != nil {
+			h.ServeHTTP(&discardWriter{header: http.Header{}}, r)
+		}
+	}
 	// Injected answers carry request IDs like the services' own, so clients
 	// can quote them.
 	w.Header().Set("x-ms-request-id", newGUID())
@@ -137,3 +146,23 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, host string
 	}
 	return true
 }
+
+// handlerFor is the handler serving host (as ServeHTTP routes).
+func (s *Server) handlerFor(host string) http.Handler {
+	if h := s.hosts[host]; h != nil {
+		return h
+	}
+	for _, sf := range s.suffixes {
+		if strings.HasSuffix(host, sf.suffix) {
+			return sf.h
+		}
+	}
+	return nil
+}
+
+// discardWriter takes an answer nobody will receive.
+type discardWriter struct{ header http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
