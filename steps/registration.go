@@ -128,6 +128,11 @@ func linkFrom(ctx context.Context, api LinkAPI, cur *arm.Link, want string, forc
 func create(ctx context.Context, api LinkAPI, before *arm.Link, want string) (Outcome, error) {
 	after, err := api.CreateLink(ctx, want)
 	if err == nil {
+		if after != nil && after.PartnerID != want {
+			// Some answers to a PUT on an existing link are a 200 with that
+			// link: the identity is linked to another partner, not to want.
+			return Outcome{Action: ActionMove, Before: after}, &NeedsForceError{Current: after, Want: want}
+		}
 		return Outcome{Action: ActionLink, Before: before, After: after}, nil
 	}
 	var ae *arm.Error
