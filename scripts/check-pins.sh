@@ -13,6 +13,9 @@ want=(
   "charm.land/fang/v2 v2.0.1"
   "github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1"
   "github.com/zalando/go-keyring v0.2.8"
+  # v0.0.27 (what bubbles asks for) spends ~50 ms building tables in init,
+  # more than palwiz's whole start-up budget; v0.0.31 builds them lazily.
+  "github.com/mattn/go-runewidth v0.0.31"
 )
 bad=0
 for w in "${want[@]}"; do

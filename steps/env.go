@@ -13,7 +13,8 @@ type Env struct {
 	Cloud   *cloud.Cloud
 	Session *auth.Session
 	ARM     arm.Options
-	// Concurrency bounds fan-out across directories (default 16).
+	// Concurrency bounds fan-out across directories (default 32: each
+	// directory is its own ARM and Entra ID throttling scope).
 	Concurrency int
 }
 
@@ -31,5 +32,5 @@ func (e *Env) concurrency() int {
 	if e.Concurrency > 0 {
 		return e.Concurrency
 	}
-	return 16
+	return 32
 }

@@ -114,6 +114,12 @@ func (s *Session) keyringFailed(err error) {
 // keyringHint says what palwiz needs for tokens to last between runs.
 const keyringHint = "To keep a sign-in between runs, palwiz needs the OS keyring: Keychain, Credential Manager, or on Linux a Secret Service (GNOME Keyring or KWallet) on the session bus. Pipelines can set PALWIZ_CLIENT_ID, PALWIZ_TENANT and PALWIZ_CLIENT_SECRET instead."
 
+// Flush writes pending token-cache changes to the keyring now. Call it
+// before the process ends (writes are otherwise batched).
+func (s *Session) Flush(ctx context.Context) error {
+	return errors.Join(s.userTok.flush(ctx), s.appTok.flush(ctx))
+}
+
 // Persistent reports whether tokens outlive this run (they are in the OS keyring).
 func (s *Session) Persistent() bool {
 	s.mu.Lock()
@@ -550,6 +556,8 @@ func (s *Session) Logout(ctx context.Context, all bool) (int, error) {
 				}
 			}
 		}
+		// Write the cache without the account now (writes are batched).
+		errs = append(errs, s.userTok.flush(ctx))
 	}
 	// Drop the caches themselves: the account's tokens were the point, and
 	// app tokens belong to the signed-in service principal.

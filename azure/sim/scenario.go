@@ -116,7 +116,8 @@ type Settings struct {
 	RefreshTokenLifetime Duration `json:"refreshTokenLifetime,omitempty"`
 	// DeviceCodeLifetime is the device code's expires_in (default 15m).
 	DeviceCodeLifetime Duration `json:"deviceCodeLifetime,omitempty"`
-	// Latency is added to every API answer (not the sign-in pages).
+	// Latency is added to every answer of every host, Entra ID included (not
+	// to the sign-in pages a person uses).
 	Latency Duration `json:"latency,omitempty"`
 	// ReplicationDelay is how long a service principal created through Graph
 	// stays unknown to sign-in (Entra's replication lag).

@@ -216,7 +216,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.applyFaults(w, r, host) {
 		return
 	}
-	if d := time.Duration(s.sc.Settings.Latency); d > 0 && host != "login.microsoftonline.com" {
+	if d := time.Duration(s.sc.Settings.Latency); d > 0 {
 		if !sleepCtx(r.Context(), d) {
 			return
 		}

@@ -53,6 +53,13 @@ func newApp(st streams, getenv func(string) string) *app {
 }
 
 func (a *app) close() {
+	if a.session != nil {
+		// Batched token-cache writes reach the keyring before palwiz exits,
+		// even after Ctrl-C.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = a.session.Flush(ctx)
+		cancel()
+	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}

@@ -33,14 +33,14 @@ const (
 // harness runs palwiz commands in process against a simulator, with an
 // in-memory keyring shared between runs (as the OS keyring is between processes).
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *sim.Server
 	kr     *keyring.Memory
 	env    map[string]string
 	caFile string
 }
 
-func newHarness(t *testing.T, edit func(*sim.Scenario)) *harness {
+func newHarness(t testing.TB, edit func(*sim.Scenario)) *harness {
 	t.Helper()
 	sc, err := sim.LoadScenario("demo", nil)
 	if err != nil {
@@ -49,6 +49,12 @@ func newHarness(t *testing.T, edit func(*sim.Scenario)) *harness {
 	if edit != nil {
 		edit(sc)
 	}
+	return harnessFor(t, sc)
+}
+
+// harnessFor starts a simulator with the given scenario.
+func harnessFor(t testing.TB, sc *sim.Scenario) *harness {
+	t.Helper()
 	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +151,7 @@ func (h *harness) loginDevice(act func(code, pageURL string), args ...string) re
 
 // signInPage plays the person on the sign-in page: enter the code, pick the
 // account, tick MFA if asked, then Continue or Cancel. It returns the last page.
-func signInPage(t *testing.T, pageURL, code, upn string, mfa bool, action string) string {
+func signInPage(t testing.TB, pageURL, code, upn string, mfa bool, action string) string {
 	t.Helper()
 	c := &http.Client{Timeout: 10 * time.Second}
 	resp, err := c.Get(pageURL)

@@ -24,7 +24,9 @@ var (
 )
 
 // palwizBinary builds the palwiz binary once per test run.
-func palwizBinary(t *testing.T) string {
+func palwizBinary(t *testing.T) string { return palwizBinaryTB(t) }
+
+func palwizBinaryTB(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "palwiz-bin-")
@@ -33,7 +35,7 @@ func palwizBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "palwiz")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binErr = err
 			t.Logf("go build: %s", out)
@@ -58,15 +60,17 @@ func requireSecretService(t *testing.T) {
 
 // proc runs the built binary with a clean environment of its own.
 type proc struct {
-	t    *testing.T
+	t    testing.TB
 	bin  string
 	env  []string
 	outs []string // every stdout and stderr, for the leak scan
 	mu   sync.Mutex
 }
 
-func newProc(t *testing.T, h *harness, home, tmp string) *proc {
-	p := &proc{t: t, bin: palwizBinary(t)}
+func newProc(t *testing.T, h *harness, home, tmp string) *proc { return newProcTB(t, h, home, tmp) }
+
+func newProcTB(t testing.TB, h *harness, home, tmp string) *proc {
+	p := &proc{t: t, bin: palwizBinaryTB(t)}
 	for k, v := range h.env {
 		if k == "HOME" {
 			continue

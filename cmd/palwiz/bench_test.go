@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/palwiz/palwiz/azure/sim"
+)
+
+// BenchmarkProcess measures whole palwiz processes: CPU time (user+system,
+// the budget's "process time") and wall time per run.
+func BenchmarkProcess(b *testing.B) {
+	bin := palwizBinaryTB(b)
+	measure := func(b *testing.B, env []string, args ...string) {
+		var cpu, wall time.Duration
+		for b.Loop() {
+			cmd := exec.Command(bin, args...)
+			cmd.Env = env
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			wall += time.Since(start)
+			if err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+			cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(wall.Microseconds())/1000/float64(b.N), "wall-ms/op")
+		b.ReportMetric(0, "ns/op")
+	}
+	b.Run("version", func(b *testing.B) {
+		measure(b, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.TempDir()}, "--version")
+	})
+	b.Run("status-cached-token", func(b *testing.B) {
+		if os.Getenv("PALWIZ_TEST_KEYRING") != "1" {
+			b.Skip("needs the OS keyring: run `make bench` (it starts GNOME Keyring under dbus-run-session)")
+		}
+		h := newHarness(b, nil)
+		p := newProcTB(b, h, b.TempDir(), b.TempDir())
+		if r := p.run(contosoSecret+"\n", nil, "login", "--service-principal", "--client-id", contosoSPApp, "--tenant", contosoID); r.code != 0 {
+			b.Fatalf("login: %s", r.stderr)
+		}
+		b.Cleanup(func() { p.run("", nil, "logout", "--all") })
+		p.run("", nil, "status")
+		h.sim.ResetStats()
+		measure(b, p.env, "status", "--output", "json")
+		st := h.sim.Stats()
+		b.ReportMetric(float64(st["management.azure.com"])/float64(b.N), "api-req/op")
+		b.ReportMetric(float64(st["login.microsoftonline.com"])/float64(b.N), "signin-req/op")
+	})
+}
+
+// BenchmarkRequests counts the HTTP requests each command makes on a cached
+// token, split into sign-in (Entra ID) and API calls.
+func BenchmarkRequests(b *testing.B) {
+	cases := []struct {
+		name  string
+		setup []string
+		args  []string
+	}{
+		{"status", nil, []string{"status"}},
+		{"link", []string{"unlink", "--yes"}, []string{"link", "--partner-id", "4977985"}},
+		{"link-again", []string{"link", "--partner-id", "4977985"}, []string{"link", "--partner-id", "4977985"}},
+		{"move", []string{"link", "--partner-id", "4977986", "--force"}, []string{"link", "--partner-id", "4977985", "--force"}},
+		{"unlink", []string{"link", "--partner-id", "4977985"}, []string{"unlink", "--yes"}},
+		{"tenants", nil, []string{"tenants"}},
+		{"whoami", nil, []string{"whoami"}},
+		{"status-all-tenants", nil, []string{"status", "--all-tenants"}},
+	}
+	h := newHarness(b, nil)
+	h.signInAs(anaUPN)
+	h.run("status", "--all-tenants")
+	h.run("whoami")
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var signin, api int
+			for b.Loop() {
+				if c.setup != nil {
+					h.run(c.setup...)
+				}
+				h.sim.ResetStats()
+				r := h.run(c.args...)
+				if r.code != 0 && r.code != 4 {
+					b.Fatalf("%v: %s", c.args, r.stderr)
+				}
+				for host, n := range h.sim.Stats() {
+					if host == "login.microsoftonline.com" {
+						signin += n
+					} else {
+						api += n
+					}
+				}
+			}
+			b.ReportMetric(float64(signin)/float64(b.N), "signin-req/op")
+			b.ReportMetric(float64(api)/float64(b.N), "api-req/op")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkFleetStatus: `status --all-tenants` over 200 directories with
+// 30 ms of latency on every request (Entra ID included). Cold = every
+// directory needs a token first; warm = tokens cached.
+func BenchmarkFleetStatus(b *testing.B) {
+	const tenants = 200
+	setup := func(b *testing.B) *harness {
+		sc := sim.FleetScenario(tenants)
+		sc.Settings.Latency = sim.Duration(30 * time.Millisecond)
+		h := harnessFor(b, sc)
+		r := h.loginDevice(func(code, page string) {
+			if err := h.sim.ApproveDeviceCode(code, "fleet@fabrikam.example", false); err != nil {
+				b.Error(err)
+			}
+		})
+		if r.code != 0 {
+			b.Fatalf("login: %s", r.stderr)
+		}
+		return h
+	}
+	run := func(b *testing.B, h *harness) {
+		r := h.runCtx(context.Background(), "", nil, "status", "--all-tenants", "-o", "json")
+		if r.code != 0 {
+			b.Fatalf("status --all-tenants: exit %d %s", r.code, r.stderr)
+		}
+		var rows []struct {
+			TenantID string
+			Error    *struct{ Message string }
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != tenants {
+			b.Fatalf("%d rows (%v), want %d", len(rows), err, tenants)
+		}
+		for _, row := range rows {
+			if row.Error != nil {
+				b.Fatalf("%s: %s", row.TenantID, row.Error.Message)
+			}
+		}
+	}
+	b.Run(fmt.Sprintf("cold-%d", tenants), func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			h := setup(b)
+			b.StartTimer()
+			run(b, h)
+		}
+	})
+	b.Run(fmt.Sprintf("warm-%d", tenants), func(b *testing.B) {
+		h := setup(b)
+		run(b, h)
+		for b.Loop() {
+			run(b, h)
+		}
+	})
+}
