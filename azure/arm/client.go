@@ -214,6 +214,10 @@ func asError(op string, err error) error {
 	if e.Message == "" {
 		e.Message = http.StatusText(e.Status)
 	}
+	if e.Message == "" {
+		// A status with no standard text (a proxy's 499 or 520) and no body.
+		e.Message = fmt.Sprintf("the service answered HTTP %d with no explanation", e.Status)
+	}
 	return e
 }
 
