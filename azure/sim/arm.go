@@ -112,6 +112,11 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/tenants":
 		s.listTenants(w, r, c)
+	case p == "/subscriptions":
+		// palwiz needs no subscription; other clients (az login) list them.
+		if s.requireAPIVersion(w, r, "2022-12-01", "2020-01-01", "2019-11-01", "2021-01-01", "2022-01-01", "2016-06-01") {
+			writeJSON(w, http.StatusOK, map[string]any{"value": []any{}})
+		}
 	case p == pal+"/operations":
 		s.palOperations(w, r)
 	case p == pal+"/partners" || strings.HasPrefix(p, pal+"/partners/"):
