@@ -253,22 +253,52 @@ func scanForSecrets(t *testing.T, dirs, outputs []string, secrets []string) {
 // trusts through SSL_CERT_FILE.
 func TestProxyIsHonoured(t *testing.T) {
 	h := newHarness(t, nil)
-	simAddr := strings.TrimPrefix(h.sim.URL(), "https://")
-	var mu sync.Mutex
-	seen := map[string]int{}
+	proxy := startConnectProxy(t, strings.TrimPrefix(h.sim.URL(), "https://"))
+	home, tmp := t.TempDir(), t.TempDir()
+	p := newProc(t, h, home, tmp)
+	env := []string{"PALWIZ_CLOUD=public", "HTTPS_PROXY=http://" + proxy.addr, "SSL_CERT_FILE=" + h.caFile,
+		"PALWIZ_EPHEMERAL=1", "PALWIZ_CLIENT_ID=" + contosoSPApp, "PALWIZ_TENANT=" + contosoID, "PALWIZ_CLIENT_SECRET=" + contosoSecret}
+	r := p.run("", env, "link", "--partner-id", "4977985")
+	mustCode(t, r, 0)
+	if seen := proxy.take(); seen["login.microsoftonline.com"] == 0 || seen["management.azure.com"] == 0 {
+		t.Fatalf("requests that went through the proxy: %v", seen)
+	}
+
+	r = p.run("", append(env, "NO_PROXY=management.azure.com"), "status")
+	if r.code == 0 {
+		t.Fatalf("status without the proxy reached a real host? %s", r.stdout)
+	}
+	t.Logf("direct to management.azure.com: %s", r.stderr)
+	if seen := proxy.take(); seen["management.azure.com"] != 0 || seen["login.microsoftonline.com"] == 0 {
+		t.Fatalf("NO_PROXY not honoured: %v", seen)
+	}
+}
+
+// connectProxy is an HTTPS (CONNECT) proxy that sends every tunnel to one
+// address, the simulator, and counts the hosts asked for.
+type connectProxy struct {
+	addr string
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func startConnectProxy(t testing.TB, target string) *connectProxy {
+	t.Helper()
+	p := &connectProxy{seen: map[string]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.addr = ln.Addr().String()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
-		mu.Lock()
-		seen[hostOnlyOf(r.Host)]++
-		mu.Unlock()
-		up, err := net.Dial("tcp", simAddr)
+		p.mu.Lock()
+		p.seen[hostOnlyOf(r.Host)]++
+		p.mu.Unlock()
+		up, err := net.Dial("tcp", target)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -286,30 +316,16 @@ func TestProxyIsHonoured(t *testing.T) {
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
+	return p
+}
 
-	home, tmp := t.TempDir(), t.TempDir()
-	p := newProc(t, h, home, tmp)
-	env := []string{"PALWIZ_CLOUD=public", "HTTPS_PROXY=http://" + ln.Addr().String(), "SSL_CERT_FILE=" + h.caFile,
-		"PALWIZ_EPHEMERAL=1", "PALWIZ_CLIENT_ID=" + contosoSPApp, "PALWIZ_TENANT=" + contosoID, "PALWIZ_CLIENT_SECRET=" + contosoSecret}
-	r := p.run("", env, "link", "--partner-id", "4977985")
-	mustCode(t, r, 0)
-	mu.Lock()
-	if seen["login.microsoftonline.com"] == 0 || seen["management.azure.com"] == 0 {
-		t.Fatalf("requests that went through the proxy: %v", seen)
-	}
-	seen = map[string]int{}
-	mu.Unlock()
-
-	r = p.run("", append(env, "NO_PROXY=management.azure.com"), "status")
-	if r.code == 0 {
-		t.Fatalf("status without the proxy reached a real host? %s", r.stdout)
-	}
-	t.Logf("direct to management.azure.com: %s", r.stderr)
-	mu.Lock()
-	defer mu.Unlock()
-	if seen["management.azure.com"] != 0 || seen["login.microsoftonline.com"] == 0 {
-		t.Fatalf("NO_PROXY not honoured: %v", seen)
-	}
+// take returns the hosts seen so far and starts counting afresh.
+func (p *connectProxy) take() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.seen
+	p.seen = map[string]int{}
+	return s
 }
 
 func hostOnlyOf(hp string) string {
