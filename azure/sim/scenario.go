@@ -70,6 +70,10 @@ type User struct {
 	// Admin lets the user create applications and service principals (Graph).
 	Admin  bool    `json:"admin,omitempty"`
 	Guests []Guest `json:"guestIn,omitempty"`
+	// ForeignIn are directories the user reaches through delegated admin
+	// rights (CSP, GDAP) without an object of their own: tokens work, Graph
+	// /me and PAL refuse.
+	ForeignIn []string `json:"foreignIn,omitempty"`
 	// Note is shown on the sign-in page and in `palwiz sim` to explain the account.
 	Note string `json:"note,omitempty"`
 }
@@ -232,6 +236,16 @@ func (s *Scenario) Validate() error {
 				bad("%s: a guest object in the home tenant", what)
 			}
 			addObject(g.Tenant, g.ObjectID, what+" guest")
+		}
+		for _, f := range u.ForeignIn {
+			if !tenants[strings.ToLower(f)] || strings.EqualFold(f, u.HomeTenant) {
+				bad("%s: foreignIn tenant %q must be another tenant of the scenario", what, f)
+			}
+			for _, g := range u.Guests {
+				if strings.EqualFold(g.Tenant, f) {
+					bad("%s: tenant %s is both a guest and a foreign tenant", what, f)
+				}
+			}
 		}
 	}
 	apps := map[string]bool{}

@@ -13,6 +13,8 @@ type principal struct {
 	user   *User             // nil for a service principal
 	sp     *ServicePrincipal // nil for a user
 	guest  bool
+	// foreign: a delegated (CSP/GDAP) sign-in with no object in the tenant.
+	foreign bool
 }
 
 func (p principal) name() string {
@@ -148,6 +150,12 @@ func (st *state) userIn(u *User, t *Tenant) (principal, bool) {
 			return st.objects[objKey(t.ID, g.ObjectID)], true
 		}
 	}
+	for _, f := range u.ForeignIn {
+		if strings.EqualFold(f, t.ID) {
+			// Delegated access: the home object ID, and no object here.
+			return principal{tenant: t, oid: u.ObjectID, user: u, foreign: true}, true
+		}
+	}
 	return principal{}, false
 }
 
@@ -156,6 +164,9 @@ func (st *state) userTenants(u *User) []*Tenant {
 	out := []*Tenant{st.tenant(u.HomeTenant)}
 	for _, g := range u.Guests {
 		out = append(out, st.tenant(g.Tenant))
+	}
+	for _, f := range u.ForeignIn {
+		out = append(out, st.tenant(f))
 	}
 	return out
 }

@@ -114,11 +114,14 @@ A guest's link counts only in the directory it was made in.`,
 }
 
 func (a *app) tenantsCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "tenants",
-		Short:   "List the directories this identity can reach",
-		Long:    "List the directories (tenants) the signed-in identity can reach. The current one is marked with *.",
-		Example: "  palwiz tenants\n  palwiz tenants -o csv > directories.csv",
+	var use string
+	c := &cobra.Command{
+		Use:   "tenants",
+		Short: "List the directories this identity can reach, or switch to one",
+		Long: `List the directories (tenants) the signed-in identity can reach. The current one is
+marked with *. With --use, switch to another directory: palwiz gets a token there
+first, so a directory that demands MFA or blocks the sign-in says so now.`,
+		Example: "  palwiz tenants\n  palwiz tenants --use northwind.onmicrosoft.com\n  palwiz tenants -o csv > directories.csv",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := a.outputFormat("table", "json", "csv")
@@ -132,6 +135,16 @@ func (a *app) tenantsCmd() *cobra.Command {
 			ts, err := steps.Tenants(cmd.Context(), env)
 			if err != nil {
 				return err
+			}
+			if use != "" {
+				t, ok := steps.FindTenant(ts, use)
+				if !ok {
+					return usagef("this identity cannot reach a directory %q: pick one from `palwiz tenants`", use)
+				}
+				if err := a.withReauth(cmd.Context(), t.ID, func() error { return steps.SwitchTenant(cmd.Context(), env, t) }); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.st.err, "Now using %s (%s).\n", t.DisplayName, t.DefaultDomain)
 			}
 			cur := env.Session.Profile().Tenant
 			if format == "json" {
@@ -164,6 +177,8 @@ func (a *app) tenantsCmd() *cobra.Command {
 			return tb.write(a.st.out, format)
 		},
 	}
+	c.Flags().StringVar(&use, "use", "", "switch to this directory (tenant ID, domain or name)")
+	return c
 }
 
 type tenantScope struct {
