@@ -497,3 +497,30 @@ func TestLoopbackOriginRouting(t *testing.T) {
 		}
 	})
 }
+
+// TestPALIgnoresRequestBodies: clients in the wild send no body, {}, a
+// partnerId or properties object (reference §1.5); the service links the ID
+// in the path whatever the body says.
+func TestPALIgnoresRequestBodies(t *testing.T) {
+	bodies := []string{"", "{}", `{"partnerId":"5127255"}`, `{"properties":{"partnerId":"5127255"}}`, "not json"}
+	for _, body := range bodies {
+		t.Run(fmt.Sprintf("%q", body), func(t *testing.T) {
+			ts := startSim(t, nil)
+			tok := ts.spToken(tContoso, spApp, spSecret, armScope)
+			for _, m := range []string{"PUT", "PATCH"} {
+				id := map[string]string{"PUT": "4977985", "PATCH": "4977986"}[m]
+				req, _ := http.NewRequest(m, partnerURL(id), strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json; charset=utf-8")
+				resp, err := ts.cloud.HTTP.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 || ts.s.LinkOf(tContoso, spObject) != id {
+					t.Fatalf("%s with body %q: %d, linked %q", m, body, resp.StatusCode, ts.s.LinkOf(tContoso, spObject))
+				}
+			}
+		})
+	}
+}
