@@ -292,7 +292,7 @@ func (s *Scenario) Validate() error {
 		bad("settings.putOnExisting %q is not conflict, badrequest or ok", s.Settings.PutOnExisting)
 	}
 	if s.PowerPlatform != nil {
-		if err := s.PowerPlatform.validate(tenants); err != nil {
+		if err := s.PowerPlatform.validate(s); err != nil {
 			errs = append(errs, err)
 		}
 	}

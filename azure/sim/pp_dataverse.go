@@ -1,0 +1,762 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Dataverse ({org}.api.crm.dynamics.com and {org}.crm.dynamics.com), Web API
+// /api/data/v9.0|v9.1|v9.2:
+//
+//	GET   appmodules | bots | workflows | solutions | importjobs | systemusers
+//	      with $select, $filter (field eq|ne value [and …]), $orderby, $top,
+//	      Prefer: odata.maxpagesize=N (≤ 5000) and
+//	      odata.include-annotations="OData.Community.Display.V1.FormattedValue" (or "*");
+//	      pages link with @odata.nextLink and a paging cookie in $skiptoken.
+//	GET   {set}({id})
+//	PATCH bots({id}) | workflows({id})  {"ownerid@odata.bind":"/systemusers({id})"} → 204
+//	GET   WhoAmI
+//
+// Every caller must be a user of the organisation (systemuser with its Entra
+// object ID); service protection answers 429 past 52 concurrent requests.
+
+type dvKind int
+
+const (
+	dvString dvKind = iota
+	dvGUID
+	dvInt
+	dvFloat
+	dvBool
+	dvTime
+	dvLookup
+)
+
+type dvField struct {
+	name   string
+	kind   dvKind
+	target string // lookups: systemuser, publisher or businessunit
+	nav    string // lookups: the navigation property
+}
+
+type dvEntity struct {
+	set, logical, key string
+	fields            []dvField
+	index             map[string]int
+}
+
+func newEntity(set, logical string, fields ...dvField) *dvEntity {
+	e := &dvEntity{set: set, logical: logical, key: fields[0].name, fields: fields, index: map[string]int{}}
+	for i, f := range fields {
+		e.index[f.name] = i
+	}
+	return e
+}
+
+func fs(name string) dvField { return dvField{name: name, kind: dvString} }
+func fg(name string) dvField { return dvField{name: name, kind: dvGUID} }
+func fi(name string) dvField { return dvField{name: name, kind: dvInt} }
+func fb(name string) dvField { return dvField{name: name, kind: dvBool} }
+func ft(name string) dvField { return dvField{name: name, kind: dvTime} }
+func fl(name, target, nav string) dvField {
+	return dvField{name: name, kind: dvLookup, target: target, nav: nav}
+}
+
+var (
+	entSystemUser = newEntity("systemusers", "systemuser", fg("systemuserid"), fs("fullname"), fs("domainname"), fs("internalemailaddress"),
+		fg("azureactivedirectoryobjectid"), fg("applicationid"), fb("isdisabled"), fi("accessmode"), fb("islicensed"),
+		fl("_businessunitid_value", "businessunit", "businessunitid"), ft("createdon"))
+	entAppModule = newEntity("appmodules", "appmodule", fg("appmoduleid"), fs("name"), fs("uniquename"), fs("description"),
+		fl("_createdby_value", "systemuser", "createdby"), fl("_modifiedby_value", "systemuser", "modifiedby"), ft("createdon"), ft("modifiedon"),
+		ft("publishedon"), fb("ismanaged"), fg("solutionid"), fi("statecode"), fi("clienttype"), fs("appmoduleversion"), fi("componentstate"))
+	entBot = newEntity("bots", "bot", fg("botid"), fs("name"), fs("schemaname"), fl("_createdby_value", "systemuser", "createdby"),
+		fl("_modifiedby_value", "systemuser", "modifiedby"), fl("_ownerid_value", "systemuser", "ownerid"), fl("_owninguser_value", "systemuser", "owninguser"),
+		fl("_owningbusinessunit_value", "businessunit", "owningbusinessunit"), ft("createdon"), ft("modifiedon"), ft("publishedon"), fi("statecode"),
+		fi("statuscode"), fb("ismanaged"), fg("solutionid"), fi("language"), fi("authenticationmode"), fi("componentstate"))
+	entWorkflow = newEntity("workflows", "workflow", fg("workflowid"), fg("workflowidunique"), fs("name"), fi("category"), fi("type"), fi("statecode"),
+		fi("statuscode"), fs("primaryentity"), fl("_createdby_value", "systemuser", "createdby"), fl("_modifiedby_value", "systemuser", "modifiedby"),
+		fl("_ownerid_value", "systemuser", "ownerid"), fb("ismanaged"), fg("solutionid"), ft("createdon"), ft("modifiedon"), fs("description"),
+		fi("componentstate"), fg("resourceid"))
+	entSolution = newEntity("solutions", "solution", fg("solutionid"), fs("uniquename"), fs("friendlyname"), fs("version"), fb("ismanaged"),
+		fb("isvisible"), ft("installedon"), fl("_createdby_value", "systemuser", "createdby"), fl("_modifiedby_value", "systemuser", "modifiedby"),
+		fl("_publisherid_value", "publisher", "publisherid"), ft("createdon"), ft("modifiedon"), fs("description"), fi("solutiontype"),
+		fs("solutionpackageversion"))
+	entImportJob = newEntity("importjobs", "importjob", fg("importjobid"), fs("name"), fs("solutionname"), fg("solutionid"), ft("startedon"),
+		ft("completedon"), dvField{name: "progress", kind: dvFloat}, fl("_createdby_value", "systemuser", "createdby"), ft("createdon"))
+	dvEntities = map[string]*dvEntity{}
+)
+
+func init() {
+	for _, e := range []*dvEntity{entSystemUser, entAppModule, entBot, entWorkflow, entSolution, entImportJob} {
+		dvEntities[e.set] = e
+	}
+}
+
+// defaultSolutionID is the ID of Dataverse's "Active" (default) solution:
+// components outside any solution of their own carry it.
+const defaultSolutionID = "fd140aaf-4df4-11dd-bd17-0019b9312238"
+
+type dvRow struct {
+	vals []any
+	etag int
+}
+
+type dvTable struct {
+	ent  *dvEntity
+	rows []*dvRow
+	idx  map[string]*dvRow // lower-case key
+}
+
+func (t *dvTable) add(vals ...any) *dvRow {
+	if len(vals) != len(t.ent.fields) {
+		panic(fmt.Sprintf("sim: %s row has %d values for %d fields", t.ent.logical, len(vals), len(t.ent.fields)))
+	}
+	r := &dvRow{vals: vals, etag: 1000 + len(t.rows)}
+	t.rows = append(t.rows, r)
+	t.idx[strings.ToLower(vals[0].(string))] = r
+	return r
+}
+
+// ppDV is one Dataverse organisation.
+type ppDV struct {
+	env        *ppEnv
+	org, orgID string
+	buID       string
+	tables     map[string]*dvTable
+	usersByOID map[string]string // lower-case Entra object ID -> systemuserid
+	names      map[string]string // lower-case systemuser/publisher/business unit ID -> name
+	solByName  map[string]*dvRow
+	systemUser string
+}
+
+func (dv *ppDV) table(set string) *dvTable { return dv.tables[set] }
+
+func (dv *ppDV) solutionManaged(name string) bool {
+	if r := dv.solByName[strings.ToLower(name)]; r != nil {
+		return r.vals[entSolution.index["ismanaged"]].(bool)
+	}
+	return false
+}
+
+// userID is the systemuserid of a scenario reference (object ID or SYSTEM).
+func (dv *ppDV) userID(ref string) string {
+	if ref == "" || ref == systemAccount {
+		return dv.systemUser
+	}
+	if id, ok := dv.usersByOID[strings.ToLower(ref)]; ok {
+		return id
+	}
+	return dv.systemUser
+}
+
+func newDataverse(p *pp, e *ppEnv, d *Dataverse, flows []CloudFlow) *ppDV {
+	dv := &ppDV{env: e, org: d.Org, orgID: stableGUID("org", d.Org), buID: stableGUID("bu", d.Org), tables: map[string]*dvTable{},
+		usersByOID: map[string]string{}, names: map[string]string{}, solByName: map[string]*dvRow{}}
+	for set, ent := range dvEntities {
+		dv.tables[set] = &dvTable{ent: ent, idx: map[string]*dvRow{}}
+	}
+	dv.names[dv.buID] = d.Org
+	created := e.created.Add(10 * time.Minute)
+	absent := lowerSet(d.AbsentUsers)
+	users := dv.table("systemusers")
+	dv.systemUser = stableGUID("systemuser", d.Org, systemAccount)
+	users.add(dv.systemUser, "SYSTEM", "", "", nil, nil, false, 0, false, dv.buID, created)
+	dv.names[dv.systemUser] = "SYSTEM"
+	var oids []string
+	for k, de := range p.dir {
+		if strings.EqualFold(de.tenant, e.t.id) && !absent[strings.ToLower(de.oid)] {
+			oids = append(oids, k)
+		}
+	}
+	sort.Strings(oids)
+	for _, k := range oids {
+		de := p.dir[k]
+		id := stableGUID("systemuser", d.Org, de.oid)
+		dv.usersByOID[strings.ToLower(de.oid)] = id
+		dv.names[id] = de.displayName
+		var appID any
+		access := 0
+		domain := de.upn
+		if de.sp {
+			appID, access = de.appID, 4
+			domain = "# " + de.displayName
+		}
+		users.add(id, de.displayName, domain, de.mail, strings.ToLower(de.oid), appID, false, access, !de.sp, dv.buID, created)
+	}
+	sols := dv.table("solutions")
+	jobs := dv.table("importjobs")
+	solIDs := map[string]string{}
+	for _, s := range d.Solutions {
+		pub := s.Publisher
+		if pub == "" {
+			pub = "Default Publisher for " + d.Org
+		}
+		pubID := stableGUID("publisher", d.Org, pub)
+		dv.names[pubID] = pub
+		by := systemAccount
+		installed := created
+		for _, im := range s.Imports {
+			if t := parseTimeOr(im.CompletedOn, time.Time{}); !t.IsZero() && !im.Failed && !t.Before(installed) {
+				installed, by = t, im.By
+			}
+		}
+		first := systemAccount
+		if len(s.Imports) > 0 {
+			first = s.Imports[0].By
+		}
+		ver := s.Version
+		if ver == "" {
+			ver = "1.0.0.0"
+		}
+		row := sols.add(strings.ToLower(s.ID), s.UniqueName, s.FriendlyName, ver, s.Managed, true, installed, dv.userID(first), dv.userID(by),
+			pubID, created, installed, "", 0, "9.2")
+		dv.solByName[strings.ToLower(s.UniqueName)] = row
+		solIDs[strings.ToLower(s.UniqueName)] = strings.ToLower(s.ID)
+		for j, im := range s.Imports {
+			var completed any
+			progress := 100.0
+			end := parseTimeOr(im.CompletedOn, time.Time{})
+			if !end.IsZero() {
+				completed = end
+			} else {
+				end, progress = p.s.now().UTC(), 42.5
+			}
+			if im.Failed {
+				progress = 37.5
+			}
+			jobs.add(stableGUID("importjob", d.Org, s.UniqueName, strconv.Itoa(j)), "Customizations", s.UniqueName, strings.ToLower(s.ID),
+				end.Add(-3*time.Minute), completed, progress, dv.userID(im.By), end.Add(-3*time.Minute))
+		}
+	}
+	solution := func(name string) (string, bool) {
+		if name == "" {
+			return defaultSolutionID, false
+		}
+		return solIDs[strings.ToLower(name)], dv.solutionManaged(name)
+	}
+	apps := dv.table("appmodules")
+	for i, a := range d.ModelDrivenApps {
+		sid, managed := solution(a.Solution)
+		at := created.Add(time.Duration(i+1) * time.Hour)
+		by := dv.userID(a.CreatedBy)
+		apps.add(strings.ToLower(a.ID), a.Name, a.UniqueName, "", by, by, at, at.Add(time.Hour), at.Add(time.Hour), managed, sid, 0, 4, "1.0.0.0", 0)
+	}
+	bots := dv.table("bots")
+	for i, b := range d.Bots {
+		sid, managed := solution(b.Solution)
+		at := created.Add(time.Duration(i+2) * time.Hour)
+		by, owner := dv.userID(b.CreatedBy), dv.userID(b.CreatedBy)
+		if b.Owner != "" {
+			owner = dv.userID(b.Owner)
+		}
+		schema := "cr" + strings.ReplaceAll(b.ID, "-", "")[:3] + "_" + strings.ToLower(strings.ReplaceAll(b.Name, " ", ""))
+		bots.add(strings.ToLower(b.ID), b.Name, schema, by, by, owner, owner, dv.buID, at, at.Add(time.Hour), at.Add(2*time.Hour), 0, 1, managed, sid, 1033, 2, 0)
+	}
+	wfs := dv.table("workflows")
+	for _, f := range flows {
+		if f.Solution == "" {
+			continue
+		}
+		sid, managed := solution(f.Solution)
+		at := parseTimeOr(f.CreatedTime, created.Add(time.Hour))
+		by := dv.userID(f.Creator)
+		state, status := 1, 2
+		if f.State == "Stopped" || f.State == "Suspended" {
+			state, status = 0, 1
+		}
+		wfs.add(strings.ToLower(f.ID), stableGUID("wfunique", f.ID), f.DisplayName, 5, 1, state, status, "none", by, by, by, managed, sid, at, at.Add(time.Hour), "", 0, stableGUID("wfresource", f.ID))
+	}
+	return dv
+}
+
+var (
+	dvPathRE   = regexp.MustCompile(`^/api/data/v9\.[012]/([A-Za-z_]+)(?:\(([0-9a-fA-F-]{36})\))?$`)
+	whoAmIRE   = regexp.MustCompile(`(?i)^/api/data/v9\.[012]/whoami(\(\))?$`)
+	maxPageRE  = regexp.MustCompile(`(?i)odata\.maxpagesize=(\d+)`)
+	annotRE    = regexp.MustCompile(`(?i)odata\.include-annotations="([^"]*)"`)
+	cookieRE   = regexp.MustCompile(`pagingcookie="([^"]*)"`)
+	pageNoRE   = regexp.MustCompile(`pagenumber="(\d+)"`)
+	cookieLast = regexp.MustCompile(`last="\{([0-9A-Fa-f-]{36})\}"`)
+	andRE      = regexp.MustCompile(`(?i)\s+and\s+`)
+	bindRE     = regexp.MustCompile(`(?i)^/?systemusers\(([0-9a-fA-F-]{36})\)$`)
+)
+
+func dvError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func (p *pp) serveDataverse(w http.ResponseWriter, r *http.Request) {
+	host := r.Host
+	org := strings.TrimSuffix(strings.TrimSuffix(host, crmSuffix), ".api")
+	auds := []string{"https://" + org + crmSuffix, "https://" + org + ".api" + crmSuffix}
+	c, done, ok := p.begin(w, r, "dataverse", auds, org)
+	if !ok {
+		return
+	}
+	defer done()
+	p.mu.RLock()
+	dv := p.orgs[org]
+	p.mu.RUnlock()
+	if dv == nil || dv.env.t != c.t {
+		dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("The organization '%s' does not exist in this tenant.", org))
+		return
+	}
+	p.mu.RLock()
+	me, member := dv.usersByOID[c.oid()]
+	p.mu.RUnlock()
+	if !member {
+		dvError(w, http.StatusForbidden, "0x80072560", "The user is not a member of the organization.")
+		return
+	}
+	if whoAmIRE.MatchString(r.URL.Path) {
+		base := linkBase(r, host) + "/api/data/v9.2/"
+		writeJSON(w, http.StatusOK, map[string]string{"@odata.context": base + "$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+			"BusinessUnitId": dv.buID, "UserId": me, "OrganizationId": dv.orgID})
+		return
+	}
+	m := dvPathRE.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		dvError(w, http.StatusNotFound, "0x8006088a", fmt.Sprintf("Resource not found for the segment '%s'.", strings.TrimPrefix(r.URL.Path, "/api/data/")))
+		return
+	}
+	set, id := strings.ToLower(m[1]), strings.ToLower(m[2])
+	ent := dvEntities[set]
+	if ent == nil {
+		dvError(w, http.StatusNotFound, "0x8006088a", fmt.Sprintf("Resource not found for the segment '%s'.", m[1]))
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && id == "":
+		p.dvList(w, r, dv, ent)
+	case r.Method == http.MethodGet:
+		p.mu.RLock()
+		row := dv.table(set).idx[id]
+		var body []byte
+		var err error
+		if row != nil {
+			var sel []int
+			sel, err = selectFields(ent, r.URL.Query().Get("$select"))
+			if err == nil {
+				var buf bytes.Buffer
+				dv.renderRow(&buf, ent, row, sel, annotations(r))
+				body = buf.Bytes()
+			}
+		}
+		p.mu.RUnlock()
+		switch {
+		case row == nil:
+			dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("%s With Id = %s Does Not Exist", ent.logical, id))
+		case err != nil:
+			dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
+		default:
+			w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(body)
+		}
+	case r.Method == http.MethodPatch && (set == "bots" || set == "workflows"):
+		p.dvAssign(w, r, c, dv, ent, id)
+	default:
+		dvError(w, http.StatusMethodNotAllowed, "0x80060888", fmt.Sprintf("The HTTP method %s is not supported on %s in the simulator.", r.Method, set))
+	}
+}
+
+// dvAssign changes a record's owner: {"ownerid@odata.bind":"/systemusers(…)"}.
+func (p *pp) dvAssign(w http.ResponseWriter, r *http.Request, c *ppCaller, dv *ppDV, ent *dvEntity, id string) {
+	var body map[string]json.RawMessage
+	if err := readJSONBody(r, &body); err != nil {
+		dvError(w, http.StatusBadRequest, "0x80048d19", "Error identified in Payload provided by the user for Entity :'"+ent.set+"': "+err.Error())
+		return
+	}
+	var bind string
+	for k, v := range body {
+		if !strings.EqualFold(k, "ownerid@odata.bind") {
+			dvError(w, http.StatusBadRequest, "0x80048d19", fmt.Sprintf("The simulator changes only ownerid on %s; the property '%s' is not supported.", ent.set, k))
+			return
+		}
+		_ = json.Unmarshal(v, &bind)
+	}
+	mm := bindRE.FindStringSubmatch(strings.TrimSpace(bind))
+	if mm == nil {
+		dvError(w, http.StatusBadRequest, "0x80048d19", `ownerid@odata.bind must be "/systemusers(<systemuserid>)".`)
+		return
+	}
+	newOwner := strings.ToLower(mm[1])
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	row := dv.table(ent.set).idx[id]
+	if row == nil {
+		dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("%s With Id = %s Does Not Exist", ent.logical, id))
+		return
+	}
+	if dv.table("systemusers").idx[newOwner] == nil {
+		dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("systemuser With Id = %s Does Not Exist", newOwner))
+		return
+	}
+	if im := r.Header.Get("If-Match"); im != "" && im != "*" && im != fmt.Sprintf(`W/"%d"`, row.etag) {
+		dvError(w, http.StatusPreconditionFailed, "0x80060882", "The version of the existing record doesn't match the RowVersion property provided.")
+		return
+	}
+	row.vals[ent.index["_ownerid_value"]] = newOwner
+	if i, ok := ent.index["_owninguser_value"]; ok {
+		row.vals[i] = newOwner
+	}
+	row.vals[ent.index["_modifiedby_value"]] = dv.usersByOID[c.oid()]
+	row.vals[ent.index["modifiedon"]] = p.s.now().UTC()
+	row.etag++
+	w.Header().Set("OData-EntityId", "https://"+dv.org+".api"+crmSuffix+"/api/data/v9.2/"+ent.set+"("+id+")")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type dvAnnotations struct{ formatted bool }
+
+func annotations(r *http.Request) dvAnnotations {
+	for _, pref := range r.Header.Values("Prefer") {
+		if m := annotRE.FindStringSubmatch(pref); m != nil {
+			v := strings.ToLower(m[1])
+			return dvAnnotations{formatted: v == "*" || strings.Contains(v, "formattedvalue") || v == "odata.community.display.v1.*"}
+		}
+	}
+	return dvAnnotations{}
+}
+
+func selectFields(ent *dvEntity, sel string) ([]int, error) {
+	if strings.TrimSpace(sel) == "" {
+		out := make([]int, len(ent.fields))
+		for i := range out {
+			out[i] = i
+		}
+		return out, nil
+	}
+	out := []int{0}
+	for _, f := range strings.Split(sel, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		i, ok := ent.index[f]
+		if !ok {
+			return nil, fmt.Errorf("Could not find a property named '%s' on type 'Microsoft.Dynamics.CRM.%s'.", f, ent.logical)
+		}
+		if i != 0 {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+type dvCond struct {
+	field int
+	ne    bool
+	val   any // string (lower-case), float64, bool or nil
+}
+
+func parseFilter(ent *dvEntity, f string) ([]dvCond, error) {
+	if strings.TrimSpace(f) == "" {
+		return nil, nil
+	}
+	var out []dvCond
+	for _, part := range andRE.Split(strings.TrimSpace(f), -1) {
+		toks := strings.SplitN(strings.TrimSpace(part), " ", 3)
+		if len(toks) != 3 {
+			return nil, fmt.Errorf("The simulator understands only 'field eq value' joined by 'and': %q.", part)
+		}
+		name := strings.ToLower(toks[0])
+		i, ok := ent.index[name]
+		if !ok {
+			return nil, fmt.Errorf("Could not find a property named '%s' on type 'Microsoft.Dynamics.CRM.%s'.", toks[0], ent.logical)
+		}
+		c := dvCond{field: i}
+		switch strings.ToLower(toks[1]) {
+		case "eq":
+		case "ne":
+			c.ne = true
+		default:
+			return nil, fmt.Errorf("The simulator understands only eq and ne, not %q.", toks[1])
+		}
+		v := strings.TrimSpace(toks[2])
+		switch {
+		case strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) >= 2:
+			c.val = strings.ToLower(strings.ReplaceAll(v[1:len(v)-1], "''", "'"))
+		case v == "true", v == "false":
+			c.val = v == "true"
+		case v == "null":
+			c.val = nil
+		case IsGUID(v):
+			c.val = strings.ToLower(v)
+		default:
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, fmt.Errorf("Syntax error at position %d in '%s'.", strings.Index(f, v), f)
+			}
+			c.val = n
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func norm(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ToLower(x)
+	case int:
+		return float64(x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	}
+	return v
+}
+
+func (c dvCond) match(r *dvRow) bool {
+	eq := norm(r.vals[c.field]) == c.val
+	return eq != c.ne
+}
+
+func less(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b != nil
+	case string:
+		y, _ := b.(string)
+		return x < y
+	case int:
+		y, _ := b.(int)
+		return x < y
+	case float64:
+		y, _ := b.(float64)
+		return x < y
+	case bool:
+		y, _ := b.(bool)
+		return !x && y
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Before(y)
+	}
+	return false
+}
+
+func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEntity) {
+	q := r.URL.Query()
+	sel, err := selectFields(ent, q.Get("$select"))
+	if err != nil {
+		dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
+		return
+	}
+	conds, err := parseFilter(ent, q.Get("$filter"))
+	if err != nil {
+		dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
+		return
+	}
+	orderField, desc := -1, false
+	if ob := strings.TrimSpace(q.Get("$orderby")); ob != "" {
+		first := strings.Fields(strings.Split(ob, ",")[0])
+		i, ok := ent.index[strings.ToLower(first[0])]
+		if !ok {
+			dvError(w, http.StatusBadRequest, "0x80060888", fmt.Sprintf("Could not find a property named '%s' on type 'Microsoft.Dynamics.CRM.%s'.", first[0], ent.logical))
+			return
+		}
+		orderField, desc = i, len(first) > 1 && strings.EqualFold(first[1], "desc")
+	}
+	top := -1
+	if t := q.Get("$top"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 0 {
+			dvError(w, http.StatusBadRequest, "0x80060888", "The $top query option requires a non-negative integer.")
+			return
+		}
+		top = n
+	}
+	max := p.set.DataverseMaxPageSize
+	if max <= 0 {
+		max = 5000
+	}
+	pageSize, asked := max, false
+	for _, pref := range r.Header.Values("Prefer") {
+		if m := maxPageRE.FindStringSubmatch(pref); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if n > 0 {
+				pageSize, asked = min(n, max), true
+			}
+		}
+	}
+	ann := annotations(r)
+	afterID, pageNo := "", 1
+	if tok := q.Get("$skiptoken"); tok != "" {
+		cm := cookieRE.FindStringSubmatch(tok)
+		pm := pageNoRE.FindStringSubmatch(tok)
+		if cm == nil || pm == nil {
+			dvError(w, http.StatusBadRequest, "0x80040203", "Invalid paging cookie.")
+			return
+		}
+		inner, _ := url.QueryUnescape(cm[1])
+		inner, _ = url.QueryUnescape(inner)
+		lm := cookieLast.FindStringSubmatch(inner)
+		if lm == nil {
+			dvError(w, http.StatusBadRequest, "0x80040203", "Invalid paging cookie.")
+			return
+		}
+		afterID = strings.ToLower(lm[1])
+		pageNo, _ = strconv.Atoi(pm[1])
+	}
+	var buf bytes.Buffer
+	p.mu.RLock()
+	tab := dv.table(ent.set)
+	var rows []*dvRow
+	for _, row := range tab.rows {
+		ok := true
+		for _, c := range conds {
+			if !c.match(row) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			rows = append(rows, row)
+		}
+	}
+	if orderField >= 0 {
+		sort.SliceStable(rows, func(i, j int) bool {
+			a, b := rows[i].vals[orderField], rows[j].vals[orderField]
+			if desc {
+				return less(b, a)
+			}
+			return less(a, b)
+		})
+	}
+	if top >= 0 && top < len(rows) {
+		rows = rows[:top]
+	}
+	start := 0
+	if afterID != "" {
+		start = -1
+		for i, row := range rows {
+			if strings.EqualFold(row.vals[0].(string), afterID) {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			p.mu.RUnlock()
+			dvError(w, http.StatusBadRequest, "0x80040203", "The paging cookie names a record that is no longer in the result.")
+			return
+		}
+	}
+	end := min(start+pageSize, len(rows))
+	if top >= 0 {
+		end = len(rows) // $top answers in one page
+	}
+	base := linkBase(r, r.Host) + "/api/data/v9.2/"
+	names := make([]string, len(sel))
+	for i, f := range sel {
+		names[i] = ent.fields[f].name
+	}
+	buf.WriteString(`{"@odata.context":`)
+	writeJSONString(&buf, base+"$metadata#"+ent.set+"("+strings.Join(names, ",")+")")
+	buf.WriteString(`,"value":[`)
+	for i, row := range rows[start:end] {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		dv.renderRow(&buf, ent, row, sel, ann)
+	}
+	buf.WriteByte(']')
+	if end < len(rows) {
+		last := rows[end-1].vals[0].(string)
+		first := rows[start].vals[0].(string)
+		inner := fmt.Sprintf(`<cookie page="%d"><%s last="{%s}" first="{%s}" /></cookie>`, pageNo, ent.key, strings.ToUpper(last), strings.ToUpper(first))
+		cookie := fmt.Sprintf(`<cookie pagenumber="%d" pagingcookie="%s" istracking="False" />`, pageNo+1, url.QueryEscape(url.QueryEscape(inner)))
+		nq := url.Values{}
+		for k, v := range q {
+			if k != "$skiptoken" {
+				nq[k] = v
+			}
+		}
+		nq.Set("$skiptoken", cookie)
+		buf.WriteString(`,"@odata.nextLink":`)
+		writeJSONString(&buf, linkBase(r, r.Host)+r.URL.EscapedPath()+"?"+nq.Encode())
+	}
+	buf.WriteByte('}')
+	p.mu.RUnlock()
+	var applied []string
+	if asked {
+		applied = append(applied, "odata.maxpagesize="+strconv.Itoa(pageSize))
+	}
+	if ann.formatted {
+		for _, pref := range r.Header.Values("Prefer") {
+			if m := annotRE.FindStringSubmatch(pref); m != nil {
+				applied = append(applied, m[0])
+			}
+		}
+	}
+	if len(applied) > 0 {
+		w.Header().Set("Preference-Applied", strings.Join(applied, ","))
+	}
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// renderRow writes one record as the Web API does, with the lookups'
+// annotations when formatted values were asked for.
+func (dv *ppDV) renderRow(buf *bytes.Buffer, ent *dvEntity, row *dvRow, sel []int, ann dvAnnotations) {
+	buf.WriteString(`{"@odata.etag":`)
+	writeJSONString(buf, `W/"`+strconv.Itoa(row.etag)+`"`)
+	for _, i := range sel {
+		f := ent.fields[i]
+		v := row.vals[i]
+		if ann.formatted && v != nil {
+			switch f.kind {
+			case dvLookup:
+				writeKey(buf, f.name+"@OData.Community.Display.V1.FormattedValue")
+				writeJSONString(buf, dv.names[strings.ToLower(v.(string))])
+				writeKey(buf, f.name+"@Microsoft.Dynamics.CRM.associatednavigationproperty")
+				writeJSONString(buf, f.nav)
+				writeKey(buf, f.name+"@Microsoft.Dynamics.CRM.lookuplogicalname")
+				writeJSONString(buf, f.target)
+			case dvBool:
+				writeKey(buf, f.name+"@OData.Community.Display.V1.FormattedValue")
+				writeJSONString(buf, map[bool]string{true: "Yes", false: "No"}[v.(bool)])
+			case dvTime:
+				writeKey(buf, f.name+"@OData.Community.Display.V1.FormattedValue")
+				writeJSONString(buf, v.(time.Time).UTC().Format("1/2/2006 3:04 PM"))
+			}
+		}
+		writeKey(buf, f.name)
+		switch x := v.(type) {
+		case nil:
+			buf.WriteString("null")
+		case string:
+			writeJSONString(buf, x)
+		case int:
+			buf.WriteString(strconv.Itoa(x))
+		case float64:
+			if x == math.Trunc(x) {
+				buf.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
+			} else {
+				buf.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
+			}
+		case bool:
+			buf.WriteString(strconv.FormatBool(x))
+		case time.Time:
+			writeJSONString(buf, x.UTC().Format("2006-01-02T15:04:05Z"))
+		}
+	}
+	buf.WriteByte('}')
+}
+
+func writeKey(buf *bytes.Buffer, k string) {
+	buf.WriteByte(',')
+	writeJSONString(buf, k)
+	buf.WriteByte(':')
+}
+
+func writeJSONString(buf *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s)
+	buf.Write(b)
+}

@@ -1,0 +1,174 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Power BI (api.powerbi.com), as a workspace member:
+//
+//	GET  /v1.0/myorg/groups[?$top&$skip]
+//	GET  /v1.0/myorg/groups/{group}/datasets
+//	GET  /v1.0/myorg/groups/{group}/datasets/{dataset}
+//	POST /v1.0/myorg/groups/{group}/datasets/{dataset}/Default.TakeOver  → 200, configuredBy := the caller
+//
+// configuredBy is the owner's UPN. For a service principal the live format
+// is not documented; the simulator uses its application ID.
+
+type pbiWorkspace struct {
+	id, name string
+	t        *ppTenant
+	members  map[string]bool
+	datasets []*pbiDataset
+	idx      map[string]*pbiDataset
+}
+
+type pbiDataset struct {
+	PBIDataset
+	created time.Time
+}
+
+func newWorkspace(w PBIWorkspace, t *ppTenant) *pbiWorkspace {
+	out := &pbiWorkspace{id: strings.ToLower(w.ID), name: w.Name, t: t, members: lowerSet(w.Members), idx: map[string]*pbiDataset{}}
+	for i, d := range w.Datasets {
+		pd := &pbiDataset{PBIDataset: d, created: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
+		out.datasets = append(out.datasets, pd)
+		out.idx[strings.ToLower(d.ID)] = pd
+	}
+	return out
+}
+
+var pbiPathRE = regexp.MustCompile(`^/v1\.0/myorg/groups(?:/([0-9a-f-]{36})/datasets(?:/([0-9a-f-]{36})(/default\.takeover)?)?)?$`)
+
+func pbiError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
+	c, done, ok := p.begin(w, r, "powerbi", powerBIAudiences, "")
+	if !ok {
+		return
+	}
+	defer done()
+	m := pbiPathRE.FindStringSubmatch(strings.ToLower(strings.TrimSuffix(r.URL.Path, "/")))
+	if m == nil {
+		pbiError(w, http.StatusNotFound, "NotFound", "The simulator does not serve "+r.URL.Path+" on "+powerBIHost+".")
+		return
+	}
+	group, dataset, takeover := m[1], m[2], m[3] != ""
+	base := "https://wabi-us-north-central-redirect.analysis.windows.net/v1.0/myorg/"
+	if group == "" {
+		if r.Method != http.MethodGet {
+			pbiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "Use GET.")
+			return
+		}
+		p.listGroups(w, r, c, base)
+		return
+	}
+	p.mu.RLock()
+	ws := p.workspaces[group]
+	p.mu.RUnlock()
+	if ws == nil || ws.t != c.t || !ws.members[c.oid()] {
+		pbiError(w, http.StatusUnauthorized, "PowerBINotAuthorizedException", "The caller is not a member of workspace "+group+", or it does not exist.")
+		return
+	}
+	if dataset == "" {
+		if r.Method != http.MethodGet {
+			pbiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "Use GET.")
+			return
+		}
+		p.mu.RLock()
+		value := make([]map[string]any, 0, len(ws.datasets))
+		for _, d := range ws.datasets {
+			value = append(value, p.renderDataset(ws, d))
+		}
+		p.mu.RUnlock()
+		writeJSON(w, http.StatusOK, map[string]any{"@odata.context": base + "groups/" + ws.id + "/$metadata#datasets", "value": value})
+		return
+	}
+	p.mu.RLock()
+	d := ws.idx[dataset]
+	p.mu.RUnlock()
+	if d == nil {
+		pbiError(w, http.StatusNotFound, "ItemNotFound", fmt.Sprintf("Dataset %s is not found! please verify datasetId is correct and user have sufficient permissions.", dataset))
+		return
+	}
+	switch {
+	case takeover && r.Method == http.MethodPost:
+		p.mu.Lock()
+		d.ConfiguredBy = c.oid()
+		p.mu.Unlock()
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+	case !takeover && r.Method == http.MethodGet:
+		p.mu.RLock()
+		body := p.renderDataset(ws, d)
+		p.mu.RUnlock()
+		body["@odata.context"] = base + "groups/" + ws.id + "/$metadata#datasets/$entity"
+		writeJSON(w, http.StatusOK, body)
+	default:
+		pbiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The method is not allowed on this resource.")
+	}
+}
+
+// pbiOwner is how Power BI names an owner in configuredBy.
+func (p *pp) pbiOwner(tenant, oid string) string {
+	d := p.who(tenant, oid)
+	if d.sp {
+		return d.appID
+	}
+	return d.upn
+}
+
+func (p *pp) renderDataset(ws *pbiWorkspace, d *pbiDataset) map[string]any {
+	return map[string]any{
+		"id": d.ID, "name": d.Name, "webUrl": "https://app.powerbi.com/groups/" + ws.id + "/datasets/" + d.ID,
+		"addRowsAPIEnabled": false, "configuredBy": p.pbiOwner(ws.t.id, d.ConfiguredBy), "isRefreshable": true,
+		"isEffectiveIdentityRequired": false, "isEffectiveIdentityRolesRequired": false, "isOnPremGatewayRequired": false,
+		"targetStorageMode": "Abf", "createdDate": d.created.Format("2006-01-02T15:04:05.000Z"),
+		"createReportEmbedURL": "https://app.powerbi.com/reportEmbed?config=" + d.ID,
+		"qnaEmbedURL":          "https://app.powerbi.com/qnaEmbed?groupId=" + ws.id,
+		"upstreamDatasets":     []any{}, "users": []any{},
+	}
+}
+
+func (p *pp) listGroups(w http.ResponseWriter, r *http.Request, c *ppCaller, base string) {
+	q := r.URL.Query()
+	top, skip := 5000, 0
+	if v := q.Get("$top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5000 {
+			pbiError(w, http.StatusBadRequest, "InvalidRequest", "$top must be between 1 and 5000.")
+			return
+		}
+		top = n
+	}
+	if v := q.Get("$skip"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			pbiError(w, http.StatusBadRequest, "InvalidRequest", "$skip must be a non-negative integer.")
+			return
+		}
+		skip = n
+	}
+	var mine []*pbiWorkspace
+	p.mu.RLock()
+	if c.t != nil {
+		for _, ws := range c.t.workspaces {
+			if ws.members[c.oid()] {
+				mine = append(mine, ws)
+			}
+		}
+	}
+	p.mu.RUnlock()
+	value := []map[string]any{}
+	for i := skip; i < len(mine) && i < skip+top; i++ {
+		value = append(value, map[string]any{"id": mine[i].id, "isReadOnly": false, "isOnDedicatedCapacity": false,
+			"type": "Workspace", "name": mine[i].name})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": base + "$metadata#groups", "@odata.count": len(mine), "value": value})
+}
