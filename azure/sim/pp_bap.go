@@ -344,9 +344,9 @@ func (p *pp) renderBillingPolicy(e *ppEnv, loc string) json.RawMessage {
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "name": e.e.BillingPolicy, "type": "TenantOwned", "status": "Enabled", "location": loc,
 		"powerAutomatePolicy": map[string]string{"cloudFlowRunsPayAsYouGoState": "Enabled", "desktopFlowUnattendedRunsPayAsYouGoState": "Enabled", "desktopFlowAttendedRunsPayAsYouGoState": "Enabled"},
-		"powerAppsPolicy": payg, "storagePolicy": payg, "powerPlatformRequestsPolicy": payg, "powerPagesPolicy": payg, "powerVirtualAgentPolicy": payg,
+		"powerAppsPolicy":     payg, "storagePolicy": payg, "powerPlatformRequestsPolicy": payg, "powerPagesPolicy": payg, "powerVirtualAgentPolicy": payg,
 		"billingInstrument": map[string]string{"subscriptionId": sub, "resourceGroup": "rg-power-platform", "location": loc,
-			"id": "/subscriptions/" + sub + "/resourceGroups/rg-power-platform/providers/Microsoft.PowerPlatform/accounts/" + strings.ToLower(strings.ReplaceAll(e.e.BillingPolicy, " ", "-")),
+			"id":                 "/subscriptions/" + sub + "/resourceGroups/rg-power-platform/providers/Microsoft.PowerPlatform/accounts/" + strings.ToLower(strings.ReplaceAll(e.e.BillingPolicy, " ", "-")),
 			"provisioningStatus": "Succeeded"},
 		"createdOn": when, "createdBy": by, "lastModifiedOn": when, "lastModifiedBy": by,
 	})

@@ -301,7 +301,9 @@ func TestPPValidate(t *testing.T) {
 		edit func(*PowerPlatform)
 		want string
 	}{
-		{"unknown owner", func(p *PowerPlatform) { p.Tenants[0].Environments[1].CanvasApps[0].Owner = "00000000-0000-4000-8000-00000000dead" },
+		{"unknown owner", func(p *PowerPlatform) {
+			p.Tenants[0].Environments[1].CanvasApps[0].Owner = "00000000-0000-4000-8000-00000000dead"
+		},
 			"is not a user, guest or service principal of tenant"},
 		{"owner from another tenant", func(p *PowerPlatform) {
 			p.Tenants[0].Environments[1].Flows[0].Creator = "9a4f0d2b-5e6f-4071-bc83-9b4d00000203"
