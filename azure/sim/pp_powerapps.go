@@ -201,7 +201,7 @@ type rpAppProps struct {
 	// Permissions is the $expand=permissions($filter=maxAssignedTo(…))
 	// answer: the named principal's own role on the app, if any. Where the
 	// live service puts it is not verified.
-	Permissions []*rpPermission `json:"permissions,omitempty"`
+	Permissions *[]*rpPermission `json:"permissions,omitempty"`
 }
 
 type rpApp struct {
@@ -321,16 +321,17 @@ func (p *pp) renderApp(e *ppEnv, a *ppApp, forOID string) *rpApp {
 		blob + `/unauth"},"documentServerVersion":{"major":3,"minor":25042,"build":14,"revision":0,"majorRevision":0,"minorRevision":0},"appPackageResourcesKind":"Split","packagePropertiesJson":"{\"cdnUrl\":\"https://content.powerapps.com/resource/app\"}","id":"` +
 		stableGUID("package", a.ID) + `"}`)
 	if forOID != "" {
-		pr.Permissions = []*rpPermission{}
+		perms := []*rpPermission{}
 		if strings.EqualFold(a.Owner, forOID) {
-			pr.Permissions = append(pr.Permissions, p.renderAppPermission(e, a, ppGrant{PPPermission: PPPermission{Principal: a.Owner, Role: "Owner"}, at: a.created, by: a.Owner}))
+			perms = append(perms, p.renderAppPermission(e, a, ppGrant{PPPermission: PPPermission{Principal: a.Owner, Role: "Owner"}, at: a.created, by: a.Owner}))
 		} else {
 			for _, g := range a.perms {
 				if strings.EqualFold(g.Principal, forOID) {
-					pr.Permissions = append(pr.Permissions, p.renderAppPermission(e, a, g))
+					perms = append(perms, p.renderAppPermission(e, a, g))
 				}
 			}
 		}
+		pr.Permissions = &perms
 	}
 	return out
 }

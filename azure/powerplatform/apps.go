@@ -1,0 +1,177 @@
+package powerplatform
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/rest"
+)
+
+// PowerApps reads and changes canvas apps as an administrator.
+type PowerApps struct{ c *rest.Client }
+
+// NewPowerApps returns a Power Apps client.
+func NewPowerApps(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *PowerApps {
+	return &PowerApps{c: rest.New("Power Apps", cloud.PowerAppsScope, cred, c, o)}
+}
+
+// Roles on apps and flows.
+const (
+	RoleOwner   = "Owner"
+	RoleCanEdit = "CanEdit" // co-owner
+	RoleCanView = "CanView"
+)
+
+// Permission is one role assignment on an app or a flow.
+type Permission struct {
+	// ID is the permission's resource ID (…/permissions/{principal}).
+	ID        string
+	RoleName  string
+	Principal Principal
+}
+
+// App is a canvas app.
+type App struct {
+	Name        string
+	DisplayName string
+	Owner       Principal
+	CreatedBy   Principal
+	// AlmMode is "Solution" for an app in a solution, "Environment" otherwise.
+	AlmMode           string
+	SharedUsersCount  int
+	SharedGroupsCount int
+	// PermissionsExpanded says the list carried the asked-for principal's own
+	// permissions (Permissions); when false they are unknown, not empty.
+	PermissionsExpanded bool
+	Permissions         []Permission
+}
+
+type rawPermission struct {
+	Name       string `json:"name"`
+	ID         string `json:"id"`
+	Properties struct {
+		RoleName  string    `json:"roleName"`
+		Principal Principal `json:"principal"`
+	} `json:"properties"`
+}
+
+func (r rawPermission) permission() Permission {
+	return Permission{ID: r.ID, RoleName: r.Properties.RoleName, Principal: r.Properties.Principal}
+}
+
+type rawApp struct {
+	Name       string `json:"name"`
+	Properties struct {
+		DisplayName       string           `json:"displayName"`
+		Owner             Principal        `json:"owner"`
+		CreatedBy         Principal        `json:"createdBy"`
+		AlmMode           string           `json:"almMode"`
+		SharedUsersCount  int              `json:"sharedUsersCount"`
+		SharedGroupsCount int              `json:"sharedGroupsCount"`
+		Permissions       *[]rawPermission `json:"permissions"`
+	} `json:"properties"`
+}
+
+func (r rawApp) app() App {
+	p := r.Properties
+	a := App{Name: r.Name, DisplayName: p.DisplayName, Owner: p.Owner, CreatedBy: p.CreatedBy, AlmMode: p.AlmMode,
+		SharedUsersCount: p.SharedUsersCount, SharedGroupsCount: p.SharedGroupsCount}
+	if p.Permissions != nil {
+		a.PermissionsExpanded = true
+		for _, x := range *p.Permissions {
+			a.Permissions = append(a.Permissions, x.permission())
+		}
+	}
+	return a
+}
+
+// Apps lists an environment's canvas apps, a page at a time. With
+// permissionsFor (an object ID) each app also carries that principal's own
+// role ($expand=permissions($filter=maxAssignedTo(…)), as the PowerShell
+// module asks); check App.PermissionsExpanded, the service may ignore it.
+func (p *PowerApps) Apps(ctx context.Context, env, permissionsFor string, fn func([]App) error) error {
+	q := url.Values{"api-version": {AppsAPIVersion}, "$top": {strconv.Itoa(AppsPageSize)}}
+	if permissionsFor != "" {
+		q.Set("$expand", "permissions($filter=maxAssignedTo('"+permissionsFor+"'))")
+	}
+	u := "https://" + cloud.PowerAppsHost + envPath("Microsoft.PowerApps", env) + "/apps?" + q.Encode()
+	return rest.Each(ctx, p.c, "list the canvas apps of environment "+env, u, nil, func(page []rawApp) error {
+		apps := make([]App, len(page))
+		for i, r := range page {
+			apps[i] = r.app()
+		}
+		return fn(apps)
+	})
+}
+
+func (p *PowerApps) appURL(env, app, op string, q string) string {
+	u := "https://" + cloud.PowerAppsHost + envPath("Microsoft.PowerApps", env) + "/apps/" + url.PathEscape(app)
+	if op != "" {
+		u += "/" + op
+	}
+	return u + "?" + q
+}
+
+// Permissions lists every role on an app, the owner's included.
+func (p *PowerApps) Permissions(ctx context.Context, env, app string) ([]Permission, error) {
+	var out []Permission
+	err := rest.Each(ctx, p.c, "read the permissions of canvas app "+app, p.appURL(env, app, "permissions", query("api-version", AppPermissionsVersion)), nil,
+		func(page []rawPermission) error {
+			for _, r := range page {
+				out = append(out, r.permission())
+			}
+			return nil
+		})
+	return out, err
+}
+
+// SetOwner makes newOwner (an object ID) the app's owner; the previous owner
+// keeps roleForOld (CanView or CanEdit), or loses access when it is "".
+func (p *PowerApps) SetOwner(ctx context.Context, env, app, newOwner, roleForOld string) error {
+	body := map[string]string{"newAppOwner": newOwner}
+	if roleForOld != "" {
+		body["roleForOldAppOwner"] = roleForOld
+	}
+	_, err := p.c.Do(ctx, rest.Request{Op: "change the owner of canvas app " + app, Method: http.MethodPost, Write: true,
+		URL: p.appURL(env, app, "modifyAppOwner", query("api-version", AppPermissionsVersion)), Body: body}, nil)
+	return err
+}
+
+type modifyPermissions struct {
+	Put []putPermission `json:"put,omitempty"`
+}
+
+type putPermission struct {
+	Properties struct {
+		RoleName                string `json:"roleName"`
+		NotifyShareTargetOption string `json:"NotifyShareTargetOption,omitempty"`
+		Principal               struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		} `json:"principal"`
+	} `json:"properties"`
+}
+
+func putBody(principalID, principalType, role string, notify bool) modifyPermissions {
+	var pp putPermission
+	pp.Properties.RoleName = role
+	if notify {
+		pp.Properties.NotifyShareTargetOption = "DoNotNotify"
+	}
+	pp.Properties.Principal.ID = principalID
+	pp.Properties.Principal.Type = principalType
+	return modifyPermissions{Put: []putPermission{pp}}
+}
+
+// Share gives a principal (type User or Group) a role on the app: CanEdit
+// makes it a co-owner. The principal is not notified.
+func (p *PowerApps) Share(ctx context.Context, env, app, principalID, principalType, role string) error {
+	_, err := p.c.Do(ctx, rest.Request{Op: "share canvas app " + app, Method: http.MethodPost, Write: true,
+		URL:  p.appURL(env, app, "modifyPermissions", query("api-version", AppPermissionsVersion)),
+		Body: putBody(principalID, principalType, role, true)}, nil)
+	return err
+}
