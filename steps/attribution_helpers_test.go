@@ -1,0 +1,91 @@
+package steps
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/rest"
+	"github.com/palwiz/palwiz/azure/sim"
+)
+
+// Demo scenario identities the attribution tests use.
+const (
+	demoContoso    = "2c8e5f1a-7d3b-4c6e-8a9f-c0de00000002"
+	demoNorthwind  = "3a9d6e2b-8e4c-4d7f-9b0a-00000000b003"
+	demoServiceUPN = "pal-service@contoso.onmicrosoft.com"
+	demoServiceOID = "5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101"
+	demoAdminUPN   = "it-admin@contoso.onmicrosoft.com"
+	demoMeganOID   = "1a2b3c4d-5e6f-4a70-8b91-c0de00000311"
+	demoSPApp      = "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501"
+	demoSPSecret   = "sim-contoso-spn-secret-1"
+	demoAnaUPN     = "ana.lopez@fabrikam.example"
+	demoCIKey      = "sim-contoso-ci-key-1"
+)
+
+// ppSim starts the demo scenario (changed by edit) and returns it with a
+// steps environment whose session is not signed in yet.
+func ppSim(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, *Env) {
+	t.Helper()
+	sc, err := sim.LoadScenario("demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(sc)
+	}
+	return ppSimWith(t, sc)
+}
+
+func ppSimWith(t testing.TB, sc *sim.Scenario) (*sim.Server, *Env) {
+	t.Helper()
+	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc, PagesAddr: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := auth.Open(context.Background(), auth.Config{Cloud: c, CloudID: "sim:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &Env{Cloud: c, Session: sess}
+}
+
+// ppSignIn signs a person in with a device code the simulator approves, in
+// tenant ("" = home).
+func ppSignIn(t testing.TB, s *sim.Server, env *Env, upn, tenant string) {
+	t.Helper()
+	ctx := context.Background()
+	dc, err := env.Session.StartDeviceCode(ctx, "organizations", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApproveDeviceCode(dc.UserCode, upn, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Session.Wait(ctx, dc); err != nil {
+		t.Fatal(err)
+	}
+	if tenant != "" {
+		if err := env.Session.UseTenant(ctx, tenant); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ppSignInSP signs a service principal in.
+func ppSignInSP(t testing.TB, env *Env, tenant, appID, secret string) {
+	t.Helper()
+	if _, err := env.Session.LoginServicePrincipal(context.Background(), tenant, appID, auth.SPCredential{Secret: secret}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fastRetry keeps retries quick in tests (Retry-After is still honoured).
+var fastRetry = rest.Options{MaxRetries: 1, RetryDelay: time.Millisecond}
