@@ -69,7 +69,9 @@ func TestAttributionRules(t *testing.T) {
 		{"bot other", CopilotBot, func() ownership { return judgeBot(ruleUser, other, other, false, false, true, nil) }, NotAttributed, "Created and owned"},
 		{"bot in solution", CopilotBot, func() ownership { return judgeBot(ruleUser, mine, mine, true, true, true, sol(false, true)) }, NotAttributed, "imported last"},
 		{"solution linked importer", Solution, func() ownership { return judgeSolution(mine, time.Date(2025, 5, 12, 0, 0, 0, 0, time.UTC), true, true) }, Attributed, "2025-05-12"},
-		{"solution other importer", Solution, func() ownership { return judgeSolution(other, time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), true, false) }, NotAttributed, "Megan"},
+		{"solution other importer", Solution, func() ownership {
+			return judgeSolution(other, time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), true, false)
+		}, NotAttributed, "Megan"},
 		{"solution no import", Solution, func() ownership { return judgeSolution(Holder{}, time.Time{}, false, false) }, CannotTell, "No completed import"},
 		{"dataset publisher", Dataset, func() ownership { return judgeDataset(ruleUser, "PAL@Contoso.example") }, Attributed, "published"},
 		{"dataset other", Dataset, func() ownership { return judgeDataset(ruleUser, "megan@contoso.example") }, NotAttributed, "megan@contoso.example"},
