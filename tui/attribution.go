@@ -1,0 +1,337 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/palwiz/palwiz/assets"
+)
+
+// attributionScreen is Attribution: why ownership matters, each product's
+// rule, the managed-solutions recommendation and the tooling tables; and,
+// when an Attributor is configured, the scan results and the fix plan.
+type attributionScreen struct {
+	tab      int
+	guide    assets.PALGuide
+	guideErr error
+
+	scanOp     int
+	scanning   bool
+	report     *AttributionReport
+	scanErr    error
+	tenantID   string
+	confirming bool
+	applying   bool
+}
+
+func newAttribution() *attributionScreen {
+	s := &attributionScreen{}
+	s.guide, s.guideErr = assets.Guide()
+	return s
+}
+
+func (s *attributionScreen) tabs(m *Model) []string {
+	t := []string{"Why it matters", "Product rules", "Solutions", "Tooling"}
+	if m.o.Attributor != nil {
+		t = append([]string{"Your resources"}, t...)
+	}
+	return t
+}
+
+func (s *attributionScreen) enter(m *Model) tea.Cmd {
+	if m.o.Attributor == nil || (s.report != nil && s.tenantID == m.tenant.ID) || s.scanning {
+		return nil
+	}
+	return s.scan(m)
+}
+
+func (s *attributionScreen) scan(m *Model) tea.Cmd {
+	s.scanning, s.scanErr, s.confirming = true, nil, false
+	s.tenantID = m.tenant.ID
+	s.scanOp = m.nextOp()
+	return scanCmd(m.ctx, m.o.Attributor, s.scanOp, m.tenant.ID)
+}
+
+func (s *attributionScreen) text() textMode { return textNone }
+
+// sticky keeps the title and the topics in place while a topic scrolls.
+func (s *attributionScreen) sticky() int { return 3 }
+func (s *attributionScreen) busy() bool  { return s.scanning || s.applying }
+
+func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case scannedMsg:
+		if msg.op != s.scanOp {
+			return nil
+		}
+		s.scanning, s.applying = false, false
+		if msg.err != nil {
+			s.scanErr = msg.err
+			return nil
+		}
+		r := msg.report
+		s.report = &r
+		return nil
+	case tea.KeyPressMsg:
+		n := len(s.tabs(m))
+		if s.confirming {
+			switch msg.String() {
+			case "y", "Y":
+				s.confirming, s.applying = false, true
+				s.scanOp = m.nextOp()
+				return applyCmd(m.ctx, m.o.Attributor, s.scanOp, s.tenantID, s.autoFixes())
+			case "n", "N", "esc":
+				s.confirming = false
+			}
+			return nil
+		}
+		switch msg.String() {
+		case "right", "l", "tab":
+			s.tab = (s.tab + 1) % n
+			m.resetScroll()
+		case "left", "h", "shift+tab":
+			s.tab = (s.tab + n - 1) % n
+			m.resetScroll()
+		case "down", "j":
+			m.scrollLines(1)
+		case "up", "k":
+			m.scrollLines(-1)
+		case "enter":
+			return m.goTo(stepValidation)
+		case "esc":
+			return m.back()
+		case "r":
+			if m.o.Attributor != nil && !s.busy() {
+				return s.scan(m)
+			}
+		case "a":
+			if s.onResults(m) && s.report != nil && len(s.autoFixes()) > 0 && !s.busy() {
+				s.confirming = true
+			}
+		default:
+			if d := int(msg.Code - '1'); len(msg.Text) == 1 && d >= 0 && d < n {
+				s.tab = d
+				m.resetScroll()
+			}
+		}
+	}
+	return nil
+}
+
+func (s *attributionScreen) onResults(m *Model) bool { return m.o.Attributor != nil && s.tab == 0 }
+
+// autoFixes are the planned fixes palwiz can carry out itself.
+func (s *attributionScreen) autoFixes() []AttributionFix {
+	if s.report == nil {
+		return nil
+	}
+	var out []AttributionFix
+	for _, f := range s.report.Plan {
+		if !f.Manual {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (s *attributionScreen) keys(m *Model) []key.Binding {
+	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	if s.confirming {
+		return []key.Binding{b("y", "apply"), b("n", "not now")}
+	}
+	ks := []key.Binding{b("←/→", "topic"), b("enter", "continue to Validation"), b("esc", "back")}
+	if s.onResults(m) && !s.busy() {
+		if len(s.autoFixes()) > 0 {
+			ks = append(ks, b("a", "apply the plan"))
+		}
+		ks = append(ks, b("r", "scan again"))
+	}
+	return ks
+}
+
+func (s *attributionScreen) view(m *Model, width int) (string, int) {
+	st := m.st
+	var b strings.Builder
+	b.WriteString(st.bold.Render("Make sure the linked account owns what you deliver") + "\n")
+	var tabs []string
+	for i, t := range s.tabs(m) {
+		if i == s.tab {
+			tabs = append(tabs, st.tabOn.Render(t))
+		} else {
+			tabs = append(tabs, st.tabOff.Render(t))
+		}
+	}
+	b.WriteString(truncate(strings.Join(tabs, st.faint.Render(" │ ")), width) + "\n\n")
+	if s.guideErr != nil {
+		b.WriteString(m.errorView(s.guideErr, width))
+		return b.String(), -1
+	}
+	name := s.tabs(m)[s.tab]
+	switch name {
+	case "Your resources":
+		b.WriteString(s.resultsView(m, width))
+	case "Why it matters":
+		b.WriteString(wrapText(helpText("why"), width))
+	case "Product rules":
+		b.WriteString(s.rulesView(m, width))
+	case "Solutions":
+		b.WriteString(wrapText(helpText("solutions"), width))
+	case "Tooling":
+		b.WriteString(s.toolingView(m, width))
+	}
+	return strings.TrimRight(b.String(), "\n"), -1
+}
+
+func (s *attributionScreen) rulesView(m *Model, width int) string {
+	st := m.st
+	var b strings.Builder
+	for i, p := range s.guide.Products {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		head := st.accent.Render(p.Product)
+		sub := p.Resource
+		if p.Metric != "" {
+			sub += ", counted in " + p.Metric
+		}
+		b.WriteString(head + st.faint.Render(" · "+sub) + "\n")
+		b.WriteString(hang("  ", p.Rule, width) + "\n")
+		for _, n := range p.Notes {
+			b.WriteString(hang("  "+st.faint.Render("· "), n, width) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// toolingView renders the tooling tables; narrow screens get short tool names.
+func (s *attributionScreen) toolingView(m *Model, width int) string {
+	st := m.st
+	var b strings.Builder
+	for ti, t := range s.guide.Tooling {
+		if ti > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(lines(st.accent, wrap(t.Title, width)) + "\n")
+		b.WriteString(wrap(t.Caption, width) + "\n")
+		pw := 0
+		for _, r := range t.Rows {
+			pw = max(pw, ansi.StringWidth(r.Product))
+		}
+		tools := t.Tools
+		full := pw + 2
+		for _, tool := range tools {
+			full += max(3, ansi.StringWidth(tool)) + 2
+		}
+		short := full > width
+		if short {
+			tools = shortTools(tools)
+		}
+		cols := make([]int, len(tools))
+		for i, tool := range tools {
+			cols[i] = max(3, ansi.StringWidth(tool)) + 2
+		}
+		line := padRight("", pw+2)
+		for i, tool := range tools {
+			line += padRight(tool, cols[i])
+		}
+		b.WriteString(st.faint.Render(strings.TrimRight(line, " ")) + "\n")
+		for _, r := range t.Rows {
+			line := padRight(r.Product, pw+2)
+			for i, ok := range r.Supported {
+				if ok {
+					line += st.ok.Render("yes") + strings.Repeat(" ", cols[i]-3)
+				} else {
+					line += st.faint.Render("no ") + strings.Repeat(" ", cols[i]-3)
+				}
+			}
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+		}
+		if short {
+			b.WriteString(lines(st.faint, wrap("PS: PowerShell · CLI: Power Platform CLI · DevOps: DevOps and the Power Platform Build Tools", width)) + "\n")
+		}
+	}
+	b.WriteString("\n" + wrap("Where nothing says yes, deliver the resource again in a managed solution imported by the linked account.", width))
+	return b.String()
+}
+
+func shortTools(tools []string) []string {
+	out := make([]string, len(tools))
+	for i, t := range tools {
+		switch {
+		case t == "PowerShell":
+			out[i] = "PS"
+		case t == "PP CLI":
+			out[i] = "CLI"
+		case strings.HasPrefix(t, "DevOps"):
+			out[i] = "DevOps"
+		default:
+			out[i] = t
+		}
+	}
+	return out
+}
+
+func (s *attributionScreen) resultsView(m *Model, width int) string {
+	st := m.st
+	var b strings.Builder
+	dir := m.tenant.DisplayName
+	switch {
+	case s.scanning:
+		b.WriteString(m.spin.View() + " Checking who owns the apps, flows, datasets and solutions in " + dir + "…")
+		return b.String()
+	case s.applying:
+		b.WriteString(m.spin.View() + " Applying the plan…")
+		return b.String()
+	case s.scanErr != nil:
+		b.WriteString(m.errorView(s.scanErr, width) + "\n\n" + wrap("Press r to scan again.", width))
+		return b.String()
+	case s.report == nil:
+		return ""
+	}
+	r := s.report
+	ok := 0
+	for _, it := range r.Items {
+		if it.Attributed {
+			ok++
+		}
+	}
+	b.WriteString(fmt.Sprintf("%d resources · %d attributed to the linked account · %d not\n\n", len(r.Items), ok, len(r.Items)-ok))
+	pw, nw := 0, 0
+	for _, it := range r.Items {
+		pw = max(pw, ansi.StringWidth(it.Product))
+		nw = max(nw, ansi.StringWidth(it.Name))
+	}
+	pw, nw = min(pw, 24), min(nw, 26)
+	for _, it := range r.Items {
+		mark := st.ok.Render("✓")
+		if !it.Attributed {
+			mark = st.bad.Render("✗")
+		}
+		row := mark + " " + padRight(truncate(it.Product, pw), pw) + "  " + padRight(truncate(it.Name, nw), nw) + "  " + st.faint.Render(it.AttributedTo)
+		b.WriteString(truncate(row, width) + "\n")
+	}
+	if len(r.Plan) > 0 {
+		b.WriteString("\n" + st.bold.Render("The fix plan") + "\n")
+		for i, f := range r.Plan {
+			prefix := fmt.Sprintf("%d. ", i+1)
+			text := f.Action + " (" + f.Item.Product + ": " + f.Item.Name + ")"
+			if f.Manual {
+				text += " — by hand"
+			}
+			b.WriteString(hang(prefix, text, width) + "\n")
+		}
+	} else if len(r.Items) > 0 {
+		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Everything found is attributed to the linked account.", width) + "\n")
+	}
+	for _, n := range r.Notes {
+		b.WriteString(hang(st.faint.Render("· "), n, width) + "\n")
+	}
+	if s.confirming {
+		q := fmt.Sprintf("Apply %d change(s) now? Each one changes who owns a resource in the customer's environment.", len(s.autoFixes()))
+		b.WriteString("\n" + st.dialog.Width(min(width, 60)).Render(wrap(q, min(width, 60)-6)+"\n\n"+m.keyHelp("y", "apply")+st.faint.Render(" · ")+m.keyHelp("n", "not now")))
+	}
+	return b.String()
+}

@@ -1,0 +1,96 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/steps"
+)
+
+// Backend is the work behind the wizard: sign-in, directories and the
+// partner link. The wizard calls it only from commands, never from Update,
+// so a slow network never freezes the screen. NewBackend is the real one;
+// tests may pass fakes.
+type Backend interface {
+	// Profile is the identity signed in before the wizard started, or nil.
+	Profile(ctx context.Context) *auth.Profile
+	StartDeviceCode(ctx context.Context, tenant, claims string) (*auth.DeviceCode, error)
+	WaitDeviceCode(ctx context.Context, dc *auth.DeviceCode) (*auth.Identity, error)
+	LoginBrowser(ctx context.Context, tenant, claims string, open func(url string) error) (*auth.Identity, error)
+	LoginServicePrincipal(ctx context.Context, tenant, clientID, secret string) (*auth.Identity, error)
+	WhoAmI(ctx context.Context) (steps.Who, error)
+	Tenants(ctx context.Context) ([]arm.Tenant, error)
+	// ProbeTenant gets a token for the directory without switching to it,
+	// so the list can say which directories need a new sign-in and why.
+	ProbeTenant(ctx context.Context, tenantID string) error
+	SwitchTenant(ctx context.Context, t arm.Tenant) error
+	ReadLink(ctx context.Context, tenantID string) (*arm.Link, error)
+	Link(ctx context.Context, tenantID string, current *arm.Link, partnerID string, force bool) (steps.Outcome, error)
+	// SignOut forgets the identity and deletes every keyring item palwiz wrote.
+	SignOut(ctx context.Context) (int, error)
+}
+
+// NewBackend is the Backend over the steps package and a session.
+func NewBackend(env *steps.Env) Backend { return &stepsBackend{env: env} }
+
+type stepsBackend struct{ env *steps.Env }
+
+func (b *stepsBackend) Profile(context.Context) *auth.Profile { return b.env.Session.Profile() }
+
+func (b *stepsBackend) StartDeviceCode(ctx context.Context, tenant, claims string) (*auth.DeviceCode, error) {
+	return b.env.Session.StartDeviceCode(ctx, tenant, claims)
+}
+
+func (b *stepsBackend) WaitDeviceCode(ctx context.Context, dc *auth.DeviceCode) (*auth.Identity, error) {
+	return b.env.Session.Wait(ctx, dc)
+}
+
+func (b *stepsBackend) LoginBrowser(ctx context.Context, tenant, claims string, open func(string) error) (*auth.Identity, error) {
+	return b.env.Session.LoginBrowser(ctx, tenant, claims, open)
+}
+
+func (b *stepsBackend) LoginServicePrincipal(ctx context.Context, tenant, clientID, secret string) (*auth.Identity, error) {
+	return b.env.Session.LoginServicePrincipal(ctx, tenant, clientID, auth.SPCredential{Secret: secret})
+}
+
+func (b *stepsBackend) WhoAmI(ctx context.Context) (steps.Who, error) {
+	return steps.WhoAmI(ctx, b.env)
+}
+
+func (b *stepsBackend) Tenants(ctx context.Context) ([]arm.Tenant, error) {
+	return steps.Tenants(ctx, b.env)
+}
+
+func (b *stepsBackend) ProbeTenant(ctx context.Context, tenantID string) error {
+	if _, err := b.env.Session.Token(ctx, tenantID, []string{cloud.ARMScope}, ""); err != nil {
+		return steps.Explain(err)
+	}
+	return nil
+}
+
+func (b *stepsBackend) SwitchTenant(ctx context.Context, t arm.Tenant) error {
+	return steps.SwitchTenant(ctx, b.env, t)
+}
+
+func (b *stepsBackend) ReadLink(ctx context.Context, tenantID string) (*arm.Link, error) {
+	c, err := b.env.ARMClient(tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("set up the Azure Resource Manager client: %w", err)
+	}
+	return steps.Status(ctx, c)
+}
+
+func (b *stepsBackend) Link(ctx context.Context, tenantID string, current *arm.Link, partnerID string, force bool) (steps.Outcome, error) {
+	c, err := b.env.ARMClient(tenantID)
+	if err != nil {
+		return steps.Outcome{}, fmt.Errorf("set up the Azure Resource Manager client: %w", err)
+	}
+	return steps.LinkFrom(ctx, c, current, partnerID, force)
+}
+
+func (b *stepsBackend) SignOut(ctx context.Context) (int, error) {
+	return b.env.Session.Logout(ctx, true)
+}

@@ -1,0 +1,177 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/palwiz/palwiz/azure/arm"
+)
+
+// The commands below do the wizard's outside work. Each captures only the
+// values it needs, never the model, and answers with one typed message.
+
+func sessionCmd(ctx context.Context, be Backend) tea.Cmd {
+	return func() tea.Msg { return sessionMsg{profile: be.Profile(ctx)} }
+}
+
+func tickCmd() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func startDeviceCodeCmd(ctx context.Context, be Backend, op int, tenant, claims string) tea.Cmd {
+	return func() tea.Msg {
+		dc, err := be.StartDeviceCode(ctx, tenant, claims)
+		return deviceCodeMsg{op: op, dc: dc, err: err}
+	}
+}
+
+func waitDeviceCodeCmd(ctx context.Context, be Backend, op int, dc deviceCodeMsg) tea.Cmd {
+	return func() tea.Msg {
+		id, err := be.WaitDeviceCode(ctx, dc.dc)
+		return signedInMsg{op: op, id: id, err: err}
+	}
+}
+
+// browserCmds signs in with the browser; the sign-in address arrives first
+// as its own message so the screen can show it.
+func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string, openURL func(string) error) tea.Cmd {
+	urls := make(chan string, 1)
+	open := func(u string) error {
+		select {
+		case urls <- u:
+		default:
+		}
+		if openURL != nil {
+			// A browser that will not open is no failure: the address is on screen.
+			_ = openURL(u)
+		}
+		return nil
+	}
+	login := func() tea.Msg {
+		id, err := be.LoginBrowser(ctx, tenant, claims, open)
+		return signedInMsg{op: op, id: id, err: err}
+	}
+	address := func() tea.Msg {
+		select {
+		case u := <-urls:
+			return browserURLMsg{op: op, url: u}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return tea.Batch(login, address)
+}
+
+func spLoginCmd(ctx context.Context, be Backend, op int, tenant, clientID, secret string) tea.Cmd {
+	return func() tea.Msg {
+		id, err := be.LoginServicePrincipal(ctx, tenant, clientID, secret)
+		return signedInMsg{op: op, id: id, err: err}
+	}
+}
+
+func whoCmd(ctx context.Context, be Backend, op int) tea.Cmd {
+	return func() tea.Msg {
+		w, err := be.WhoAmI(ctx)
+		return whoMsg{op: op, who: w, err: err}
+	}
+}
+
+func tenantsCmd(ctx context.Context, be Backend, op int) tea.Cmd {
+	return func() tea.Msg {
+		ts, err := be.Tenants(ctx)
+		return tenantsMsg{op: op, tenants: ts, err: err}
+	}
+}
+
+func probeCmd(ctx context.Context, be Backend, op int, tenantID string) tea.Cmd {
+	return func() tea.Msg {
+		return probeMsg{op: op, tenantID: tenantID, err: be.ProbeTenant(ctx, tenantID)}
+	}
+}
+
+func switchCmd(ctx context.Context, be Backend, op int, t arm.Tenant) tea.Cmd {
+	return func() tea.Msg {
+		return switchedMsg{op: op, tenant: t, err: be.SwitchTenant(ctx, t)}
+	}
+}
+
+func readLinkCmd(ctx context.Context, be Backend, op int, tenantID string) tea.Cmd {
+	return func() tea.Msg {
+		l, err := be.ReadLink(ctx, tenantID)
+		return linkReadMsg{op: op, link: l, err: err}
+	}
+}
+
+func linkCmd(ctx context.Context, be Backend, op int, tenantID string, current *arm.Link, partnerID string, force bool) tea.Cmd {
+	return func() tea.Msg {
+		o, err := be.Link(ctx, tenantID, current, partnerID, force)
+		return linkedMsg{op: op, outcome: o, err: err}
+	}
+}
+
+func validateCmd(ctx context.Context, be Backend, op int, tenantID string) tea.Cmd {
+	return func() tea.Msg {
+		l, err := be.ReadLink(ctx, tenantID)
+		return validatedMsg{op: op, link: l, err: err}
+	}
+}
+
+func signOutCmd(ctx context.Context, be Backend, op int) tea.Cmd {
+	return func() tea.Msg {
+		n, err := be.SignOut(ctx)
+		return signedOutMsg{op: op, removed: n, err: err}
+	}
+}
+
+// saveCmd writes text to name in dir, refusing to overwrite another file.
+func saveCmd(op int, dir, name, text string) tea.Cmd {
+	return func() tea.Msg {
+		path := filepath.Join(dir, name)
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return savedMsg{op: op, err: fmt.Errorf("save the request: %w", err)}
+		}
+		_, werr := f.WriteString(text)
+		cerr := f.Close()
+		if werr != nil || cerr != nil {
+			return savedMsg{op: op, err: fmt.Errorf("save the request to %s: %w", path, firstErr(werr, cerr))}
+		}
+		return savedMsg{op: op, path: path}
+	}
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func approveCmd(ctx context.Context, d *Demo, op int, userCode, upn string) tea.Cmd {
+	return func() tea.Msg {
+		return approvedMsg{op: op, err: d.Approve(ctx, userCode, upn)}
+	}
+}
+
+func scanCmd(ctx context.Context, a Attributor, op int, tenantID string) tea.Cmd {
+	return func() tea.Msg {
+		r, err := a.Scan(ctx, tenantID)
+		return scannedMsg{op: op, report: r, err: err}
+	}
+}
+
+func applyCmd(ctx context.Context, a Attributor, op int, tenantID string, fixes []AttributionFix) tea.Cmd {
+	return func() tea.Msg {
+		r, err := a.Apply(ctx, tenantID, fixes)
+		return scannedMsg{op: op, report: r, err: err}
+	}
+}

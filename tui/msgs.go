@@ -1,0 +1,100 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/steps"
+)
+
+// Every result of outside work arrives as one of these messages. op is the
+// number of the operation that asked for it: a screen ignores answers to
+// operations it has since abandoned (went back, switched to the browser).
+
+type sessionMsg struct{ profile *auth.Profile }
+
+type deviceCodeMsg struct {
+	op  int
+	dc  *auth.DeviceCode
+	err error
+}
+
+type browserURLMsg struct {
+	op  int
+	url string
+}
+
+type signedInMsg struct {
+	op  int
+	id  *auth.Identity
+	err error
+}
+
+type whoMsg struct {
+	op  int
+	who steps.Who
+	err error
+}
+
+type tenantsMsg struct {
+	op      int
+	tenants []arm.Tenant
+	err     error
+}
+
+type probeMsg struct {
+	op       int
+	tenantID string
+	err      error
+}
+
+type switchedMsg struct {
+	op     int
+	tenant arm.Tenant
+	err    error
+}
+
+type linkReadMsg struct {
+	op   int
+	link *arm.Link
+	err  error
+}
+
+type linkedMsg struct {
+	op      int
+	outcome steps.Outcome
+	err     error
+}
+
+type validatedMsg struct {
+	op   int
+	link *arm.Link
+	err  error
+}
+
+type signedOutMsg struct {
+	op      int
+	removed int
+	err     error
+}
+
+type savedMsg struct {
+	op   int
+	path string
+	err  error
+}
+
+type approvedMsg struct {
+	op  int
+	err error
+}
+
+type scannedMsg struct {
+	op     int
+	report AttributionReport
+	err    error
+}
+
+// tickMsg is the once-a-second clock for countdowns.
+type tickMsg time.Time

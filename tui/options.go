@@ -1,0 +1,77 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/steps"
+)
+
+// Options configure a wizard run.
+type Options struct {
+	// Backend does the work (required): NewBackend over a steps.Env.
+	Backend Backend
+	// Attributor, when set, gives the Attribution step ownership results.
+	Attributor Attributor
+	// Demo is set by `palwiz demo`: the simulated cloud's sign-in page and
+	// the demo-only approve key.
+	Demo *Demo
+	// Ephemeral says tokens live only in memory: signing out at the end is
+	// then the default.
+	Ephemeral bool
+	// PartnerID pre-fills the partner ID.
+	PartnerID string
+	// NoColor removes colour (NO_COLOR set to anything).
+	NoColor bool
+	// In and Out are the terminal (default: standard input and output).
+	In  io.Reader
+	Out io.Writer
+	// OpenURL opens the browser for browser sign-in (nil: only show the address).
+	OpenURL func(url string) error
+	// WorkDir is where a request for the customer's administrator is saved (default ".").
+	WorkDir string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Width and Height fix the size (tests); 0 uses the terminal's.
+	Width, Height int
+}
+
+// Demo wires `palwiz demo`: the simulated cloud's sign-in page and a key
+// that approves the pending device code as a scenario account.
+type Demo struct {
+	// SignInPage is the simulator's device-code page (a loopback address).
+	SignInPage string
+	// ApproveAs is the account the demo key signs in (e.g. the dedicated
+	// service account); when someone is already signed in, that account.
+	ApproveAs string
+	// Approve approves the pending device code userCode as upn, with MFA.
+	Approve func(ctx context.Context, userCode, upn string) error
+	// PartnerID is suggested on the Welcome screen.
+	PartnerID string
+	// ServicePrincipal pre-fills the service-principal form.
+	ServicePrincipal *DemoSP
+}
+
+// DemoSP is the scenario's service principal for the demo form.
+type DemoSP struct{ Tenant, ClientID, Secret string }
+
+// Result is what the wizard did, for the summary printed after it ends.
+type Result struct {
+	// Completed says the user finished on the Done screen.
+	Completed bool
+	Who       *steps.Who
+	Tenant    arm.Tenant
+	Outcome   *steps.Outcome
+	// Link is the link as Validation read it (nil: not linked or not read).
+	Link      *arm.Link
+	Validated bool
+	// SignedOut says the tokens were wiped at the end; Removed counts keyring items.
+	SignedOut bool
+	Removed   int
+}
+
+// ErrCancelled is returned when the user quits before the end (Ctrl-C, or q and yes).
+var ErrCancelled = errors.New("wizard cancelled")
