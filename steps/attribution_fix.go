@@ -228,7 +228,7 @@ func packageAndImport(l LinkedIdentity, r Resource, componentType int, component
 	f := reimport(l, r, "<YourSolution>", "")
 	f.Summary = fmt.Sprintf("Put %s %q in a solution and import it into %s as %s", noun(r.Product), r.Name, envName(r), l.Name())
 	f.Explanation = strings.TrimSpace(what + " Importing a managed solution as the linked account makes that account the owner of everything in it. palwiz cannot do this for you: the solution must be built where the " + noun(r.Product) + " is developed.")
-	add := "add it to an unmanaged solution in the environment where it is developed"
+	add := "# add it to an unmanaged solution in the environment where it is developed"
 	if componentType > 0 {
 		add = fmt.Sprintf("pac solution add-solution-component --solutionUniqueName <YourSolution> --component %s --componentType %d   # in the development environment", component, componentType)
 	}

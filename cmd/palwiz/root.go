@@ -32,7 +32,7 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 	pf.BoolVar(&a.noPrompt, "no-prompt", false, "never ask: fail when input is missing (also PALWIZ_NO_PROMPT, CI)")
 	pf.BoolVar(&a.accessible, "accessible", false, "line-by-line prompts for screen readers (also ACCESSIBLE)")
 	root.AddGroup(&cobra.Group{ID: "steps", Title: "PAL steps:"}, &cobra.Group{ID: "sim", Title: "Simulated cloud:"})
-	for _, c := range []*cobra.Command{a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.tenantsCmd(), a.statusCmd(), a.linkCmd(), a.unlinkCmd()} {
+	for _, c := range []*cobra.Command{a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.tenantsCmd(), a.statusCmd(), a.linkCmd(), a.unlinkCmd(), a.checkCmd(), a.fixCmd()} {
 		c.GroupID = "steps"
 		root.AddCommand(c)
 	}
