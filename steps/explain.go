@@ -55,6 +55,10 @@ func Explain(err error) error {
 	if errors.As(err, &se) || errors.As(err, &authErr) || errors.Is(err, context.Canceled) {
 		return err
 	}
+	var de *arm.DecodeError
+	if errors.As(err, &de) {
+		return &ServiceError{Message: "Azure sent an answer palwiz could not read: " + de.Error(), NextStep: "Run the command again; if it keeps happening, a proxy may be changing the answers (check HTTPS_PROXY)", Err: err}
+	}
 	var ae *arm.Error
 	if errors.As(err, &ae) {
 		switch {

@@ -133,7 +133,7 @@ type partnerResponse struct {
 func DecodeLink(body []byte) (*Link, error) {
 	var pr partnerResponse
 	if err := json.Unmarshal(body, &pr); err != nil {
-		return nil, fmt.Errorf("the Management Partner answer is not valid JSON: %w", err)
+		return nil, &DecodeError{What: "Management Partner", Err: err}
 	}
 	p := pr.Properties
 	if p.PartnerID == "" {
@@ -151,6 +151,18 @@ func DecodeLink(body []byte) (*Link, error) {
 	l.UpdatedTime, _ = time.Parse(time.RFC3339Nano, p.UpdatedTime)
 	return l, nil
 }
+
+// DecodeError is an answer palwiz could not read (truncated or not JSON).
+type DecodeError struct {
+	What string
+	Err  error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("the %s answer is not valid JSON (%v)", e.What, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
 
 // Error is a failed ARM call: the service's code and message, the HTTP
 // status and the request ID to quote to support.

@@ -149,6 +149,12 @@ func shortDetail(d string) string {
 	if i := strings.Index(d, "\r\n"); i > 0 {
 		d = d[:i]
 	}
+	// The code is shown on its own; drop the "AADSTS700027: " prefix.
+	if strings.HasPrefix(d, "AADSTS") {
+		if i := strings.Index(d, ": "); i > 0 && i < 16 {
+			d = d[i+2:]
+		}
+	}
 	return strings.TrimSpace(d)
 }
 

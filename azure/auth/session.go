@@ -43,6 +43,8 @@ type Config struct {
 	// Secret returns a service principal's client secret when one is needed
 	// and not remembered (from PALWIZ_CLIENT_SECRET or standard input).
 	Secret func() (string, error)
+	// CertPassword returns the password of a PFX certificate (PALWIZ_CERTIFICATE_PASSWORD).
+	CertPassword func() string
 }
 
 // Session is one signed-in identity and its token caches.
@@ -386,7 +388,10 @@ func (s *Session) confidentialFor(ctx context.Context, p *Profile) (*confidentia
 	if c != nil {
 		return c, nil
 	}
-	cred := SPCredential{CertFile: p.CertFile, CertPassword: os.Getenv("PALWIZ_CERTIFICATE_PASSWORD")}
+	cred := SPCredential{CertFile: p.CertFile}
+	if s.cfg.CertPassword != nil {
+		cred.CertPassword = s.cfg.CertPassword()
+	}
 	if cred.CertFile == "" {
 		if p.RememberSecret {
 			if v, err := s.store().Get(ctx, secretKey(p.ClientID)); err == nil {

@@ -188,12 +188,13 @@ func (a *app) getSession(ctx context.Context, clientID string) (*auth.Session, e
 		return nil, err
 	}
 	s, err := auth.Open(ctx, auth.Config{
-		Cloud:    c,
-		CloudID:  a.cloudID,
-		ClientID: clientID,
-		Store:    a.keyringStore(),
-		Warn:     a.warn,
-		Secret:   a.secretFromEnvOrStdin,
+		Cloud:        c,
+		CloudID:      a.cloudID,
+		ClientID:     clientID,
+		Store:        a.keyringStore(),
+		Warn:         a.warn,
+		Secret:       a.secretFromEnvOrStdin,
+		CertPassword: func() string { return a.getenv("PALWIZ_CERTIFICATE_PASSWORD") },
 	})
 	if err != nil {
 		return nil, err

@@ -128,10 +128,6 @@ func TestCertificateSignIn(t *testing.T) {
 			h := harnessFromFile(t, scenario)
 			if c.password != "" {
 				h.env["PALWIZ_CERTIFICATE_PASSWORD"] = c.password
-				// Later commands rebuild the credential from the file, and the
-				// auth package reads the password from the process environment
-				// (os.Getenv), not the app's: set it there too, as a shell would.
-				t.Setenv("PALWIZ_CERTIFICATE_PASSWORD", c.password)
 			}
 			r := h.run("login", "--service-principal", "--client-id", contosoSPApp, "--tenant", "contoso.onmicrosoft.com", "--certificate", file)
 			mustCode(t, r, 0)
