@@ -57,8 +57,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, audiences 
 	if h == "" {
 		return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", "The authentication header is missing")
 	}
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is not a bearer token.", "Bearer token required")
 	}
 	c, err := s.signer.verify(strings.TrimSpace(tok), s.now())
@@ -119,7 +119,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		}
 	case p == pal+"/operations":
 		s.palOperations(w, r)
-	case p == pal+"/partners" || strings.HasPrefix(p, pal+"/partners/"):
+	case p == pal+"/partners" || strings.HasPrefix(p, pal+"/partners/") && !strings.Contains(strings.TrimPrefix(p, pal+"/partners/"), "/"):
 		id := ""
 		if strings.HasPrefix(p, pal+"/partners/") {
 			// Keep the partner ID as sent (it is digits; case does not matter).
