@@ -62,6 +62,7 @@ type plain struct {
 	out       io.Writer
 	in        *lineReader
 	partnerID string
+	approveAs string // who the demo key signs in
 	tenants   []arm.Tenant
 	res       Result
 }
@@ -135,9 +136,12 @@ func (p *plain) pick(question string, n, def int) (int, error) {
 func (p *plain) sayErr(err error) {
 	what, next := explain(err)
 	for _, t := range p.tenants {
-		if t.DisplayName != "" {
-			what = strings.ReplaceAll(what, "directory "+t.ID, t.DisplayName)
-			next = strings.ReplaceAll(next, "directory "+t.ID, t.DisplayName)
+		if t.DisplayName == "" {
+			continue
+		}
+		for _, d := range []string{"directory ", "Directory "} {
+			what = strings.ReplaceAll(what, d+t.ID, t.DisplayName)
+			next = strings.ReplaceAll(next, d+t.ID, t.DisplayName)
 		}
 	}
 	p.say("Error: %s.", what)
@@ -267,6 +271,13 @@ func (p *plain) initiation() error {
 		if c.Key == "service-principal" {
 			signErr = p.retry(p.signInSP)
 		} else {
+			p.approveAs = ""
+			if d := p.o.Demo; d != nil {
+				p.approveAs = d.ApproveAs
+				if c.Key == "user" && d.PersonalAs != "" {
+					p.approveAs = d.PersonalAs
+				}
+			}
 			signErr = p.retry(func() error { return p.signInPerson("", "", viaDeviceCode) })
 		}
 		if errors.Is(signErr, errQuit) || errors.Is(signErr, context.Canceled) {
@@ -342,7 +353,7 @@ func (p *plain) signInOnce(tenant, claims string, via signInVia) (next signInVia
 		}()
 		hint := "Waiting for you to sign in. Type b and press Enter to use the browser instead"
 		if p.o.Demo != nil && p.o.Demo.Approve != nil {
-			hint += ", or a to approve as " + p.o.Demo.ApproveAs + " (demo)"
+			hint += ", or a to approve as " + p.demoAccount() + " (demo)"
 		}
 		p.say("%s.", hint)
 	}
@@ -373,10 +384,10 @@ func (p *plain) signInOnce(tenant, claims string, via signInVia) (next signInVia
 				return via, false, errQuit
 			case "a":
 				if d := p.o.Demo; d != nil && d.Approve != nil && code != "" {
-					if err := d.Approve(p.ctx, code, d.ApproveAs); err != nil {
+					if err := d.Approve(p.ctx, code, p.demoAccount()); err != nil {
 						p.say("Demo: %s", err.Error())
 					} else {
-						p.say("Demo: approved as %s.", d.ApproveAs)
+						p.say("Demo: approved as %s.", p.demoAccount())
 					}
 				}
 			default:
@@ -387,6 +398,18 @@ func (p *plain) signInOnce(tenant, claims string, via signInVia) (next signInVia
 			return via, false, p.ctx.Err()
 		}
 	}
+}
+
+// demoAccount is who the demo key signs in: the identity already signed
+// in (a new sign-in for another directory), or the one the choice implies.
+func (p *plain) demoAccount() string {
+	if p.res.Who != nil && p.res.Who.UPN != "" && !strings.Contains(p.res.Who.UPN, "#EXT#") {
+		return p.res.Who.UPN
+	}
+	if p.approveAs != "" {
+		return p.approveAs
+	}
+	return p.o.Demo.ApproveAs
 }
 
 // spell spaces a code out so a screen reader reads it one character at a time.
@@ -703,24 +726,57 @@ func (p *plain) attribution() error {
 		var rep AttributionReport
 		if err := p.retry(func() error {
 			var err error
-			rep, err = a.Scan(p.ctx, p.res.Tenant.ID)
+			rep, err = a.Scan(p.ctx, p.res.Tenant.ID, nil)
 			return err
 		}); err != nil {
 			return err
 		}
-		for _, it := range rep.Items {
-			state := "attributed to the linked account"
-			if !it.Attributed {
-				state = "not attributed; it counts for " + it.AttributedTo
+		p.sayReport(rep)
+		var auto []AttributionFix
+		for _, f := range rep.Plan {
+			if f.Applicable() {
+				auto = append(auto, f)
 			}
-			p.say("%s %s in %s: %s.", it.Product, it.Name, it.Environment, state)
 		}
-		for i, f := range rep.Plan {
-			p.say("Fix %d: %s (%s %s).", i+1, f.Action, f.Item.Product, f.Item.Name)
+		if len(auto) > 0 {
+			ok, err := p.yes(fmt.Sprintf("palwiz can make %d of these changes. Make them now?", len(auto)), false)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := p.retry(func() error {
+					var err error
+					rep, err = a.Apply(p.ctx, p.res.Tenant.ID, auto, nil)
+					return err
+				}); err != nil {
+					return err
+				}
+				for _, l := range rep.Applied {
+					p.say("%s.", l)
+				}
+			}
 		}
 	}
 	_, err = p.ask("Press Enter to continue to Validation", "")
 	return err
+}
+
+// sayReport reads out a scan: each resource with its verdict, then the plan.
+func (p *plain) sayReport(rep AttributionReport) {
+	p.say("%d resources, judged for %s.", len(rep.Items), rep.Linked)
+	for _, it := range rep.Items {
+		p.say("%s %s in %s: %s; %s.", it.Product, it.Name, orDash(it.Environment), it.Verdict, strings.TrimSuffix(it.Reason, "."))
+	}
+	for i, f := range rep.Plan {
+		how := ""
+		if f.Manual {
+			how = " By hand: " + strings.Join(f.Commands, "; ")
+		}
+		p.say("Fix %d: %s.%s", i+1, strings.TrimSuffix(f.Action, "."), how)
+	}
+	for _, n := range rep.Notes {
+		p.say("Note: %s", n)
+	}
 }
 
 func (p *plain) validation() error {

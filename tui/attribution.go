@@ -20,6 +20,7 @@ type attributionScreen struct {
 
 	scanOp     int
 	scanning   bool
+	status     string
 	report     *AttributionReport
 	scanErr    error
 	tenantID   string
@@ -49,10 +50,10 @@ func (s *attributionScreen) enter(m *Model) tea.Cmd {
 }
 
 func (s *attributionScreen) scan(m *Model) tea.Cmd {
-	s.scanning, s.scanErr, s.confirming = true, nil, false
+	s.scanning, s.scanErr, s.confirming, s.status = true, nil, false, ""
 	s.tenantID = m.tenant.ID
 	s.scanOp = m.nextOp()
-	return scanCmd(m.ctx, m.o.Attributor, s.scanOp, m.tenant.ID)
+	return scanCmds(m.ctx, m.o.Attributor, s.scanOp, m.tenant.ID, nil)
 }
 
 func (s *attributionScreen) text() textMode { return textNone }
@@ -63,6 +64,12 @@ func (s *attributionScreen) busy() bool  { return s.scanning || s.applying }
 
 func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case scanProgressMsg:
+		if msg.op != s.scanOp {
+			return nil
+		}
+		s.status = msg.status
+		return msg.next
 	case scannedMsg:
 		if msg.op != s.scanOp {
 			return nil
@@ -80,9 +87,9 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		if s.confirming {
 			switch msg.String() {
 			case "y", "Y":
-				s.confirming, s.applying = false, true
+				s.confirming, s.applying, s.status = false, true, ""
 				s.scanOp = m.nextOp()
-				return applyCmd(m.ctx, m.o.Attributor, s.scanOp, s.tenantID, s.autoFixes())
+				return scanCmds(m.ctx, m.o.Attributor, s.scanOp, s.tenantID, s.autoFixes())
 			case "n", "N", "esc":
 				s.confirming = false
 			}
@@ -128,9 +135,9 @@ func (s *attributionScreen) autoFixes() []AttributionFix {
 	if s.report == nil {
 		return nil
 	}
-	var out []AttributionFix
+	out := []AttributionFix{}
 	for _, f := range s.report.Plan {
-		if !f.Manual {
+		if f.Applicable() {
 			out = append(out, f)
 		}
 	}
@@ -182,7 +189,12 @@ func (s *attributionScreen) view(m *Model, width int) (string, int) {
 	case "Tooling":
 		b.WriteString(s.toolingView(m, width))
 	}
-	return strings.TrimRight(b.String(), "\n"), -1
+	out := strings.TrimRight(b.String(), "\n")
+	if s.confirming {
+		// The question is at the end of a long list: keep it in view.
+		return out, lineCount(out) - 1
+	}
+	return out, -1
 }
 
 func (s *attributionScreen) rulesView(m *Model, width int) string {
@@ -279,11 +291,15 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 	var b strings.Builder
 	dir := m.tenant.DisplayName
 	switch {
-	case s.scanning:
-		b.WriteString(m.spin.View() + " Checking who owns the apps, flows, datasets and solutions in " + dir + "…")
-		return b.String()
-	case s.applying:
-		b.WriteString(m.spin.View() + " Applying the plan…")
+	case s.scanning || s.applying:
+		what := "Checking who owns the apps, flows, bots, solutions, datasets and instances in " + dir + "…"
+		if s.applying {
+			what = "Applying the plan…"
+		}
+		b.WriteString(m.spin.View() + " " + wrap(what, width-2))
+		if s.status != "" {
+			b.WriteString("\n  " + st.faint.Render(s.status))
+		}
 		return b.String()
 	case s.scanErr != nil:
 		b.WriteString(m.errorView(s.scanErr, width) + "\n\n" + wrap("Press r to scan again.", width))
@@ -292,46 +308,89 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 		return ""
 	}
 	r := s.report
-	ok := 0
+	count := map[string]int{}
 	for _, it := range r.Items {
-		if it.Attributed {
-			ok++
-		}
+		count[it.Verdict]++
 	}
-	b.WriteString(fmt.Sprintf("%d resources · %d attributed to the linked account · %d not\n\n", len(r.Items), ok, len(r.Items)-ok))
+	if len(r.Items) == 0 {
+		b.WriteString(wrap("Nothing that earns credit was found in "+dir+".", width) + "\n")
+	} else {
+		b.WriteString(wrap(fmt.Sprintf("%d resources, judged for %s: %d attributed · %d not · %d cannot tell · %d do not count",
+			len(r.Items), r.Linked, count[VerdictAttributed], count[VerdictNotAttributed], count[VerdictCannotTell], count[VerdictDoesNotCount]), width) + "\n")
+	}
+	for _, a := range r.Applied {
+		b.WriteString(hang(st.ok.Render("· "), a, width) + "\n")
+	}
 	pw, nw := 0, 0
 	for _, it := range r.Items {
 		pw = max(pw, ansi.StringWidth(it.Product))
 		nw = max(nw, ansi.StringWidth(it.Name))
 	}
-	pw, nw = min(pw, 24), min(nw, 26)
+	pw = min(pw, 18)
+	nw = max(10, min(nw, 28, width-pw-6-30))
+	env := "\x00"
 	for _, it := range r.Items {
-		mark := st.ok.Render("✓")
-		if !it.Attributed {
-			mark = st.bad.Render("✗")
+		if it.Environment != env {
+			env = it.Environment
+			b.WriteString("\n" + st.accent.Render(truncate(orDash(env), width)) + "\n")
 		}
+		mark := verdictMark(st, it.Verdict)
 		row := mark + " " + padRight(truncate(it.Product, pw), pw) + "  " + padRight(truncate(it.Name, nw), nw) + "  " + st.faint.Render(it.AttributedTo)
 		b.WriteString(truncate(row, width) + "\n")
+		if it.Reason != "" && (it.Verdict == VerdictNotAttributed || it.Verdict == VerdictCannotTell) {
+			b.WriteString(lines(st.faint, hang("  ", it.Reason, width)) + "\n")
+		}
 	}
 	if len(r.Plan) > 0 {
 		b.WriteString("\n" + st.bold.Render("The fix plan") + "\n")
 		for i, f := range r.Plan {
-			prefix := fmt.Sprintf("%d. ", i+1)
-			text := f.Action + " (" + f.Item.Product + ": " + f.Item.Name + ")"
-			if f.Manual {
-				text += " — by hand"
+			text := f.Action
+			switch {
+			case f.Manual:
+				text += " (by hand)"
+			case f.Blocked != "":
+				text += " (cannot be done now: " + f.Blocked + ")"
 			}
-			b.WriteString(hang(prefix, text, width) + "\n")
+			b.WriteString(hang(fmt.Sprintf("%d. ", i+1), text, width) + "\n")
+			for _, c := range f.Commands {
+				b.WriteString(hang("     "+st.faint.Render("$ "), c, width) + "\n")
+			}
 		}
-	} else if len(r.Items) > 0 {
-		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Everything found is attributed to the linked account.", width) + "\n")
+		if n := len(s.autoFixes()); n > 0 {
+			b.WriteString(wrap(fmt.Sprintf("Press a to let palwiz make the %d change(s) it can; it asks first.", n), width) + "\n")
+		}
+	} else if count[VerdictNotAttributed] == 0 && len(r.Items) > 0 {
+		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
 	}
-	for _, n := range r.Notes {
-		b.WriteString(hang(st.faint.Render("· "), n, width) + "\n")
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range r.Notes {
+			b.WriteString(hang(st.faint.Render("· "), n, width) + "\n")
+		}
 	}
 	if s.confirming {
-		q := fmt.Sprintf("Apply %d change(s) now? Each one changes who owns a resource in the customer's environment.", len(s.autoFixes()))
+		q := fmt.Sprintf("Make %d change(s) now? Each one changes who owns a resource in the customer's environments.", len(s.autoFixes()))
 		b.WriteString("\n" + st.dialog.Width(min(width, 60)).Render(wrap(q, min(width, 60)-6)+"\n\n"+m.keyHelp("y", "apply")+st.faint.Render(" · ")+m.keyHelp("n", "not now")))
 	}
 	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// verdictMark is a verdict's sign: ✓ attributed, ✗ not, ? cannot tell, · does not count.
+func verdictMark(st styles, v string) string {
+	switch v {
+	case VerdictAttributed:
+		return st.ok.Render("✓")
+	case VerdictNotAttributed:
+		return st.bad.Render("✗")
+	case VerdictCannotTell:
+		return st.warn.Render("?")
+	}
+	return st.faint.Render("·")
 }

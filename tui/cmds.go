@@ -162,16 +162,43 @@ func approveCmd(ctx context.Context, d *Demo, op int, userCode, upn string) tea.
 	}
 }
 
-func scanCmd(ctx context.Context, a Attributor, op int, tenantID string) tea.Cmd {
-	return func() tea.Msg {
-		r, err := a.Scan(ctx, tenantID)
+// scanCmds runs a scan (or, with fixes, applies them) and reports its
+// progress lines as they come, the latest one winning.
+func scanCmds(ctx context.Context, a Attributor, op int, tenantID string, fixes []AttributionFix) tea.Cmd {
+	status := make(chan string, 1)
+	done := make(chan struct{})
+	progress := func(s string) {
+		select {
+		case <-status:
+		default:
+		}
+		select {
+		case status <- s:
+		default:
+		}
+	}
+	work := func() tea.Msg {
+		defer close(done)
+		var r AttributionReport
+		var err error
+		if fixes == nil {
+			r, err = a.Scan(ctx, tenantID, progress)
+		} else {
+			r, err = a.Apply(ctx, tenantID, fixes, progress)
+		}
 		return scannedMsg{op: op, report: r, err: err}
 	}
+	return tea.Batch(work, listenProgress(op, status, done))
 }
 
-func applyCmd(ctx context.Context, a Attributor, op int, tenantID string, fixes []AttributionFix) tea.Cmd {
+// listenProgress waits for the next progress line of a scan.
+func listenProgress(op int, status <-chan string, done <-chan struct{}) tea.Cmd {
 	return func() tea.Msg {
-		r, err := a.Apply(ctx, tenantID, fixes)
-		return scannedMsg{op: op, report: r, err: err}
+		select {
+		case s := <-status:
+			return scanProgressMsg{op: op, status: s, next: listenProgress(op, status, done)}
+		case <-done:
+			return nil
+		}
 	}
 }

@@ -83,8 +83,10 @@ func errorViewNamed(st styles, err error, width int, tenants []arm.Tenant) strin
 		if t.DisplayName == "" {
 			continue
 		}
-		what = strings.ReplaceAll(what, "directory "+t.ID, t.DisplayName)
-		next = strings.ReplaceAll(next, "directory "+t.ID, t.DisplayName)
+		for _, d := range []string{"directory ", "Directory "} {
+			what = strings.ReplaceAll(what, d+t.ID, t.DisplayName)
+			next = strings.ReplaceAll(next, d+t.ID, t.DisplayName)
+		}
 	}
 	out := hang(st.bad.Render("✗ "), what+".", width)
 	if next != "" {

@@ -208,6 +208,7 @@ func (s *initiationScreen) chooseKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			return s.focusSP(0)
 		}
 		s.phase = initSignIn
+		m.signedInAs = ""
 		s.signIn.tenant, s.signIn.claims, s.signIn.tenantName = "", "", ""
 		return s.signIn.start(m, viaDeviceCode)
 	default:

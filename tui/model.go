@@ -103,6 +103,8 @@ type Model struct {
 	validated bool
 	signedOut bool
 	removed   int
+	// signedInAs is the person the last sign-in produced (home UPN).
+	signedInAs string
 
 	welcome      *welcomeScreen
 	initiation   *initiationScreen
@@ -251,7 +253,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func isResult(msg tea.Msg) bool {
 	switch msg.(type) {
 	case deviceCodeMsg, browserURLMsg, signedInMsg, whoMsg, tenantsMsg, probeMsg, switchedMsg,
-		linkReadMsg, linkedMsg, validatedMsg, signedOutMsg, savedMsg, approvedMsg, scannedMsg:
+		linkReadMsg, linkedMsg, validatedMsg, signedOutMsg, savedMsg, approvedMsg, scannedMsg, scanProgressMsg:
 		return true
 	}
 	return false
@@ -446,9 +448,9 @@ func (m *Model) header() string {
 	left := " " + m.st.title.Render("palwiz") + "  " + m.st.step.Render(m.step.label())
 	right := ""
 	if m.o.Demo != nil {
-		right = m.st.demo.Render("DEMO · simulated cloud") + " "
+		right = m.st.demo.Render("DEMO · simulated cloud")
 	}
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	gap := w - 1 - ansi.StringWidth(left) - ansi.StringWidth(right)
 	line1 := left
 	if gap >= 1 && right != "" {
 		line1 += strings.Repeat(" ", gap) + right
@@ -482,6 +484,9 @@ func whoName(w steps.Who) string {
 		return "service principal " + w.DisplayName
 	case w.Kind == auth.KindServicePrincipal:
 		return "service principal " + w.AppID
+	case strings.Contains(w.UPN, "#EXT#") && w.DisplayName != "":
+		// A guest's UPN in another directory is a mangled address: name it instead.
+		return w.DisplayName + " (guest)"
 	case w.UPN != "":
 		return w.UPN
 	}

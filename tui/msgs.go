@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"time"
 
 	"github.com/palwiz/palwiz/azure/arm"
@@ -94,6 +95,13 @@ type scannedMsg struct {
 	op     int
 	report AttributionReport
 	err    error
+}
+
+// scanProgressMsg is a progress line of a running scan; next waits for the following one.
+type scanProgressMsg struct {
+	op     int
+	status string
+	next   tea.Cmd
 }
 
 // tickMsg is the once-a-second clock for countdowns.

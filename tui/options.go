@@ -47,6 +47,9 @@ type Demo struct {
 	// ApproveAs is the account the demo key signs in (e.g. the dedicated
 	// service account); when someone is already signed in, that account.
 	ApproveAs string
+	// PersonalAs is who the demo key signs in after the "Personal or guest
+	// account" choice (a consultant with guest accounts).
+	PersonalAs string
 	// Approve approves the pending device code userCode as upn, with MFA.
 	Approve func(ctx context.Context, userCode, upn string) error
 	// PartnerID is suggested on the Welcome screen.

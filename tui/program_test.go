@@ -20,7 +20,7 @@ const (
 
 // simBackend starts the simulated cloud's demo scenario in process and
 // returns it with the real Backend over a fresh in-memory session.
-func simBackend(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, Backend) {
+func simBackend(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, Backend, Attributor) {
 	t.Helper()
 	sc, err := sim.LoadScenario("demo", nil)
 	if err != nil {
@@ -43,7 +43,8 @@ func simBackend(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, Backend) {
 		t.Fatal(err)
 	}
 	// Quick retries: fault tests exhaust them on purpose.
-	return s, NewBackend(&steps.Env{Cloud: c, Session: sess, ARM: arm.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}})
+	env := &steps.Env{Cloud: c, Session: sess, ARM: arm.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}}
+	return s, NewBackend(env), NewAttributor(env)
 }
 
 // simDemo is the demo wiring cmd/palwiz gives the wizard, for s.
@@ -57,8 +58,8 @@ func simDemo(s *sim.Server) *Demo {
 // the demo key approves, links to the Location ID, and the link is read
 // back as yes with the partner's name.
 func TestProgramWelcomeToDone(t *testing.T) {
-	s, be := simBackend(t, nil)
-	r := newRunner(t, Options{Backend: be, Demo: simDemo(s), Ephemeral: true, NoColor: true})
+	s, be, at := simBackend(t, nil)
+	r := newRunner(t, Options{Backend: be, Attributor: at, Demo: simDemo(s), Ephemeral: true, NoColor: true})
 	r.waitFor("> 4977985", 5*time.Second)
 	r.key("enter")
 	r.waitFor("Which account will you deliver with?", 5*time.Second)
@@ -88,6 +89,8 @@ func TestProgramWelcomeToDone(t *testing.T) {
 	}
 	r.key("enter")
 	r.waitFor("3 of 3 · Attribution", 5*time.Second)
+	r.waitFor("judged for pal-service@contoso.onmicrosoft.com", 30*time.Second)
+	t.Logf("attribution results:\n%s", r.screen())
 	r.key("enter")
 	r.waitFor("✓ YES", 10*time.Second)
 	for _, w := range []string{"Fabrikam Consulting (Seattle)", "4977985"} {
@@ -122,15 +125,18 @@ func TestProgramWelcomeToDone(t *testing.T) {
 // moving it), and Woodgrove's MFA demand leads to a new sign-in with the
 // claims challenge rather than a dead end.
 func TestProgramGuestMovesLinkAndMFA(t *testing.T) {
-	s, be := simBackend(t, nil)
+	s, be, _ := simBackend(t, nil)
 	d := simDemo(s)
-	d.ApproveAs = anaUPN
+	d.PersonalAs = anaUPN // the demo key signs Ana in after the personal/guest choice
 	r := newRunner(t, Options{Backend: be, Demo: d, NoColor: true, Width: 100, Height: 30})
 	r.waitFor("> 4977985", 5*time.Second)
 	r.key("enter", "down", "down", "enter")
 	r.waitFor("Code: ", 10*time.Second)
 	r.key("a")
 	r.waitFor("This is you in the customer's directory", 30*time.Second)
+	if !strings.Contains(r.screen(), anaUPN) {
+		t.Fatalf("the demo key did not sign Ana in:\n%s", r.screen())
+	}
 	r.key("enter")
 	r.waitFor("Woodgrove Bank", 10*time.Second)
 	r.waitFor("sign-in needed", 20*time.Second)
@@ -172,7 +178,7 @@ func TestProgramGuestMovesLinkAndMFA(t *testing.T) {
 // wizard against the simulator: each one shows the error and a retry key,
 // and retrying after the network recovers carries on. Nothing panics.
 func TestProgramNetworkFailures(t *testing.T) {
-	s, be := simBackend(t, nil)
+	s, be, _ := simBackend(t, nil)
 	r := newRunner(t, Options{Backend: be, Demo: simDemo(s), NoColor: true})
 	fail := func(f sim.Fault) {
 		t.Helper()

@@ -259,7 +259,11 @@ var screenCases = []screenCase{
 	{name: "attribution_tooling", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") },
 		want: []string{"GUI  PowerShell  PP CLI  DevOps + Build Tools", "Power Apps model-driven  no   no          yes     yes"}},
 	{name: "attribution_results", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: toAttribution, want: []string{"Your resources", "3 resources · 2 attributed", "✗ Power Automate", "The fix plan", "a apply the plan"}},
+		drive: toAttribution, want: []string{"Your resources", "2 attributed", "✗ Cloud flow", "The fix plan", "$ pac solution import", "a apply the plan"}},
+	{name: "attribution_apply_confirm", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
+		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("a") }, want: []string{"Make 1 change(s) now?", "y apply"}},
+	{name: "attribution_applied", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
+		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("a", "y") }, want: []string{"3 attributed", "Done: make"}},
 	{name: "attribution_scan_error", setup: func(f *fakeBackend, o *Options) {
 		o.Attributor = &fakeAttributor{err: &steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}}
 	}, drive: toAttribution, want: []string{"✗ Could not connect to the service.", "r scan again"}},
@@ -322,25 +326,35 @@ func TestScreens(t *testing.T) {
 }
 
 // fakeAttributor finds one flow that the linked account does not own.
-type fakeAttributor struct{ err error }
+type fakeAttributor struct {
+	err     error
+	applied []AttributionFix
+}
 
-func (a *fakeAttributor) Scan(context.Context, string) (AttributionReport, error) {
+func (a *fakeAttributor) Scan(_ context.Context, _ string, progress func(string)) (AttributionReport, error) {
+	if progress != nil {
+		progress("2 of 2 environments · 3 resources")
+	}
 	if a.err != nil {
 		return AttributionReport{}, a.err
 	}
 	items := []AttributionItem{
-		{Product: "Power Apps (canvas)", Name: "Expense claims", Environment: "Contoso (Production)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Attributed: true},
-		{Product: "Power Automate", Name: "Approve expenses", Environment: "Contoso (Production)", AttributedTo: "ana.lopez@fabrikam.example"},
-		{Product: "Power BI", Name: "Expenses dataset", Environment: "Finance workspace", AttributedTo: "pal-service@contoso.onmicrosoft.com", Attributed: true},
+		{Product: "Canvas app", Name: "Expense claims", Environment: "Contoso (Production)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Verdict: VerdictAttributed, Attributed: true},
+		{Product: "Cloud flow", Name: "Approve expenses", Environment: "Contoso (Production)", AttributedTo: "ana.lopez@fabrikam.example", Verdict: VerdictNotAttributed},
+		{Product: "Power BI dataset", Name: "Expenses", Environment: "Finance (Power BI workspace)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Verdict: VerdictAttributed, Attributed: true},
 	}
-	return AttributionReport{Items: items, Plan: []AttributionFix{{Item: items[1], Action: "Make pal-service@contoso.onmicrosoft.com the flow's owner"}}}, nil
+	if len(a.applied) > 0 {
+		items[1].Verdict, items[1].Attributed = VerdictAttributed, true
+		return AttributionReport{Linked: "pal-service@contoso.onmicrosoft.com", Items: items, Applied: []string{"Done: make pal-service@contoso.onmicrosoft.com a co-owner of flow \"Approve expenses\" (now attributed)"}}, nil
+	}
+	return AttributionReport{Linked: "pal-service@contoso.onmicrosoft.com", Items: items, Plan: []AttributionFix{
+		{ID: "flow/1", Item: items[1], Action: "Make pal-service@contoso.onmicrosoft.com a co-owner of flow \"Approve expenses\""},
+		{ID: "sol/1", Item: items[0], Action: "Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com", Manual: true,
+			Commands: []string{"pac solution import --path FabrikamExpenses_managed.zip"}},
+	}}, nil
 }
 
-func (a *fakeAttributor) Apply(_ context.Context, _ string, fixes []AttributionFix) (AttributionReport, error) {
-	r, err := a.Scan(context.Background(), "")
-	for i := range r.Items {
-		r.Items[i].Attributed = true
-	}
-	r.Plan = nil
-	return r, err
+func (a *fakeAttributor) Apply(ctx context.Context, tenant string, fixes []AttributionFix, progress func(string)) (AttributionReport, error) {
+	a.applied = append(a.applied, fixes...)
+	return a.Scan(ctx, tenant, progress)
 }

@@ -96,6 +96,9 @@ func (s *signIn) update(m *Model, msg tea.Msg) (cmd tea.Cmd, id *auth.Identity, 
 			return nil, nil, false
 		}
 		s.stop()
+		if msg.id != nil && msg.id.Kind == auth.KindUser {
+			m.signedInAs = msg.id.Username
+		}
 		return nil, msg.id, true
 	case tea.KeyPressMsg:
 		return s.key(m, msg), nil, false
@@ -140,11 +143,14 @@ func (s *signIn) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 // demoAccount is who the demo key signs in: the signed-in person, when
 // there is one, or the scenario's dedicated service account.
 func (m *Model) demoAccount() string {
-	if m.who != nil && m.who.UPN != "" {
-		return m.who.UPN
+	if m.signedInAs != "" {
+		return m.signedInAs
 	}
 	if m.profile != nil && m.profile.Kind == auth.KindUser && m.profile.Username != "" {
 		return m.profile.Username
+	}
+	if m.initiation.choice == "user" && m.o.Demo.PersonalAs != "" {
+		return m.o.Demo.PersonalAs
 	}
 	return m.o.Demo.ApproveAs
 }

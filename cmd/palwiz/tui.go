@@ -29,14 +29,16 @@ func (a *app) startWizard(ctx context.Context, demo bool) error {
 	if err != nil {
 		return err
 	}
+	env := &steps.Env{Cloud: a.cloud, Session: s}
 	o := tui.Options{
-		Backend:   tui.NewBackend(&steps.Env{Cloud: a.cloud, Session: s}),
-		Ephemeral: a.ephemeral || truthy(a.getenv("PALWIZ_EPHEMERAL")),
-		PartnerID: a.getenv("PALWIZ_PARTNER_ID"),
-		NoColor:   a.getenv("NO_COLOR") != "",
-		In:        a.st.in,
-		Out:       a.st.out,
-		OpenURL:   a.openURLQuietly,
+		Backend:    tui.NewBackend(env),
+		Attributor: tui.NewAttributor(env),
+		Ephemeral:  a.ephemeral || truthy(a.getenv("PALWIZ_EPHEMERAL")),
+		PartnerID:  a.getenv("PALWIZ_PARTNER_ID"),
+		NoColor:    a.getenv("NO_COLOR") != "",
+		In:         a.st.in,
+		Out:        a.st.out,
+		OpenURL:    a.openURLQuietly,
 	}
 	if demo && a.simServer != nil {
 		o.Demo = demoOptions(a.simServer)
@@ -110,6 +112,12 @@ func demoOptions(s *sim.Server) *tui.Demo {
 			if strings.HasPrefix(u.UPN, "pal-") {
 				break
 			}
+		}
+	}
+	most := 0
+	for _, u := range ids.Users {
+		if len(u.GuestIn) > most {
+			d.PersonalAs, most = u.UPN, len(u.GuestIn)
 		}
 	}
 	for _, p := range ids.Partners {
