@@ -390,8 +390,14 @@ func (p *plain) signInOnce(tenant, claims string, via signInVia) (next signInVia
 						p.say("Demo: approved as %s.", p.demoAccount())
 					}
 				}
-			default:
+			case "":
 				p.say("Still waiting for the sign-in.")
+			default:
+				// Typed ahead: keep it for the next question, and stop
+				// reading until the sign-in is done.
+				p.in.unread(l)
+				lines = nil
+				continue
 			}
 			lines = p.in.next()
 		case <-p.ctx.Done():
@@ -829,6 +835,7 @@ type lineReader struct {
 	req     chan struct{}
 	res     chan lineResult
 	pending bool
+	back    []lineResult
 }
 
 type lineResult struct {
@@ -854,12 +861,21 @@ func newLineReader(r io.Reader) *lineReader {
 // next asks for a line (unless one is already asked for) and returns the
 // channel it arrives on; call got after taking it.
 func (lr *lineReader) next() <-chan lineResult {
+	if len(lr.back) > 0 {
+		ch := make(chan lineResult, 1)
+		ch <- lr.back[0]
+		lr.back = lr.back[1:]
+		return ch
+	}
 	if !lr.pending {
 		lr.pending = true
 		lr.req <- struct{}{}
 	}
 	return lr.res
 }
+
+// unread keeps a line that was read too early for the next question.
+func (lr *lineReader) unread(l lineResult) { lr.back = append([]lineResult{l}, lr.back...) }
 
 // got records that the asked-for line was taken.
 func (lr *lineReader) got() { lr.pending = false }

@@ -264,6 +264,22 @@ func TestWizardCtrlCRestoresTerminal(t *testing.T) {
 	}
 }
 
+// TestWizardStartsWithoutDemo: plain `palwiz` (tokens in memory) draws its
+// first frame without touching the network, and Ctrl-C ends it with 130.
+func TestWizardStartsWithoutDemo(t *testing.T) {
+	r := startInPTY(t, 80, 24, []string{"NO_COLOR=1", "HTTPS_PROXY=http://127.0.0.1:9"}, "--ephemeral")
+	first := r.waitScreen(20*time.Second, "Your partner ID", "not signed in")
+	t.Logf("first frame of `palwiz --ephemeral` after %v (process start and first render)", first)
+	if strings.Contains(r.screen(), "DEMO") {
+		t.Fatal("the real wizard says DEMO")
+	}
+	r.press("\x03")
+	if code := r.exitCode(10 * time.Second); code != 130 {
+		t.Fatalf("exit code %d, want 130", code)
+	}
+	r.requireRestored()
+}
+
 // sgrColor finds colour in SGR sequences (bold and other attributes are allowed).
 var sgrRE = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
 
