@@ -12,17 +12,22 @@ import (
 
 // NewAttributor is the Attributor over the steps package: steps.Scan,
 // steps.PlanFixes and steps.ApplyFixes in the signed-in identity's name.
-func NewAttributor(env *steps.Env) Attributor { return &stepsAttributor{env: env} }
+// ciKey is the Customer Insights API key ("": Customer Insights is
+// reported as not checked).
+func NewAttributor(env *steps.Env, ciKey string) Attributor {
+	return &stepsAttributor{env: env, ciKey: ciKey}
+}
 
 type stepsAttributor struct {
-	env  *steps.Env
-	mu   sync.Mutex
-	res  *steps.ScanResult
-	plan []steps.Fix
+	env   *steps.Env
+	ciKey string
+	mu    sync.Mutex
+	res   *steps.ScanResult
+	plan  []steps.Fix
 }
 
 func (a *stepsAttributor) Scan(ctx context.Context, tenantID string, progress func(string)) (AttributionReport, error) {
-	res, err := steps.Scan(ctx, a.env, steps.ScanOptions{Tenant: tenantID}, func(p steps.ScanProgress) {
+	res, err := steps.Scan(ctx, a.env, steps.ScanOptions{Tenant: tenantID, CISubscriptionKey: a.ciKey}, func(p steps.ScanProgress) {
 		if progress != nil {
 			progress(scanStatus(p))
 		}

@@ -44,7 +44,7 @@ func simBackend(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, Backend, A
 	}
 	// Quick retries: fault tests exhaust them on purpose.
 	env := &steps.Env{Cloud: c, Session: sess, ARM: arm.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}}
-	return s, NewBackend(env), NewAttributor(env)
+	return s, NewBackend(env), NewAttributor(env, "")
 }
 
 // simDemo is the demo wiring cmd/palwiz gives the wizard, for s.

@@ -32,7 +32,7 @@ func (a *app) startWizard(ctx context.Context, demo bool) error {
 	env := &steps.Env{Cloud: a.cloud, Session: s}
 	o := tui.Options{
 		Backend:    tui.NewBackend(env),
-		Attributor: tui.NewAttributor(env),
+		Attributor: tui.NewAttributor(env, a.getenv("PALWIZ_CI_SUBSCRIPTION_KEY")),
 		Ephemeral:  a.ephemeral || truthy(a.getenv("PALWIZ_EPHEMERAL")),
 		PartnerID:  a.getenv("PALWIZ_PARTNER_ID"),
 		NoColor:    a.getenv("NO_COLOR") != "",
