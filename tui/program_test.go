@@ -235,3 +235,52 @@ func TestProgramNetworkFailures(t *testing.T) {
 		t.Fatal("the wizard quit on a failure")
 	}
 }
+
+// TestProgramAttributionFix: against the simulator, the Attribution step
+// lists the demo's resources, and applying the plan (after a yes) makes
+// the automatic changes and reports each one.
+func TestProgramAttributionFix(t *testing.T) {
+	s, be, at := simBackend(t, nil)
+	r := newRunner(t, Options{Backend: be, Attributor: at, Demo: simDemo(s), NoColor: true, Width: 120, Height: 40})
+	r.waitFor("> 4977985", 5*time.Second)
+	r.key("enter", "enter")
+	r.waitFor("Code: ", 10*time.Second)
+	r.key("a")
+	r.waitFor("This is you", 30*time.Second)
+	r.key("enter")
+	r.waitFor("● Contoso Ltd", 10*time.Second)
+	r.key("enter")
+	r.waitFor("link it to", 10*time.Second)
+	r.key("enter")
+	r.waitFor("✓ Linked", 10*time.Second)
+	r.key("enter")
+	r.waitFor("judged for pal-service@contoso.onmicrosoft.com", 30*time.Second)
+	before := r.m.attribution.report
+	if before == nil || len(before.Plan) == 0 {
+		t.Fatalf("no fix plan:\n%s", r.screen())
+	}
+	notBefore := 0
+	for _, it := range before.Items {
+		if it.Verdict == VerdictNotAttributed {
+			notBefore++
+		}
+	}
+	auto := len(r.m.attribution.autoFixes())
+	r.key("a")
+	r.waitFor("change(s) now?", 5*time.Second)
+	r.key("y")
+	r.waitFor("Done: ", 60*time.Second)
+	after := r.m.attribution.report
+	notAfter := 0
+	for _, it := range after.Items {
+		if it.Verdict == VerdictNotAttributed {
+			notAfter++
+		}
+	}
+	if len(after.Applied) != auto {
+		t.Errorf("%d changes reported, %d planned: %q", len(after.Applied), auto, after.Applied)
+	}
+	if notAfter >= notBefore {
+		t.Errorf("not attributed before %d, after %d: the fixes changed nothing", notBefore, notAfter)
+	}
+}
