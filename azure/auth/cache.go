@@ -28,8 +28,8 @@ type tokenCache struct {
 	warn  func(error)
 
 	mu     sync.Mutex
-	loaded bool   // read from the keyring
-	stale  bool   // MSAL's in-memory cache does not hold data yet
+	loaded bool            // read from the keyring
+	stale  bool            // MSAL's in-memory cache does not hold data yet
 	data   []byte          // the cache as last loaded or written
 	source cache.Marshaler // MSAL's cache, serialized when written
 	dirty  bool            // MSAL's cache changed since data
