@@ -398,7 +398,26 @@ func autoOffset(total, h, anchor int) int {
 func (m *Model) contentWidth() int { return max(20, min(m.width-2, 100)) }
 
 // bodyHeight is the number of lines between the header and the footer.
-func (m *Model) bodyHeight() int { return max(3, m.height-4) }
+func (m *Model) bodyHeight() int { return max(3, m.height-lineCount(m.header())-1) }
+
+// showRail says whether the screen is roomy enough for the step rail.
+func (m *Model) showRail() bool { return m.width >= 100 && m.height >= 30 }
+
+// rail shows every step: done ✓, current ●, to come ○.
+func (m *Model) rail() string {
+	var parts []string
+	for i := stepWelcome; i <= stepDone; i++ {
+		switch {
+		case i < m.step:
+			parts = append(parts, m.st.ok.Render("✓")+" "+m.st.faint.Render(i.String()))
+		case i == m.step:
+			parts = append(parts, m.st.selected.Render("● "+i.String()))
+		default:
+			parts = append(parts, m.st.faint.Render("○ "+i.String()))
+		}
+	}
+	return " " + strings.Join(parts, m.st.faint.Render(" ─ "))
+}
 
 // View draws the header, the current screen (or an overlay) and the keys.
 func (m *Model) View() tea.View {
@@ -456,7 +475,11 @@ func (m *Model) header() string {
 		line1 += strings.Repeat(" ", gap) + right
 	}
 	line2 := " " + m.st.who.Render(truncate(m.identityLine(), w-2))
-	return truncate(line1, w) + "\n" + line2 + "\n" + m.st.rule.Render(strings.Repeat("─", max(0, w)))
+	h := truncate(line1, w) + "\n" + line2 + "\n" + m.st.rule.Render(strings.Repeat("─", max(0, w)))
+	if m.showRail() {
+		h += "\n" + truncate(m.rail(), w) + "\n"
+	}
+	return h
 }
 
 // identityLine names the identity and the directory in use.
