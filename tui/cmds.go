@@ -127,7 +127,7 @@ func signOutCmd(ctx context.Context, be Backend, op int) tea.Cmd {
 	}
 }
 
-// saveCmd writes text to name in dir, refusing to overwrite another file.
+// saveCmd writes text to name in dir (replacing an earlier save).
 func saveCmd(op int, dir, name, text string) tea.Cmd {
 	return func() tea.Msg {
 		path := filepath.Join(dir, name)

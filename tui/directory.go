@@ -236,7 +236,7 @@ func (s *directoryScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 
 func (s *directoryScreen) reauth(m *Model, via signInVia) tea.Cmd {
 	s.phase = dirSignIn
-	s.signIn.tenant, s.signIn.tenantName = s.target.ID, s.target.DisplayName
+	s.signIn.tenant = s.target.ID
 	s.signIn.claims = ""
 	if s.authErr != nil {
 		s.signIn.claims = s.authErr.Claims

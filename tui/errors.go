@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
@@ -59,8 +61,8 @@ func explain(err error) (what, next string) {
 	for _, r := range [][2]string{{"Run the command again", "Try again"}, {"run the command again", "try again"}} {
 		next = strings.ReplaceAll(next, r[0], r[1])
 	}
-	if what != "" {
-		what = strings.ToUpper(what[:1]) + what[1:]
+	if r, size := utf8.DecodeRuneInString(what); size > 0 {
+		what = string(unicode.ToUpper(r)) + what[size:]
 	}
 	return strings.TrimSuffix(what, "."), strings.TrimSuffix(next, ".")
 }

@@ -209,7 +209,7 @@ func (s *initiationScreen) chooseKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 		s.phase = initSignIn
 		m.signedInAs = ""
-		s.signIn.tenant, s.signIn.claims, s.signIn.tenantName = "", "", ""
+		s.signIn.tenant, s.signIn.claims = "", ""
 		return s.signIn.start(m, viaDeviceCode)
 	default:
 		if n := int(k.Code - '1'); len(k.Text) == 1 && n >= 0 && n < len(opts) {

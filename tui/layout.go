@@ -138,14 +138,6 @@ func countdown(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }
 
-// shortID shows the start of a GUID, enough to recognise it.
-func shortID(id string) string {
-	if len(id) > 13 {
-		return id[:8] + "…"
-	}
-	return id
-}
-
 // join joins the non-empty parts with sep.
 func join(sep string, parts ...string) string {
 	var out []string

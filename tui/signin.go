@@ -22,20 +22,20 @@ const (
 // code (large, with the address, a countdown and a spinner) or a browser
 // sign-in, with a key to switch between them. It reports signedInMsg.
 type signIn struct {
-	tenant, tenantName string
-	claims             string
-	via                signInVia
-	op                 int
-	ctx                context.Context
-	cancel             context.CancelFunc
-	dc                 *auth.DeviceCode
-	url                string
-	err                error
-	waiting            bool
-	copied             bool
-	approving          bool
-	approveErr         error
-	approveOp          int
+	tenant     string
+	claims     string
+	via        signInVia
+	op         int
+	ctx        context.Context
+	cancel     context.CancelFunc
+	dc         *auth.DeviceCode
+	url        string
+	err        error
+	waiting    bool
+	copied     bool
+	approving  bool
+	approveErr error
+	approveOp  int
 }
 
 // start begins a sign-in (abandoning any running one).
