@@ -241,16 +241,17 @@ type Resource struct {
 	LinkedRole string  `json:"linkedRole,omitempty"`
 	Verdict    Verdict `json:"verdict"`
 	// Reason says why, in words.
-	Reason string   `json:"reason"`
-	Notes  []string `json:"notes,omitempty"`
+	Reason string `json:"reason"`
+	// Ownership is what the product's rule says about the holder when the
+	// verdict comes from the environment instead (does not count, Default).
+	Ownership string   `json:"ownership,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
 	// Owned says the product's rule would name the linked identity if the
 	// environment counted (also for does-not-count and Default rows).
 	Owned bool `json:"owned"`
 	// Solution is the unique name of the managed solution the resource is
 	// in; PAL credits that solution's last importer.
 	Solution string `json:"solution,omitempty"`
-	// Workspace is the Power BI workspace ID (datasets).
-	Workspace string `json:"-"`
 	// GroupCoOwners names groups with CanEdit on a canvas app.
 	GroupCoOwners []string `json:"groupCoOwners,omitempty"`
 }

@@ -455,7 +455,7 @@ func (a *applier) apply(f Fix) error {
 		}
 		return dv.AssignBot(a.ctx, r.ID, r.Env.LinkedUserID)
 	case FixTakeOver:
-		return a.powerBI().TakeOver(a.ctx, r.Workspace, r.ID)
+		return a.powerBI().TakeOver(a.ctx, r.Env.ID, r.ID)
 	}
 	return fmt.Errorf("palwiz cannot apply a %s fix", f.Kind)
 }
@@ -464,7 +464,7 @@ func (a *applier) apply(f Fix) error {
 func (a *applier) reread(r Resource) (*Resource, error) {
 	l := a.res.Linked
 	out := r
-	out.Notes, out.LinkedRole, out.GroupCoOwners = nil, "", nil
+	out.Notes, out.LinkedRole, out.GroupCoOwners, out.Ownership = nil, "", nil, ""
 	switch r.Product {
 	case CanvasApp:
 		perms, err := a.apps().Permissions(a.ctx, r.Env.ID, r.ID)
@@ -483,7 +483,7 @@ func (a *applier) reread(r Resource) (*Resource, error) {
 		}
 		o := judgeCanvas(l, owner, linkedRoleIn(perms, l.ObjectID), true, groups)
 		out.Holder, out.LinkedRole, out.GroupCoOwners, out.Owned = owner, o.linkedRole, groups, o.owned()
-		out.Verdict, out.Reason, out.Notes = weigh(r.Env, o)
+		out.Verdict, out.Reason, out.Ownership, out.Notes = weigh(r.Env, o)
 	case CloudFlow:
 		f, err := a.flows().Get(a.ctx, r.Env.ID, r.ID)
 		if err != nil {
@@ -499,7 +499,7 @@ func (a *applier) reread(r Resource) (*Resource, error) {
 		}
 		o := judgeFlow(l, creator, SameObject(f.Creator, l.ObjectID), nil)
 		out.Holder, out.Owned = creator, o.owned()
-		out.Verdict, out.Reason, out.Notes = weigh(r.Env, o)
+		out.Verdict, out.Reason, out.Ownership, out.Notes = weigh(r.Env, o)
 		if role := linkedRoleIn(perms, l.ObjectID); role != "" && !o.owned() {
 			out.LinkedRole = linkedRoleText(role)
 			out.Notes = append(out.Notes, "The linked account is now a co-owner of the flow; PAL still credits its creator.")
@@ -518,15 +518,15 @@ func (a *applier) reread(r Resource) (*Resource, error) {
 		owner := Holder{SystemUserID: strings.ToLower(b.Owner), Name: b.OwnerName}
 		o := judgeBot(l, creator, owner, linked(b.CreatedBy), linked(b.Owner), r.Env.LinkedUserID != "", nil)
 		out.Holder, out.LinkedRole, out.Owned = creator, o.linkedRole, o.owned()
-		out.Verdict, out.Reason, out.Notes = weigh(r.Env, o)
+		out.Verdict, out.Reason, out.Ownership, out.Notes = weigh(r.Env, o)
 	case Dataset:
-		d, err := a.powerBI().Dataset(a.ctx, r.Workspace, r.ID)
+		d, err := a.powerBI().Dataset(a.ctx, r.Env.ID, r.ID)
 		if err != nil {
 			return nil, err
 		}
 		o := judgeDataset(l, d.ConfiguredBy)
 		out.Holder, out.Owned = Holder{UPN: d.ConfiguredBy}, o.owned()
-		out.Verdict, out.Reason, out.Notes = weigh(r.Env, o)
+		out.Verdict, out.Reason, out.Ownership, out.Notes = weigh(r.Env, o)
 	default:
 		return nil, fmt.Errorf("palwiz does not read %s again", r.Product)
 	}

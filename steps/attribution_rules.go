@@ -116,20 +116,20 @@ type ownership struct {
 
 func (o ownership) owned() bool { return o.verdict == Attributed }
 
-// weigh combines the ownership with the environment's type into the verdict.
-func weigh(env *Environment, o ownership) (Verdict, string, []string) {
+// weigh combines the ownership with the environment's type into the
+// verdict, its reason, and (when the environment decided) the ownership.
+func weigh(env *Environment, o ownership) (v Verdict, reason, owned string, notes []string) {
 	switch env.Counts {
 	case EnvDoesNotCount:
-		return DoesNotCount, fmt.Sprintf("%s environment: PAL credits resources in production environments only.", env.Type),
-			append([]string{"Ownership: " + o.reason}, o.notes...)
+		return DoesNotCount, env.Type + " environment: PAL credits resources in production environments only.", o.reason, o.notes
 	case EnvUnclear:
 		what := "Default environment: the PAL guidance does not say whether it counts as production."
 		if !strings.EqualFold(env.Type, "Default") {
 			what = fmt.Sprintf("Environment type %q: the PAL guidance does not say whether it counts.", env.Type)
 		}
-		return CannotTell, what, append([]string{"Ownership: " + o.reason}, o.notes...)
+		return CannotTell, what, o.reason, o.notes
 	}
-	return o.verdict, o.reason, o.notes
+	return o.verdict, o.reason, "", o.notes
 }
 
 func who(h Holder) string {

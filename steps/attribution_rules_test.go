@@ -119,7 +119,7 @@ func TestAttributionRules(t *testing.T) {
 		env := &Environment{Type: e.typ, Counts: ClassifyEnvironment(e.typ)}
 		for _, r := range rules {
 			o := r.judge()
-			v, reason, notes := weigh(env, o)
+			v, reason, own, _ := weigh(env, o)
 			if want := e.want(r.want); v != want {
 				t.Errorf("%s in a %s environment: %s, want %s", r.name, e.typ, v, want)
 			}
@@ -128,10 +128,10 @@ func TestAttributionRules(t *testing.T) {
 					t.Errorf("%s in a %s environment: reason %q does not say %q", r.name, e.typ, reason, e.says)
 				}
 				// The ownership is still told, so the user knows where it stands.
-				if len(notes) == 0 || !strings.Contains(notes[0], o.reason) {
-					t.Errorf("%s in a %s environment: notes %v lack the ownership", r.name, e.typ, notes)
+				if own != o.reason {
+					t.Errorf("%s in a %s environment: ownership %q, want %q", r.name, e.typ, own, o.reason)
 				}
-			} else if reason != o.reason {
+			} else if reason != o.reason || own != "" {
 				t.Errorf("%s in a %s environment: reason %q, want the rule's %q", r.name, e.typ, reason, o.reason)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -40,7 +41,16 @@ type ScanOptions struct {
 	DataversePageSize int
 	// Retry tunes retries (the scan sets Limiter and Counter itself).
 	Retry rest.Options
+	// MemoryLimit, when positive, is a soft limit on the Go heap for the
+	// scan's duration (runtime/debug.SetMemoryLimit): the garbage collector
+	// works harder instead of letting a 100,000-resource scan double its
+	// footprint. It is process-wide, so only a program that runs one scan at
+	// a time (the CLI) should set it. DefaultMemoryLimit is palwiz's choice.
+	MemoryLimit int64
 }
+
+// DefaultMemoryLimit is the soft heap limit the palwiz commands scan with.
+const DefaultMemoryLimit = 96 << 20
 
 // DefaultLimits are the requests palwiz keeps in flight per host: well under
 // Dataverse's 52 concurrent requests per user and server, and modest on the
@@ -48,7 +58,7 @@ type ScanOptions struct {
 // every host under it (each Dataverse organisation has its own allowance).
 var DefaultLimits = map[string]int{
 	cloud.BAPHost:       4,
-	cloud.PowerAppsHost: 16,
+	cloud.PowerAppsHost: 8,
 	cloud.FlowHost:      16,
 	".crm.dynamics.com": 16,
 	cloud.PowerBIHost:   8,
@@ -91,6 +101,7 @@ type scanner struct {
 	strs     map[string]string
 	// allEnvNames are every container's name, for "no such environment".
 	allEnvNames []string
+	batches     [][]Resource
 }
 
 // Scan reads the resources of the directory's environments, Power BI
@@ -150,6 +161,10 @@ func Scan(ctx context.Context, env *Env, opts ScanOptions, progress func(ScanPro
 	s.ro = opts.Retry
 	s.ro.Limiter = rest.NewLimiter(8, limits)
 	s.ro.Counter = &s.requests
+	if opts.MemoryLimit > 0 {
+		prev := debug.SetMemoryLimit(opts.MemoryLimit)
+		defer debug.SetMemoryLimit(prev)
+	}
 	s.apps = powerplatform.NewPowerApps(s.cred, env.Cloud, s.ro)
 	s.flows = powerplatform.NewFlows(s.cred, env.Cloud, s.ro)
 
@@ -229,7 +244,9 @@ func (s *scanner) add(rs []Resource) {
 		return
 	}
 	s.mu.Lock()
-	s.res.Resources = append(s.res.Resources, rs...)
+	// Batches are kept as they come and joined once at the end: growing one
+	// slice of 100,000 resources would copy it over and over.
+	s.batches = append(s.batches, rs)
 	s.prog.Resources += len(rs)
 	s.report()
 	s.mu.Unlock()
@@ -473,7 +490,14 @@ func (s *scanner) holderOf(p powerplatform.Principal) Holder {
 	if upn == "" {
 		upn = p.Email
 	}
-	return Holder{ObjectID: strings.ToLower(p.ID), UPN: s.intern(upn), Name: s.intern(p.DisplayName)}
+	return Holder{ObjectID: s.intern(strings.ToLower(p.ID)), UPN: s.intern(upn), Name: s.intern(p.DisplayName)}
+}
+
+// weigh is the package's weigh with the texts shared between resources:
+// reasons repeat (one per owner), so a large tenant keeps few copies.
+func (s *scanner) weigh(e *Environment, o ownership) (Verdict, string, string, []string) {
+	v, reason, own, notes := weigh(e, o)
+	return v, s.intern(reason), s.intern(own), notes
 }
 
 func (s *scanner) canvasResource(e *Environment, a powerplatform.App, linkedRole string, permsKnown bool, groups []string) Resource {
@@ -481,7 +505,7 @@ func (s *scanner) canvasResource(e *Environment, a powerplatform.App, linkedRole
 	o := judgeCanvas(s.linked, owner, linkedRole, permsKnown, groups)
 	r := Resource{Product: CanvasApp, ID: a.Name, Name: a.DisplayName, Env: e, Role: "owner", Holder: owner, LinkedRole: o.linkedRole,
 		Owned: o.owned(), GroupCoOwners: groups}
-	r.Verdict, r.Reason, r.Notes = weigh(e, o)
+	r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 	if strings.EqualFold(a.AlmMode, "Solution") {
 		r.Notes = append(r.Notes, "The app is in a solution: importing that solution as the linked account makes it the owner.")
 	}
@@ -664,7 +688,7 @@ func (s *scanner) judgeModelDrivenApps(e *Environment, d *dvData) []Resource {
 		if sol != nil {
 			r.Role, r.Holder = "last importer", sol.importer
 		}
-		r.Verdict, r.Reason, r.Notes = weigh(e, o)
+		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		out = append(out, r)
 	}
 	return out
@@ -684,7 +708,7 @@ func (s *scanner) judgeBots(e *Environment, d *dvData) []Resource {
 		if sol != nil {
 			r.Role, r.Holder = "last importer", sol.importer
 		}
-		r.Verdict, r.Reason, r.Notes = weigh(e, o)
+		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		if !SameObject(owner.SystemUserID, creator.SystemUserID) && sol == nil && o.linkedRole == "" {
 			r.Notes = append(r.Notes, "Owner: "+who(owner)+".")
 		}
@@ -699,7 +723,7 @@ func (s *scanner) judgeSolutions(e *Environment, d *dvData) []Resource {
 		imp := d.user(si.last.CreatedBy, si.last.CreatedByName)
 		o := judgeSolution(imp, si.last.Completed(), si.imported, si.imported && d.isLinked(si.last.CreatedBy))
 		r := Resource{Product: Solution, ID: si.s.ID, Name: si.s.FriendlyName, Env: e, Role: "last importer", Holder: imp, Owned: o.owned(), Solution: si.s.UniqueName}
-		r.Verdict, r.Reason, r.Notes = weigh(e, o)
+		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		out = append(out, r)
 	}
 	s.skip(Solution, len(d.microsoft))
@@ -725,7 +749,7 @@ func (s *scanner) judgeFlows(e *Environment, flows []powerplatform.Flow, d *dvDa
 	}
 	out := make([]Resource, 0, len(flows)+len(wf))
 	for _, f := range flows {
-		creator := Holder{ObjectID: strings.ToLower(f.Creator)}
+		creator := Holder{ObjectID: s.intern(strings.ToLower(f.Creator))}
 		if h, ok := names[creator.ObjectID]; ok {
 			creator = h
 		}
@@ -745,7 +769,7 @@ func (s *scanner) judgeFlows(e *Environment, flows []powerplatform.Flow, d *dvDa
 		if sol != nil {
 			r.Role, r.Holder = "last importer", sol.importer
 		}
-		r.Verdict, r.Reason, r.Notes = weigh(e, o)
+		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		out = append(out, r)
 	}
 	// Flows Dataverse knows that the flow list did not return.
@@ -761,7 +785,7 @@ func (s *scanner) judgeFlows(e *Environment, flows []powerplatform.Flow, d *dvDa
 		if sol != nil {
 			r.Role, r.Holder = "last importer", sol.importer
 		}
-		r.Verdict, r.Reason, r.Notes = weigh(e, o)
+		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		out = append(out, r)
 	}
 	return out
@@ -807,8 +831,8 @@ func (s *scanner) scanPowerBI() {
 			for _, d := range ds {
 				o := judgeDataset(s.linked, d.ConfiguredBy)
 				r := Resource{Product: Dataset, ID: d.ID, Name: d.Name, Env: e, Role: "publisher", Holder: Holder{UPN: s.intern(d.ConfiguredBy)},
-					Owned: o.owned(), Workspace: g.ID}
-				r.Verdict, r.Reason, r.Notes = weigh(e, o)
+					Owned: o.owned()}
+				r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 				out = append(out, r)
 			}
 			s.add(out)
@@ -845,7 +869,7 @@ func (s *scanner) scanCI() {
 		if s.linked.SignedIn {
 			r.Holder = Holder{ObjectID: s.linked.ObjectID, UPN: s.linked.UPN, Name: s.linked.DisplayName}
 		}
-		r.Verdict, r.Reason, r.Notes = weigh(e, o)
+		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		out = append(out, r)
 	}
 	s.add(out)
@@ -861,6 +885,16 @@ var productOrder = func() map[Product]int {
 
 func (s *scanner) finish() {
 	res := s.res
+	n := 0
+	for _, b := range s.batches {
+		n += len(b)
+	}
+	res.Resources = make([]Resource, 0, n)
+	for i, b := range s.batches {
+		res.Resources = append(res.Resources, b...)
+		s.batches[i] = nil
+	}
+	s.batches = nil
 	sort.SliceStable(res.Environments, func(i, j int) bool {
 		a, b := res.Environments[i], res.Environments[j]
 		return containerRank(a) < containerRank(b) || containerRank(a) == containerRank(b) && s.envOrder[a] < s.envOrder[b]
@@ -877,7 +911,7 @@ func (s *scanner) finish() {
 		if pa, pb := productOrder[a.Product], productOrder[b.Product]; pa != pb {
 			return pa < pb
 		}
-		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+		return lessFold(a.Name, b.Name)
 	})
 	cov := map[Product]*Coverage{}
 	for _, p := range Products {
@@ -932,4 +966,21 @@ func containerRank(e *Environment) int {
 		return 3
 	}
 	return 1
+}
+
+// lessFold orders strings case-insensitively (ASCII) without allocating.
+func lessFold(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(a) < len(b)
 }

@@ -39,7 +39,6 @@ type App struct {
 	Name        string
 	DisplayName string
 	Owner       Principal
-	CreatedBy   Principal
 	// AlmMode is "Solution" for an app in a solution, "Environment" otherwise.
 	AlmMode           string
 	SharedUsersCount  int
@@ -63,33 +62,101 @@ func (r rawPermission) permission() Permission {
 	return Permission{ID: r.ID, RoleName: r.Properties.RoleName, Principal: r.Properties.Principal}
 }
 
-type rawApp struct {
-	Name       string `json:"name"`
-	Properties struct {
-		DisplayName       string           `json:"displayName"`
-		Owner             Principal        `json:"owner"`
-		CreatedBy         Principal        `json:"createdBy"`
-		AlmMode           string           `json:"almMode"`
-		SharedUsersCount  int              `json:"sharedUsersCount"`
-		SharedGroupsCount int              `json:"sharedGroupsCount"`
-		Permissions       *[]rawPermission `json:"permissions"`
-	} `json:"properties"`
-}
-
-func (r rawApp) app() App {
-	p := r.Properties
-	a := App{Name: r.Name, DisplayName: p.DisplayName, Owner: p.Owner, CreatedBy: p.CreatedBy, AlmMode: p.AlmMode,
-		SharedUsersCount: p.SharedUsersCount, SharedGroupsCount: p.SharedGroupsCount}
-	if p.Permissions != nil {
-		a.PermissionsExpanded = true
-		for _, x := range *p.Permissions {
-			a.Permissions = append(a.Permissions, x.permission())
+// scanPrincipal reads a principal object ({id, displayName, email, …});
+// its strings repeat across a list, so they are shared through m.
+func scanPrincipal(s *rest.Scanner, p *Principal, m map[string]string) error {
+	return s.Object(func(k []byte) (err error) {
+		switch string(k) {
+		case "id":
+			p.ID, err = s.Interned(m)
+		case "displayName":
+			p.DisplayName, err = s.Interned(m)
+		case "email":
+			p.Email, err = s.Interned(m)
+		case "userPrincipalName":
+			p.UserPrincipalName, err = s.Interned(m)
+		case "type":
+			p.Type, err = s.Interned(m)
+		case "tenantId":
+			p.TenantID, err = s.Interned(m)
+		default:
+			err = s.Skip()
 		}
-	}
-	return a
+		return err
+	})
 }
 
-// Apps lists an environment's canvas apps, a page at a time. With
+// scanPermission reads a permission ({id, properties: {roleName, principal}}).
+func scanPermission(s *rest.Scanner, p *Permission, m map[string]string) error {
+	return s.Object(func(k []byte) (err error) {
+		switch string(k) {
+		case "id":
+			p.ID, err = s.String()
+		case "properties":
+			err = s.Object(func(k []byte) (err error) {
+				switch string(k) {
+				case "roleName":
+					p.RoleName, err = s.Interned(m)
+				case "principal":
+					err = scanPrincipal(s, &p.Principal, m)
+				default:
+					err = s.Skip()
+				}
+				return err
+			})
+		default:
+			err = s.Skip()
+		}
+		return err
+	})
+}
+
+// scanApp reads the fields palwiz uses from an app object.
+func scanApp(s *rest.Scanner, a *App, m map[string]string) error {
+	return s.Object(func(k []byte) (err error) {
+		switch string(k) {
+		case "name":
+			a.Name, err = s.String()
+		case "properties":
+			err = s.Object(func(k []byte) (err error) {
+				switch string(k) {
+				case "displayName":
+					a.DisplayName, err = s.String()
+				case "owner":
+					err = scanPrincipal(s, &a.Owner, m)
+				case "almMode":
+					a.AlmMode, err = s.Interned(m)
+				case "sharedUsersCount":
+					a.SharedUsersCount, err = s.Int()
+				case "sharedGroupsCount":
+					a.SharedGroupsCount, err = s.Int()
+				case "permissions":
+					if s.IsNull() {
+						return nil
+					}
+					a.PermissionsExpanded = true
+					err = s.Array(func() error {
+						var p Permission
+						if err := scanPermission(s, &p, m); err != nil {
+							return err
+						}
+						a.Permissions = append(a.Permissions, p)
+						return nil
+					})
+				default:
+					err = s.Skip()
+				}
+				return err
+			})
+		default:
+			err = s.Skip()
+		}
+		return err
+	})
+}
+
+// Apps lists an environment's canvas apps, a page at a time (fn must not
+// keep the slice: it is reused for the next page). With
 // permissionsFor (an object ID) each app also carries that principal's own
 // role ($expand=permissions($filter=maxAssignedTo(…)), as the PowerShell
 // module asks); check App.PermissionsExpanded, the service may ignore it.
@@ -99,12 +166,22 @@ func (p *PowerApps) Apps(ctx context.Context, env, permissionsFor string, fn fun
 		q.Set("$expand", "permissions($filter=maxAssignedTo('"+permissionsFor+"'))")
 	}
 	u := "https://" + cloud.PowerAppsHost + envPath("Microsoft.PowerApps", env) + "/apps?" + q.Encode()
-	return rest.Each(ctx, p.c, "list the canvas apps of environment "+env, u, nil, func(page []rawApp) error {
-		apps := make([]App, len(page))
-		for i, r := range page {
-			apps[i] = r.app()
+	var apps []App
+	m := map[string]string{}
+	return rest.EachPage(ctx, p.c, "list the canvas apps of environment "+env, u, nil, func(body []byte) (string, error) {
+		apps = apps[:0]
+		next, err := rest.ScanPage(body, func(s *rest.Scanner) error {
+			var a App
+			if err := scanApp(s, &a, m); err != nil {
+				return err
+			}
+			apps = append(apps, a)
+			return nil
+		})
+		if err != nil {
+			return "", err
 		}
-		return fn(apps)
+		return next, fn(apps)
 	})
 }
 

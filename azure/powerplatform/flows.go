@@ -52,19 +52,73 @@ func (r rawFlow) flow() Flow {
 		IsManaged: p.IsManaged, CreatedTime: parseTime(p.CreatedTime)}
 }
 
+// scanFlow reads the fields palwiz uses from a flow object.
+func scanFlow(s *rest.Scanner, f *Flow, m map[string]string) error {
+	return s.Object(func(k []byte) (err error) {
+		switch string(k) {
+		case "name":
+			f.Name, err = s.String()
+		case "properties":
+			err = s.Object(func(k []byte) (err error) {
+				switch string(k) {
+				case "displayName":
+					f.DisplayName, err = s.String()
+				case "state":
+					f.State, err = s.Interned(m)
+				case "isManaged":
+					f.IsManaged, err = s.Bool()
+				case "createdTime":
+					var t string
+					t, err = s.String()
+					f.CreatedTime = parseTime(t)
+				case "creator":
+					err = s.Object(func(k []byte) (err error) {
+						switch string(k) {
+						case "objectId":
+							f.Creator, err = s.Interned(m)
+						case "tenantId":
+							f.CreatorTenantID, err = s.Interned(m)
+						default:
+							err = s.Skip()
+						}
+						return err
+					})
+				default:
+					err = s.Skip()
+				}
+				return err
+			})
+		default:
+			err = s.Skip()
+		}
+		return err
+	})
+}
+
 func (f *Flows) base(env string) string {
 	return "https://" + cloud.FlowHost + envPath("Microsoft.ProcessSimple", env)
 }
 
-// List lists an environment's cloud flows, a page at a time.
+// List lists an environment's cloud flows, a page at a time (fn must not
+// keep the slice: it is reused for the next page).
 func (f *Flows) List(ctx context.Context, env string, fn func([]Flow) error) error {
 	u := f.base(env) + "/v2/flows?" + query("api-version", FlowAPIVersion)
-	return rest.Each(ctx, f.c, "list the flows of environment "+env, u, nil, func(page []rawFlow) error {
-		out := make([]Flow, len(page))
-		for i, r := range page {
-			out[i] = r.flow()
+	var out []Flow
+	m := map[string]string{}
+	return rest.EachPage(ctx, f.c, "list the flows of environment "+env, u, nil, func(body []byte) (string, error) {
+		out = out[:0]
+		next, err := rest.ScanPage(body, func(s *rest.Scanner) error {
+			var fl Flow
+			if err := scanFlow(s, &fl, m); err != nil {
+				return err
+			}
+			out = append(out, fl)
+			return nil
+		})
+		if err != nil {
+			return "", err
 		}
-		return fn(out)
+		return next, fn(out)
 	})
 }
 

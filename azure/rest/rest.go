@@ -328,6 +328,94 @@ func (readSeekNopCloser) Close() error { return nil }
 
 func streamingNopCloser(b []byte) io.ReadSeekCloser { return readSeekNopCloser{bytes.NewReader(b)} }
 
+// Fetch sends the request and reads a successful answer's body into buf
+// (reset first), for callers that scan it themselves.
+func (c *Client) Fetch(ctx context.Context, r Request, buf *bytes.Buffer) (http.Header, error) {
+	req, err := runtime.NewRequest(ctx, http.MethodGet, r.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Op, err)
+	}
+	raw := req.Raw()
+	raw.Header.Set("Accept", "application/json")
+	for k, v := range r.Header {
+		raw.Header[k] = v
+	}
+	runtime.SkipBodyDownload(req)
+	resp, err := c.pl.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Op, err)
+	}
+	defer resp.Body.Close()
+	if !runtime.HasStatusCode(resp, http.StatusOK) {
+		return resp.Header, c.newError(r.Op, resp)
+	}
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n < maxPage {
+		buf.Grow(int(n) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxPage)); err != nil {
+		return resp.Header, fmt.Errorf("%s: read the answer: %w", r.Op, err)
+	}
+	return resp.Header, nil
+}
+
+// maxPage bounds one page of a list (the services send a few MB at most).
+const maxPage = 256 << 20
+
+var pagePool = sync.Pool{New: func() any {
+	b := new(bytes.Buffer)
+	b.Grow(64 << 10)
+	return b
+}}
+
+// EachPage follows a list's next links from first like Each, handing every
+// page's body to decode, which returns the next link ("" at the end). The
+// body is only valid during the call.
+func EachPage(ctx context.Context, c *Client, op, first string, header http.Header, decode func(body []byte) (next string, err error)) error {
+	start, err := url.Parse(first)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	for u, pages := first, 0; u != ""; pages++ {
+		if pages >= 100000 {
+			return fmt.Errorf("%s: the service returned more than 100000 pages; stopping", op)
+		}
+		// A buffer per page, not per list: only the pages in flight hold one.
+		buf := pagePool.Get().(*bytes.Buffer)
+		_, err := c.Fetch(ctx, Request{Op: op, URL: u, Header: header}, buf)
+		var next string
+		if err == nil {
+			next, err = decode(buf.Bytes())
+			if isDecodeError(err) {
+				err = fmt.Errorf("%s: the %s answer is not what palwiz expects: %w", op, c.service, err)
+			}
+		}
+		// Only small buffers are kept: a pool of page-sized ones would hold
+		// tens of megabytes between lists.
+		if buf.Cap() <= 256<<10 {
+			pagePool.Put(buf)
+		}
+		if err != nil {
+			return err
+		}
+		u = next
+		if u == "" {
+			break
+		}
+		nu, err := url.Parse(u)
+		if err != nil || !strings.EqualFold(nu.Host, start.Host) || nu.Scheme != start.Scheme {
+			return fmt.Errorf("%s: the service's next link %q leaves %s; palwiz does not follow it", op, u, start.Host)
+		}
+	}
+	return nil
+}
+
+func isDecodeError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.Is(err, ErrSyntax) || errors.As(err, &se) || errors.As(err, &te)
+}
+
 // Page is one page of a list: the items and the link to the next page
 // (nextLink on the resource providers, @odata.nextLink on OData services).
 type Page[T any] struct {
@@ -340,34 +428,16 @@ func (p *Page[T]) next() string { return first(p.ODataNextLink, p.NextLink) }
 
 // Each follows a list's next links from first, calling fn with every page's
 // items. Every page request carries header. A next link to another host is
-// refused: it would receive this client's token.
+// refused: it would receive this client's token. Each page is read into a
+// pooled buffer and decoded from there; nothing of it is kept.
 func Each[T any](ctx context.Context, c *Client, op, first string, header http.Header, fn func([]T) error) error {
-	u := first
-	start, err := url.Parse(first)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	for pages := 0; u != ""; pages++ {
-		if pages >= 100000 {
-			return fmt.Errorf("%s: the service returned more than 100000 pages; stopping", op)
-		}
+	return EachPage(ctx, c, op, first, header, func(body []byte) (string, error) {
 		var page Page[T]
-		if _, err := c.Do(ctx, Request{Op: op, URL: u, Header: header}, &page); err != nil {
-			return err
+		if err := json.Unmarshal(body, &page); err != nil {
+			return "", err
 		}
-		if err := fn(page.Value); err != nil {
-			return err
-		}
-		u = page.next()
-		if u == "" {
-			break
-		}
-		nu, err := url.Parse(u)
-		if err != nil || !strings.EqualFold(nu.Host, start.Host) || nu.Scheme != start.Scheme {
-			return fmt.Errorf("%s: the service's next link %q leaves %s; palwiz does not follow it", op, u, start.Host)
-		}
-	}
-	return nil
+		return page.next(), fn(page.Value)
+	})
 }
 
 // Service names the service the client talks to.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -69,6 +71,23 @@ type pp struct {
 
 	flightMu sync.Mutex
 	inflight map[string]int
+
+	// bufs recycles the buffers large list answers are written into.
+	bufs sync.Pool
+}
+
+func (p *pp) getBuf() *bytes.Buffer {
+	if b, ok := p.bufs.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (p *pp) putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 8<<20 {
+		p.bufs.Put(b)
+	}
 }
 
 type ppTenant struct {
@@ -98,12 +117,15 @@ type ppApp struct {
 	CanvasApp
 	created, modified time.Time
 	perms             []ppGrant // not the owner
+	// json is the app's list answer, rendered once (cleared by every change).
+	json atomic.Pointer[appJSON]
 }
 
 type ppFlow struct {
 	CloudFlow
 	created, modified time.Time
 	perms             []ppGrant // not the creator
+	json              atomic.Pointer[[]byte]
 }
 
 // ppGrant is one role assignment and when it was made.
@@ -401,3 +423,22 @@ func (p *pp) env(c *ppCaller, name string) *ppEnv {
 
 // ctxDone reports whether the client went away.
 func ctxDone(ctx context.Context) bool { return ctx.Err() != nil }
+
+// Warm renders every list answer the simulator caches (apps, flows), so a
+// benchmark measures the client rather than the simulator's first rendering.
+func (s *Server) Warm() {
+	p := s.pp()
+	if p == nil {
+		return
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, e := range p.envs {
+		for _, a := range e.apps {
+			p.appJSON(e, a)
+		}
+		for _, f := range e.flows {
+			p.flowJSON(e, f)
+		}
+	}
+}

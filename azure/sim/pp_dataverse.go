@@ -604,7 +604,8 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 		afterID = strings.ToLower(lm[1])
 		pageNo, _ = strconv.Atoi(pm[1])
 	}
-	var buf bytes.Buffer
+	buf := p.getBuf()
+	defer p.putBuf(buf)
 	p.mu.RLock()
 	tab := dv.table(ent.set)
 	var rows []*dvRow
@@ -657,13 +658,13 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 		names[i] = ent.fields[f].name
 	}
 	buf.WriteString(`{"@odata.context":`)
-	writeJSONString(&buf, base+"$metadata#"+ent.set+"("+strings.Join(names, ",")+")")
+	writeJSONString(buf, base+"$metadata#"+ent.set+"("+strings.Join(names, ",")+")")
 	buf.WriteString(`,"value":[`)
 	for i, row := range rows[start:end] {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		dv.renderRow(&buf, ent, row, sel, ann)
+		dv.renderRow(buf, ent, row, sel, ann)
 	}
 	buf.WriteByte(']')
 	if end < len(rows) {
@@ -679,7 +680,7 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 		}
 		nq.Set("$skiptoken", cookie)
 		buf.WriteString(`,"@odata.nextLink":`)
-		writeJSONString(&buf, linkBase(r, r.Host)+r.URL.EscapedPath()+"?"+nq.Encode())
+		writeJSONString(buf, linkBase(r, r.Host)+r.URL.EscapedPath()+"?"+nq.Encode())
 	}
 	buf.WriteByte('}')
 	p.mu.RUnlock()
@@ -757,6 +758,14 @@ func writeKey(buf *bytes.Buffer, k string) {
 }
 
 func writeJSONString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s)
-	buf.Write(b)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			buf.Write(b)
+			return
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(s)
+	buf.WriteByte('"')
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -88,6 +89,7 @@ func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
 		if msg == "" {
 			f.perms = gs
 			f.modified = p.s.now().UTC()
+			f.json.Store(nil)
 		}
 		p.mu.Unlock()
 		if msg != "" {
@@ -177,19 +179,35 @@ func (p *pp) listFlows(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 		writeJSON(w, http.StatusBadRequest, armError("InvalidSkipToken", "The skip token is not valid."))
 		return
 	}
-	value := make([]*flowItem, 0, end-start)
-	for _, f := range e.flows[start:end] {
-		value = append(value, p.renderFlow(e, f))
+	buf := p.getBuf()
+	defer p.putBuf(buf)
+	buf.Grow(512 + (end-start)*1200)
+	buf.WriteString(`{"value":[`)
+	for i, f := range e.flows[start:end] {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(p.flowJSON(e, f))
 	}
+	buf.WriteByte(']')
 	p.mu.RUnlock()
-	out := struct {
-		Value    []*flowItem `json:"value"`
-		NextLink string      `json:"nextLink,omitempty"`
-	}{Value: value}
 	if end < len(e.flows) {
-		out.NextLink = nextLink(r, flowHost, end)
+		buf.WriteString(`,"nextLink":`)
+		writeJSONString(buf, nextLink(r, flowHost, end))
 	}
-	writeJSON(w, http.StatusOK, out)
+	buf.WriteByte('}')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (p *pp) flowJSON(e *ppEnv, f *ppFlow) []byte {
+	if b := f.json.Load(); b != nil {
+		return *b
+	}
+	b, _ := json.Marshal(p.renderFlow(e, f))
+	f.json.Store(&b)
+	return b
 }
 
 type flowPermission struct {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -109,19 +110,69 @@ func (p *pp) listApps(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 		writeJSON(w, http.StatusBadRequest, armError("InvalidSkipToken", "The skip token is not valid."))
 		return
 	}
-	value := make([]*rpApp, 0, end-start)
+	buf := p.getBuf()
+	defer p.putBuf(buf)
+	size := 512
 	for _, a := range e.apps[start:end] {
-		value = append(value, p.renderApp(e, a, forOID))
+		if j := a.json.Load(); j != nil {
+			size += len(j.head) + len(j.tail) + 1
+		}
 	}
+	buf.Grow(size)
+	buf.WriteString(`{"value":[`)
+	for i, a := range e.apps[start:end] {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		j := p.appJSON(e, a)
+		buf.Write(j.head)
+		if forOID != "" {
+			buf.WriteString(`,"permissions":`)
+			if strings.EqualFold(a.Owner, forOID) {
+				buf.Write(j.owner)
+			} else {
+				var perms []*rpPermission
+				for _, g := range a.perms {
+					if strings.EqualFold(g.Principal, forOID) {
+						perms = append(perms, p.renderAppPermission(e, a, g))
+					}
+				}
+				if len(perms) == 0 {
+					buf.WriteString(`[]`)
+				} else {
+					b, _ := json.Marshal(perms)
+					buf.Write(b)
+				}
+			}
+		}
+		buf.Write(j.tail)
+	}
+	buf.WriteByte(']')
 	p.mu.RUnlock()
-	out := struct {
-		Value    []*rpApp `json:"value"`
-		NextLink string   `json:"nextLink,omitempty"`
-	}{Value: value}
 	if end < len(e.apps) {
-		out.NextLink = nextLink(r, powerAppsHost, end)
+		buf.WriteString(`,"nextLink":`)
+		writeJSONString(buf, nextLink(r, powerAppsHost, end))
 	}
-	writeJSON(w, http.StatusOK, out)
+	buf.WriteByte('}')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// appJSON is an app's list answer split where its properties end, so the
+// permissions expansion can be put in, and the owner's own expansion.
+type appJSON struct{ head, tail, owner []byte }
+
+func (p *pp) appJSON(e *ppEnv, a *ppApp) *appJSON {
+	if j := a.json.Load(); j != nil {
+		return j
+	}
+	b, _ := json.Marshal(p.renderApp(e, a, ""))
+	i := bytes.LastIndex(b, []byte(`},"appLocation":`))
+	owner, _ := json.Marshal([]*rpPermission{p.renderAppPermission(e, a, ppGrant{PPPermission: PPPermission{Principal: a.Owner, Role: "Owner"}, at: a.created, by: a.Owner})})
+	j := &appJSON{head: b[:i], tail: b[i:], owner: owner}
+	a.json.Store(j)
+	return j
 }
 
 type clientVersion struct {
@@ -452,6 +503,7 @@ func (p *pp) modifyAppOwner(w http.ResponseWriter, r *http.Request, c *ppCaller,
 			a.perms = append(a.perms, ppGrant{PPPermission: PPPermission{Principal: old, Role: body.RoleForOldAppOwner}, at: now, by: c.Oid})
 		}
 		a.modified = now
+		a.json.Store(nil)
 	}
 	resp := p.renderApp(e, a, "")
 	p.mu.Unlock()
@@ -531,6 +583,7 @@ func (p *pp) modifyAppPermissions(w http.ResponseWriter, r *http.Request, c *ppC
 	gs, msg := p.applyModify(e.t.id, append([]ppGrant(nil), a.perms...), a.Owner, body, c.Oid, p.s.now().UTC())
 	if msg == "" {
 		a.perms = gs
+		a.json.Store(nil)
 	}
 	p.mu.Unlock()
 	if msg != "" {

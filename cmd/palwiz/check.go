@@ -86,6 +86,9 @@ func (a *app) scan(ctx context.Context, f *scanFlags, format string) (*steps.Env
 	}
 	opts.Tenant = tenant
 	opts.CISubscriptionKey = a.getenv(ciKeyVar)
+	if a.getenv("GOMEMLIMIT") == "" {
+		opts.MemoryLimit = steps.DefaultMemoryLimit
+	}
 	var linked steps.LinkedIdentity
 	err = a.withReauth(ctx, tenant, func() (err error) {
 		linked, err = steps.ResolveLinked(ctx, env, tenant)
@@ -188,10 +191,10 @@ func (a *app) printCheck(res *steps.ScanResult, format string) error {
 		return writeJSON(w, res)
 	case "csv":
 		tb := &table{header: []string{"environmentId", "environmentName", "environmentType", "product", "id", "name", "role", "holderObjectId",
-			"holderUpn", "holderName", "linkedRole", "verdict", "reason", "solution"}}
+			"holderUpn", "holderName", "linkedRole", "verdict", "reason", "ownership", "solution"}}
 		for _, r := range res.Resources {
 			tb.add(r.Env.ID, r.Env.Name, r.Env.Type, string(r.Product), r.ID, r.Name, r.Role, r.Holder.ObjectID, r.Holder.UPN, r.Holder.Name,
-				r.LinkedRole, string(r.Verdict), r.Reason, r.Solution)
+				r.LinkedRole, string(r.Verdict), r.Reason, r.Ownership, r.Solution)
 		}
 		if err := tb.write(w, "csv"); err != nil {
 			return err

@@ -1,0 +1,404 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Scanner reads the few fields palwiz needs out of a large JSON answer in
+// one pass, skipping everything else without decoding it: the resource
+// providers answer with kilobytes per canvas app, and encoding/json scans
+// every byte twice and allocates for every field it keeps.
+//
+// Use it as a cursor: Object and Array call back once per member or
+// element, and the callback must consume exactly one value (String, Int,
+// Bool, Skip, Object or Array). Malformed input gives an error, never a panic.
+type Scanner struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+// maxDepth bounds nesting, so hostile input cannot exhaust the stack.
+const maxDepth = 512
+
+// NewScanner reads b.
+func NewScanner(b []byte) *Scanner { return &Scanner{b: b} }
+
+// ErrSyntax wraps every malformed-JSON error.
+var ErrSyntax = errors.New("malformed JSON")
+
+func (s *Scanner) fail(what string) error {
+	return fmt.Errorf("%w: %s at offset %d", ErrSyntax, what, s.i)
+}
+
+func (s *Scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *Scanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+// End checks that nothing but white space follows the value read.
+func (s *Scanner) End() error {
+	if s.peek() != 0 {
+		return s.fail("unexpected data after the value")
+	}
+	return nil
+}
+
+// rawString returns the bytes of the string at the cursor (without quotes)
+// and whether they hold escapes. Control characters inside a string are
+// let through: palwiz reads values, it does not validate documents.
+func (s *Scanner) rawString() ([]byte, bool, error) {
+	if s.peek() != '"' {
+		return nil, false, s.fail("expected a string")
+	}
+	s.i++
+	start, esc := s.i, false
+	for {
+		j := bytes.IndexByte(s.b[s.i:], '"')
+		if j < 0 {
+			s.i = len(s.b)
+			return nil, false, s.fail("unterminated string")
+		}
+		end := s.i + j
+		// The quote ends the string unless an odd run of backslashes escapes it.
+		k := end
+		for k > start && s.b[k-1] == '\\' {
+			k--
+		}
+		if k < end {
+			esc = true
+		} else if !esc && bytes.IndexByte(s.b[start:end], '\\') >= 0 {
+			esc = true
+		}
+		if (end-k)%2 == 0 {
+			s.i = end + 1
+			return s.b[start:end], esc, nil
+		}
+		s.i = end + 1
+	}
+}
+
+// String reads a string (or null, as "").
+func (s *Scanner) String() (string, error) {
+	if s.null() {
+		return "", nil
+	}
+	at := s.i
+	raw, esc, err := s.rawString()
+	if err != nil {
+		return "", err
+	}
+	if !esc {
+		if !utf8.Valid(raw) {
+			return string([]rune(string(raw))), nil
+		}
+		return string(raw), nil
+	}
+	var out string
+	if err := json.Unmarshal(s.b[at:s.i], &out); err != nil {
+		s.i = at
+		return "", s.fail("bad escape in a string")
+	}
+	return out, nil
+}
+
+// Interned reads a string like String, sharing one copy per distinct value
+// through m: for fields that repeat across a list (owners, tenants, states).
+func (s *Scanner) Interned(m map[string]string) (string, error) {
+	if s.null() {
+		return "", nil
+	}
+	at := s.i
+	raw, esc, err := s.rawString()
+	if err != nil || esc {
+		if err == nil {
+			s.i = at
+			return s.String()
+		}
+		return "", err
+	}
+	if v, ok := m[string(raw)]; ok {
+		return v, nil
+	}
+	v := string(raw)
+	if !utf8.ValidString(v) {
+		v = string([]rune(v))
+	}
+	if len(m) < 100000 {
+		m[v] = v
+	}
+	return v, nil
+}
+
+func (s *Scanner) null() bool {
+	if s.peek() == 'n' && s.i+4 <= len(s.b) && string(s.b[s.i:s.i+4]) == "null" {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+func (s *Scanner) number() ([]byte, error) {
+	s.ws()
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+			s.i++
+			continue
+		}
+		break
+	}
+	if s.i == start {
+		return nil, s.fail("expected a number")
+	}
+	return s.b[start:s.i], nil
+}
+
+// Int reads a number (or null, as 0) as an int.
+func (s *Scanner) Int() (int, error) {
+	if s.null() {
+		return 0, nil
+	}
+	n, err := s.number()
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return 0, s.fail("bad number")
+	}
+	return int(v), nil
+}
+
+// Float reads a number (or null, as 0).
+func (s *Scanner) Float() (float64, error) {
+	if s.null() {
+		return 0, nil
+	}
+	n, err := s.number()
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return 0, s.fail("bad number")
+	}
+	return v, nil
+}
+
+// Bool reads true, false or null (false).
+func (s *Scanner) Bool() (bool, error) {
+	if s.null() {
+		return false, nil
+	}
+	s.ws()
+	switch {
+	case s.i+4 <= len(s.b) && string(s.b[s.i:s.i+4]) == "true":
+		s.i += 4
+		return true, nil
+	case s.i+5 <= len(s.b) && string(s.b[s.i:s.i+5]) == "false":
+		s.i += 5
+		return false, nil
+	}
+	return false, s.fail("expected true or false")
+}
+
+// IsNull reports whether the next value is null, and consumes it if so.
+func (s *Scanner) IsNull() bool { return s.null() }
+
+// Object calls fn with each member's key; fn consumes the value. The key
+// is only valid during the call. A null object calls fn never.
+func (s *Scanner) Object(fn func(key []byte) error) error {
+	if s.null() {
+		return nil
+	}
+	if s.peek() != '{' {
+		return s.fail("expected an object")
+	}
+	if s.depth++; s.depth > maxDepth {
+		return s.fail("nesting too deep")
+	}
+	defer func() { s.depth-- }()
+	s.i++
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		key, esc, err := s.rawString()
+		if err != nil {
+			return err
+		}
+		if esc {
+			var k string
+			if err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &k); err != nil {
+				return s.fail("bad escape in a key")
+			}
+			key = []byte(k)
+		}
+		if s.peek() != ':' {
+			return s.fail("expected ':'")
+		}
+		s.i++
+		before := s.i
+		if err := fn(key); err != nil {
+			return err
+		}
+		if s.i == before {
+			return s.fail("a member's value was not read")
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.fail("expected ',' or '}'")
+		}
+	}
+}
+
+// Array calls fn once per element; fn consumes the element. A null array
+// calls fn never.
+func (s *Scanner) Array(fn func() error) error {
+	if s.null() {
+		return nil
+	}
+	if s.peek() != '[' {
+		return s.fail("expected an array")
+	}
+	if s.depth++; s.depth > maxDepth {
+		return s.fail("nesting too deep")
+	}
+	defer func() { s.depth-- }()
+	s.i++
+	if s.peek() == ']' {
+		s.i++
+		return nil
+	}
+	for {
+		before := s.i
+		if err := fn(); err != nil {
+			return err
+		}
+		if s.i == before {
+			return s.fail("an element was not read")
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.fail("expected ',' or ']'")
+		}
+	}
+}
+
+// Skip passes over one value of any kind. Objects and arrays are skipped
+// by counting brackets outside strings, without parsing their members.
+func (s *Scanner) Skip() error {
+	switch c := s.peek(); c {
+	case '"':
+		_, _, err := s.rawString()
+		return err
+	case '{', '[':
+		return s.skipNested()
+	case 't', 'f':
+		_, err := s.Bool()
+		return err
+	case 'n':
+		if s.null() {
+			return nil
+		}
+		return s.fail("expected null")
+	case 0:
+		return s.fail("unexpected end")
+	default:
+		_, err := s.number()
+		return err
+	}
+}
+
+// skipNested passes over an object or array. It checks that brackets
+// balance and strings end, not the grammar inside.
+func (s *Scanner) skipNested() error {
+	var stack [maxDepth]byte
+	depth := 0
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; c {
+		case '{', '[':
+			if depth == maxDepth {
+				return s.fail("nesting too deep")
+			}
+			stack[depth] = c
+			depth++
+			s.i++
+		case '}', ']':
+			open := byte('{')
+			if c == ']' {
+				open = '['
+			}
+			if depth == 0 || stack[depth-1] != open {
+				return s.fail("unbalanced brackets")
+			}
+			depth--
+			s.i++
+			if depth == 0 {
+				return nil
+			}
+		case '"':
+			if _, _, err := s.rawString(); err != nil {
+				return err
+			}
+		default:
+			s.i++
+		}
+	}
+	return s.fail("unexpected end")
+}
+
+// ScanPage reads a list page ({"value":[...],"nextLink"|"@odata.nextLink":…}),
+// calling item for each element of value, and returns the next link.
+func ScanPage(body []byte, item func(s *Scanner) error) (next string, err error) {
+	s := NewScanner(body)
+	err = s.Object(func(k []byte) error {
+		switch string(k) {
+		case "value":
+			return s.Array(func() error { return item(s) })
+		case "nextLink", "@odata.nextLink":
+			v, err := s.String()
+			if v != "" {
+				next = v
+			}
+			return err
+		}
+		return s.Skip()
+	})
+	if err == nil {
+		err = s.End()
+	}
+	return next, err
+}
