@@ -300,6 +300,7 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request, seg string
 
 func (s *Server) grantDeviceCode(w http.ResponseWriter, r *http.Request) {
 	dc := r.PostForm.Get("device_code")
+	s.holdPendingPoll(r, dc)
 	s.mu.Lock()
 	f := s.st.devices[dc]
 	var status string
@@ -353,6 +354,34 @@ func (s *Server) grantDeviceCode(w http.ResponseWriter, r *http.Request) {
 		mfa[strings.ToLower(tenant.ID)] = true
 	}
 	s.issueUserTokens(w, f.user, tenant, f.clientID, f.scopes, mfa)
+}
+
+// holdPendingPoll keeps a poll for a pending device code open for up to
+// settings.devicePollHold, answering as soon as a person approves or
+// declines. MSAL polls on a fixed schedule (up to 5 s apart); holding the
+// poll makes a demo's approval show at once. Off (0) by default.
+func (s *Server) holdPendingPoll(r *http.Request, deviceCode string) {
+	hold := time.Duration(s.sc.Settings.DevicePollHold)
+	if hold <= 0 {
+		return
+	}
+	s.mu.Lock()
+	f := s.st.devices[deviceCode]
+	var changed chan struct{}
+	if f != nil && f.status == "pending" {
+		changed = f.changedCh()
+	}
+	s.mu.Unlock()
+	if changed == nil {
+		return
+	}
+	t := time.NewTimer(hold)
+	defer t.Stop()
+	select {
+	case <-changed:
+	case <-t.C:
+	case <-r.Context().Done():
+	}
 }
 
 func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, t *Tenant) {

@@ -214,21 +214,25 @@ func (s *Server) ApproveDeviceCode(userCode, upn string, mfa bool) error {
 	}
 	if _, in := s.st.userIn(u, t); !in {
 		f.status, f.user = "failed", u
+		f.settle()
 		return fmt.Errorf("AADSTS50020: %s does not exist in %s. Sign in with an account from that directory.", u.UserPrincipalName, t.DisplayName)
 	}
 	if u.Disabled {
 		f.status, f.user = "failed", u
 		f.failCode = 50057
+		f.settle()
 		return errors.New("AADSTS50057: Your account is disabled. Contact the directory's administrator.")
 	}
 	if t.SignInError != 0 {
 		f.status, f.user, f.failCode = "failed", u, t.SignInError
+		f.settle()
 		return fmt.Errorf("AADSTS%d: %s", t.SignInError, aadstsText[t.SignInError])
 	}
 	if (t.RequireMFA || strings.Contains(f.claims, "capolids")) && !mfa {
 		return &needMFAError{tenant: t.DisplayName}
 	}
 	f.status, f.user, f.mfa = "approved", u, mfa
+	f.settle()
 	return nil
 }
 
@@ -244,6 +248,7 @@ func (s *Server) DeclineDeviceCode(userCode string) error {
 		return errors.New("That code wasn't found or was already used.")
 	}
 	f.status = "declined"
+	f.settle()
 	return nil
 }
 

@@ -123,6 +123,10 @@ type Settings struct {
 	// Latency is added to every answer of every host, Entra ID included (not
 	// to the sign-in pages a person uses).
 	Latency Duration `json:"latency,omitempty"`
+	// DevicePollHold keeps a device-code poll open while the code is pending,
+	// up to this long, and answers the moment a person approves: MSAL polls
+	// up to 5 s apart, so a demo's approval would otherwise lag. 0 = off.
+	DevicePollHold Duration `json:"devicePollHold,omitempty"`
 	// ReplicationDelay is how long a service principal created through Graph
 	// stays unknown to sign-in (Entra's replication lag).
 	ReplicationDelay Duration `json:"replicationDelay,omitempty"`

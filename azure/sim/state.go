@@ -46,6 +46,27 @@ type deviceFlow struct {
 	mfa        bool
 	created    time.Time
 	failCode   int // AADSTS code the poll answers once the sign-in failed
+	changed    chan struct{}
+}
+
+// changedCh is closed when the flow leaves "pending"; Server.mu is held.
+func (f *deviceFlow) changedCh() chan struct{} {
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.changed
+}
+
+// settle records that a person acted on the flow; Server.mu is held.
+func (f *deviceFlow) settle() {
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	select {
+	case <-f.changed:
+	default:
+		close(f.changed)
+	}
 }
 
 type refreshToken struct {
