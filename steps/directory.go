@@ -8,6 +8,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/cloud"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -65,6 +66,15 @@ func ResolveTenant(ctx context.Context, env *Env, q string) (arm.Tenant, error) 
 	}
 	return arm.Tenant{}, &ServiceError{Message: fmt.Sprintf("This identity cannot reach a directory %q", q),
 		NextStep: "It reaches: " + strings.Join(names, ", ") + ". Sign in with an account of that directory, or check the ID or domain"}
+}
+
+// ProbeTenant gets a token for the directory without switching to it, so a
+// list of directories can say which ones need a new sign-in, and why.
+func ProbeTenant(ctx context.Context, env *Env, tenantID string) error {
+	if _, err := env.Session.Token(ctx, tenantID, []string{cloud.ARMScope}, ""); err != nil {
+		return Explain(err)
+	}
+	return nil
 }
 
 // SwitchTenant makes the directory current: it gets a token there first, so

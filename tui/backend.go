@@ -6,7 +6,6 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -65,10 +64,7 @@ func (b *stepsBackend) Tenants(ctx context.Context) ([]arm.Tenant, error) {
 }
 
 func (b *stepsBackend) ProbeTenant(ctx context.Context, tenantID string) error {
-	if _, err := b.env.Session.Token(ctx, tenantID, []string{cloud.ARMScope}, ""); err != nil {
-		return steps.Explain(err)
-	}
-	return nil
+	return steps.ProbeTenant(ctx, b.env, tenantID)
 }
 
 func (b *stepsBackend) SwitchTenant(ctx context.Context, t arm.Tenant) error {

@@ -58,14 +58,14 @@ func (a *app) startWizard(ctx context.Context, demo bool) error {
 		return err
 	}
 	if !a.accessibleMode() {
-		printWizardSummary(a.st.out, res)
+		printWizardSummary(a.st.out, res, a.session != nil && a.session.Persistent())
 	}
 	return nil
 }
 
 // printWizardSummary says in one or two lines what the wizard did, once the
 // full-screen view is gone.
-func printWizardSummary(w io.Writer, r tui.Result) {
+func printWizardSummary(w io.Writer, r tui.Result, persistent bool) {
 	who := "the account"
 	if r.Who != nil {
 		who = r.Who.UPN
@@ -81,8 +81,11 @@ func printWizardSummary(w io.Writer, r tui.Result) {
 	case r.Outcome != nil:
 		fmt.Fprintln(w, r.Outcome.Summary()+".")
 	}
-	if r.SignedOut {
+	switch {
+	case r.SignedOut && persistent:
 		fmt.Fprintf(w, "Signed out; removed %d keyring item%s.\n", r.Removed, plural(r.Removed))
+	case r.SignedOut:
+		fmt.Fprintln(w, "Signed out; the tokens were only in memory and are gone.")
 	}
 }
 
