@@ -70,6 +70,9 @@ func serveBenchSim(spec string) int {
 	if f := os.Getenv(benchSimVar + "_CPUPROFILE"); f != "" {
 		if out, err := os.Create(f); err == nil {
 			_ = pprof.StartCPUProfile(out)
+			if d, err := time.ParseDuration(os.Getenv(benchSimVar + "_CPUPROFILE_FOR")); err == nil {
+				go func() { time.Sleep(d); pprof.StopCPUProfile() }()
+			}
 			defer pprof.StopCPUProfile()
 		}
 	}
@@ -189,6 +192,22 @@ func (m *memPeak) finish() (heapMB, rssMB float64) {
 	return float64(m.peakHeap) / (1 << 20), float64(vmHWM()) / (1 << 20)
 }
 
+// cpuSeconds is a process's user and system CPU time so far (0 where /proc is missing).
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces) start after ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // clock ticks (USER_HZ is 100 on Linux)
+}
+
 // vmHWM is the process's peak resident set size in bytes (0 where /proc is missing).
 func vmHWM() uint64 {
 	b, err := os.ReadFile("/proc/self/status")
@@ -225,16 +244,18 @@ func BenchmarkAttributionScan(b *testing.B) {
 	lb := time.Duration(slots) * latency
 	b.Logf("%d resources over %d environments, %v latency; lower bound %v = %d × latency (%s)", bs.resources, envs, latency, lb, slots, detail)
 	var worst time.Duration
-	var heapMB, rssMB float64
+	var heapMB, rssMB, cpu, simCPU float64
 	var res *ScanResult
 	b.ResetTimer()
 	for b.Loop() {
 		runtime.GC()
 		debug.FreeOSMemory() // the lower bound's scenario must not count
 		mem := startMemPeak()
+		cpu0, sim0 := cpuSeconds(os.Getpid()), cpuSeconds(bs.cmd.Process.Pid)
 		start := time.Now()
 		res, err = Scan(ctx, env, ScanOptions{Linked: &linked, MemoryLimit: DefaultMemoryLimit}, nil)
 		elapsed := time.Since(start)
+		cpu, simCPU = cpuSeconds(os.Getpid())-cpu0, cpuSeconds(bs.cmd.Process.Pid)-sim0
 		h, r := mem.finish()
 		if err != nil {
 			b.Fatal(err)
@@ -266,8 +287,10 @@ func BenchmarkAttributionScan(b *testing.B) {
 	b.ReportMetric(heapMB, "peak-heap-MB")
 	b.ReportMetric(float64(len(res.Resources)), "resources")
 	b.ReportMetric(float64(res.Requests), "requests")
-	b.Logf("scan: %d resources, %d requests in %v = %.2f× the lower bound; peak RSS %.0f MB, peak heap %.0f MB (budget: 1.3×, 150 MB)",
-		len(res.Resources), res.Requests, worst.Round(time.Millisecond), ratio, rssMB, heapMB)
+	b.ReportMetric(cpu, "cpu-s")
+	b.ReportMetric(simCPU, "sim-cpu-s")
+	b.Logf("scan: %d resources, %d requests in %v = %.2f× the lower bound; peak RSS %.0f MB, peak heap %.0f MB (budget: 1.3×, 150 MB); CPU %.2fs, simulator CPU %.2fs",
+		len(res.Resources), res.Requests, worst.Round(time.Millisecond), ratio, rssMB, heapMB, cpu, simCPU)
 	if ratio > 1.3 || rssMB > 150 {
 		b.Logf("OVER BUDGET")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/powerbi"
@@ -61,7 +62,7 @@ var DefaultLimits = map[string]int{
 	cloud.PowerAppsHost: 8,
 	cloud.FlowHost:      16,
 	".crm.dynamics.com": 16,
-	cloud.PowerBIHost:   8,
+	cloud.PowerBIHost:   4,
 	cloud.CIHost:        2,
 }
 
@@ -162,13 +163,28 @@ func Scan(ctx context.Context, env *Env, opts ScanOptions, progress func(ScanPro
 	s.ro.Limiter = rest.NewLimiter(8, limits)
 	s.ro.Counter = &s.requests
 	if opts.MemoryLimit > 0 {
+		// Collect by the limit rather than by growth: a scan's heap grows
+		// steadily from nothing, and the default pacing would collect it
+		// over and over while it is small.
 		prev := debug.SetMemoryLimit(opts.MemoryLimit)
-		defer debug.SetMemoryLimit(prev)
+		prevGC := debug.SetGCPercent(400)
+		defer func() {
+			debug.SetGCPercent(prevGC)
+			debug.SetMemoryLimit(prev)
+		}()
 	}
 	s.apps = powerplatform.NewPowerApps(s.cred, env.Cloud, s.ro)
 	s.flows = powerplatform.NewFlows(s.cred, env.Cloud, s.ro)
 
 	var wg sync.WaitGroup
+	// Get the tokens the first requests of each service will need now, in
+	// parallel with the environment list, instead of one after the other.
+	if s.want[CloudFlow] {
+		wg.Go(func() { s.warmToken(cloud.FlowScope) })
+	}
+	if s.want[Dataset] {
+		wg.Go(func() { s.warmToken(cloud.PowerBIScope) })
+	}
 	if s.want[CanvasApp] || s.want[CloudFlow] || s.want[ModelDrivenApp] || s.want[CopilotBot] || s.want[Solution] {
 		wg.Go(s.scanEnvironments)
 	}
@@ -213,6 +229,13 @@ func quoteAll(v []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
+}
+
+// warmToken asks for a token ahead of the first request that needs it; the
+// credential's cache then answers that request at once. A failure here is
+// left for the request itself to report.
+func (s *scanner) warmToken(scope string) {
+	_, _ = s.cred.GetToken(s.ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
 }
 
 // intern shares repeated strings (owner names, UPNs) across resources.

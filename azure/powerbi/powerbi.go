@@ -67,11 +67,32 @@ func (c *Client) Groups(ctx context.Context, fn func([]Group) error) error {
 
 // Datasets lists a workspace's datasets (the API does not page them).
 func (c *Client) Datasets(ctx context.Context, groupID string) ([]Dataset, error) {
-	var page struct {
-		Value []Dataset `json:"value"`
-	}
-	_, err := c.c.Do(ctx, rest.Request{Op: "list the datasets of workspace " + groupID, URL: base + "/groups/" + url.PathEscape(groupID) + "/datasets"}, &page)
-	return page.Value, err
+	var out []Dataset
+	m := map[string]string{}
+	u := base + "/groups/" + url.PathEscape(groupID) + "/datasets"
+	err := rest.EachPage(ctx, c.c, "list the datasets of workspace "+groupID, u, nil, func(body []byte) (string, error) {
+		return rest.ScanPage(body, func(s *rest.Scanner) error {
+			var d Dataset
+			err := s.Object(func(k []byte) (err error) {
+				switch string(k) {
+				case "id":
+					d.ID, err = s.String()
+				case "name":
+					d.Name, err = s.String()
+				case "configuredBy":
+					d.ConfiguredBy, err = s.Interned(m)
+				case "webUrl":
+					d.WebURL, err = s.String()
+				default:
+					err = s.Skip()
+				}
+				return err
+			})
+			out = append(out, d)
+			return err
+		})
+	})
+	return out, err
 }
 
 // Dataset reads one dataset.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -431,14 +432,21 @@ func (s *Server) Warm() {
 	if p == nil {
 		return
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, e := range p.envs {
 		for _, a := range e.apps {
 			p.appJSON(e, a)
 		}
 		for _, f := range e.flows {
 			p.flowJSON(e, f)
+		}
+	}
+	for _, ws := range p.workspaces {
+		for _, d := range ws.datasets {
+			if d.json == nil {
+				d.json, _ = json.Marshal(p.renderDataset(ws, d))
+			}
 		}
 	}
 }

@@ -652,6 +652,7 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 	if top >= 0 {
 		end = len(rows) // $top answers in one page
 	}
+	buf.Grow(1024 + (end-start)*(64+48*len(sel)))
 	base := linkBase(r, r.Host) + "/api/data/v9.2/"
 	names := make([]string, len(sel))
 	for i, f := range sel {

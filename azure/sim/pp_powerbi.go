@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -30,6 +31,7 @@ type pbiWorkspace struct {
 type pbiDataset struct {
 	PBIDataset
 	created time.Time
+	json    []byte // the rendered answer; cleared by a take over
 }
 
 func newWorkspace(w PBIWorkspace, t *ppTenant) *pbiWorkspace {
@@ -81,13 +83,26 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 			pbiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "Use GET.")
 			return
 		}
-		p.mu.RLock()
-		value := make([]map[string]any, 0, len(ws.datasets))
-		for _, d := range ws.datasets {
-			value = append(value, p.renderDataset(ws, d))
+		buf := p.getBuf()
+		defer p.putBuf(buf)
+		buf.WriteString(`{"@odata.context":`)
+		writeJSONString(buf, base+"groups/"+ws.id+"/$metadata#datasets")
+		buf.WriteString(`,"value":[`)
+		p.mu.Lock() // renders are cached on the datasets
+		for i, d := range ws.datasets {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if d.json == nil {
+				d.json, _ = json.Marshal(p.renderDataset(ws, d))
+			}
+			buf.Write(d.json)
 		}
-		p.mu.RUnlock()
-		writeJSON(w, http.StatusOK, map[string]any{"@odata.context": base + "groups/" + ws.id + "/$metadata#datasets", "value": value})
+		p.mu.Unlock()
+		buf.WriteString("]}")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(buf.Bytes())
 		return
 	}
 	p.mu.RLock()
@@ -101,6 +116,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 	case takeover && r.Method == http.MethodPost:
 		p.mu.Lock()
 		d.ConfiguredBy = c.oid()
+		d.json = nil
 		p.mu.Unlock()
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
