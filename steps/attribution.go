@@ -5,21 +5,31 @@ package steps
 //
 // The API, for the TUI and the commands alike:
 //
-//	linked, err := steps.ResolveLinked(ctx, env, tenant)             // who must own things (the PAL link's object ID, UPN)
-//	res, err := steps.Scan(ctx, env, steps.ScanOptions{Tenant: tenant, Linked: &linked}, func(p steps.ScanProgress) { … })
-//	// res.Resources: one row per app, flow, bot, solution, dataset, instance, with a Verdict and a Reason in words
-//	// res.Coverage: per product, how many of each verdict, and whether the product could be read at all
-//	// res.Failures: the environments or services that failed (the rest is still there); res.Partial()
+//	linked, err := steps.ResolveLinked(ctx, env, tenant) // the signed-in identity and its PAL link ("" tenant = current)
+//	res, err := steps.Scan(ctx, env, steps.ScanOptions{
+//		Tenant: tenant, Linked: &linked,        // nil Linked: ResolveLinked is called for you
+//		CISubscriptionKey: key,                 // from PALWIZ_CI_SUBSCRIPTION_KEY; "" = Customer Insights "cannot tell"
+//	}, func(p steps.ScanProgress) { … })       // counts only, serialised, keep it quick
+//	// res.Resources: one row per app, flow, bot, solution, dataset and instance, with a Verdict
+//	//   (attributed, not-attributed, does-not-count, cannot-tell), a Reason in words, the Holder the
+//	//   rule looks at and, when the environment decided, the Ownership the rule found.
+//	// res.Coverage: per product, how many of each verdict, failures, and a note on what is left out.
+//	// res.Failures: the environments or services that could not be read (the rest is still there);
+//	//   res.Partial(). Scan's error is only for what must be fixed first (sign-in, unknown names).
 //	fixes := steps.PlanFixes(res, steps.FixOptions{CanvasApp: steps.CanvasCoOwner})
-//	// fixes: what palwiz can do (Automatic) and what only a person can (Command, e.g. pac solution import)
-//	results, err := steps.ApplyFixes(ctx, env, res, fixes, func(p steps.FixProgress) { … })
-//	// each FixResult holds the resource read again after the change (After) with its new verdict
+//	// each Fix: a Summary, an Explanation (what it achieves and what it does not), Automatic or
+//	//   Commands for a person (pac solution import …), Blocked when it cannot be applied now,
+//	//   Attributes when the resource will be attributed afterwards, Covers for solution imports.
+//	results, err := steps.ApplyFixes(ctx, env, res, chosen, func(p steps.FixProgress) { … })
+//	// applies only fixes with Applicable(); each FixResult holds the resource read again (After),
+//	//   judged again; res.Find(after.Key()) locates the row to replace.
 //
-// The rules themselves are data too: RuleFor(product) gives the product's
-// rule and the known limitations palwiz applies, in palwiz's own words.
+// The rules are data too: Rules and RuleFor give each product's rule, the
+// limits of changing its holder, the fix palwiz offers and where the
+// guidance is unclear, in palwiz's own words; the PAL guidance's tooling
+// tables are assets.Guide().
 //
-// Scan never changes anything. ApplyFixes changes only what the fixes name,
-// and only fixes whose Automatic is true and Blocked is empty.
+// Scan never changes anything. ApplyFixes changes only what the fixes name.
 
 import (
 	"context"

@@ -333,3 +333,30 @@ func TestScanForAnotherIdentity(t *testing.T) {
 	}
 	_ = s
 }
+
+// Without an admin role the environments cannot be listed: that is one
+// failure, explained, and the rest of the scan still runs.
+func TestScanNotAdmin(t *testing.T) {
+	s, env := ppSim(t, nil)
+	ppSignIn(t, s, env, demoAnaUPN, demoContoso)
+	res, err := Scan(context.Background(), env, ScanOptions{CISubscriptionKey: demoCIKey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) != 1 || res.Failures[0].Service != "Power Platform admin (BAP)" ||
+		!strings.Contains(res.Failures[0].Message, "Power Platform administrator") || !strings.Contains(res.Failures[0].Message, "HTTP 403") {
+		t.Fatalf("failures %+v", res.Failures)
+	}
+	for _, c := range res.Coverage {
+		switch c.Product {
+		case CanvasApp, CloudFlow, ModelDrivenApp, CopilotBot, Solution:
+			if c.Failed != 1 || !strings.Contains(c.Note, "could not be listed") {
+				t.Errorf("%s coverage %+v", c.Product, c)
+			}
+		case Dataset:
+			if c.Failed != 0 || c.Total != 0 {
+				t.Errorf("datasets %+v: Ana is in no Contoso workspace", c)
+			}
+		}
+	}
+}

@@ -86,6 +86,9 @@ func TestCheckDemo(t *testing.T) {
 	if len(c.Resources) != 31 || len(c.Coverage) != 7 {
 		t.Errorf("%d resources and %d coverage rows", len(c.Resources), len(c.Coverage))
 	}
+	if strings.Contains(r.stdout+r.stderr, ciKey) {
+		t.Error("the Customer Insights key is in the output")
+	}
 
 	r = h.run("check")
 	mustCode(t, r, 0)
