@@ -71,11 +71,52 @@ func (a *app) execute(ctx context.Context, args []string) error {
 	root.SetIn(a.st.in)
 	root.SetOut(a.st.out)
 	root.SetErr(a.st.err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
-	return fang.Execute(ctx, root,
+	// Errors are kept here and never handed back to fang: on its error path
+	// fang asks the terminal for its background colour and reads standard
+	// input for up to 2 s, which stalls every failing command on terminals
+	// that do not answer (and swallowed the exit of the wizard under load).
+	var cmdErr error
+	keep := func(err error) error {
+		if cmdErr == nil {
+			cmdErr = err
+		}
+		return nil
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return keep(&usageError{err.Error()}) })
+	var wrap func(c *cobra.Command)
+	wrap = func(c *cobra.Command) {
+		if args := c.Args; args != nil {
+			c.Args = func(cmd *cobra.Command, a []string) error {
+				if err := args(cmd, a); err != nil {
+					return keep(&usageError{err.Error()})
+				}
+				return nil
+			}
+		}
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, a []string) error {
+				if cmdErr != nil {
+					return nil // the arguments were refused
+				}
+				return keep(run(cmd, a))
+			}
+		}
+		for _, sub := range c.Commands() {
+			wrap(sub)
+		}
+	}
+	wrap(root)
+	err := fang.Execute(ctx, root,
 		fang.WithVersion(version),
 		fang.WithoutManpage(),
 		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, _ error) {}))
+	if cmdErr != nil {
+		return cmdErr
+	}
+	if err != nil && isCobraUsage(err) {
+		return &usageError{err.Error()}
+	}
+	return err
 }
 
 // truthy reads a boolean environment variable (any non-empty value but 0/false/no).
