@@ -51,6 +51,36 @@ type Client struct {
 	service string
 	pl      runtime.Pipeline
 	retry   policy.RetryOptions
+	// pages are reusable page buffers, per client rather than in a
+	// package-level sync.Pool (which a scan's frequent collections empty).
+	pages chan *bytes.Buffer
+}
+
+// Page buffers kept for reuse: at most keptPages, each at most keptPageCap.
+const (
+	keptPages   = 32
+	keptPageCap = 1 << 20
+)
+
+func (c *Client) getPage() *bytes.Buffer {
+	select {
+	case b := <-c.pages:
+		return b
+	default:
+		b := new(bytes.Buffer)
+		b.Grow(64 << 10)
+		return b
+	}
+}
+
+func (c *Client) putPage(b *bytes.Buffer) {
+	if b.Cap() > keptPageCap {
+		return
+	}
+	select {
+	case c.pages <- b:
+	default:
+	}
 }
 
 // New builds a client on the cloud's HTTP transport whose requests carry a
@@ -77,7 +107,7 @@ func New(service, scope string, cred azcore.TokenCredential, c *cloud.Cloud, o O
 	pl := runtime.NewPipeline("palwiz/"+strings.ToLower(strings.ReplaceAll(service, " ", "")), moduleVersion,
 		runtime.PipelineOptions{PerRetry: perRetry},
 		&policy.ClientOptions{Transport: transport, Retry: retry, Telemetry: policy.TelemetryOptions{ApplicationID: "palwiz"}})
-	return &Client{service: service, pl: pl, retry: retry}
+	return &Client{service: service, pl: pl, retry: retry, pages: make(chan *bytes.Buffer, keptPages)}
 }
 
 func or(v, d int32) int32 {
@@ -362,12 +392,6 @@ func (c *Client) Fetch(ctx context.Context, r Request, buf *bytes.Buffer) (http.
 // maxPage bounds one page of a list (the services send a few MB at most).
 const maxPage = 256 << 20
 
-var pagePool = sync.Pool{New: func() any {
-	b := new(bytes.Buffer)
-	b.Grow(64 << 10)
-	return b
-}}
-
 // EachPage follows a list's next links from first like Each, handing every
 // page's body to decode, which returns the next link ("" at the end). The
 // body is only valid during the call.
@@ -381,7 +405,7 @@ func EachPage(ctx context.Context, c *Client, op, first string, header http.Head
 			return fmt.Errorf("%s: the service returned more than 100000 pages; stopping", op)
 		}
 		// A buffer per page, not per list: only the pages in flight hold one.
-		buf := pagePool.Get().(*bytes.Buffer)
+		buf := c.getPage()
 		_, err := c.Fetch(ctx, Request{Op: op, URL: u, Header: header}, buf)
 		var next string
 		if err == nil {
@@ -390,11 +414,7 @@ func EachPage(ctx context.Context, c *Client, op, first string, header http.Head
 				err = fmt.Errorf("%s: the %s answer is not what palwiz expects: %w", op, c.service, err)
 			}
 		}
-		// Only small buffers are kept: a pool of page-sized ones would hold
-		// tens of megabytes between lists.
-		if buf.Cap() <= 256<<10 {
-			pagePool.Put(buf)
-		}
+		c.putPage(buf)
 		if err != nil {
 			return err
 		}
