@@ -166,23 +166,7 @@ func (p *PowerApps) Apps(ctx context.Context, env, permissionsFor string, fn fun
 		q.Set("$expand", "permissions($filter=maxAssignedTo('"+permissionsFor+"'))")
 	}
 	u := "https://" + cloud.PowerAppsHost + envPath("Microsoft.PowerApps", env) + "/apps?" + q.Encode()
-	var apps []App
-	m := map[string]string{}
-	return rest.EachPage(ctx, p.c, "list the canvas apps of environment "+env, u, nil, func(body []byte) (string, error) {
-		apps = apps[:0]
-		next, err := rest.ScanPage(body, func(s *rest.Scanner) error {
-			var a App
-			if err := scanApp(s, &a, m); err != nil {
-				return err
-			}
-			apps = append(apps, a)
-			return nil
-		})
-		if err != nil {
-			return "", err
-		}
-		return next, fn(apps)
-	})
+	return rest.EachItems(ctx, p.c, "list the canvas apps of environment "+env, u, nil, scanApp, fn)
 }
 
 func (p *PowerApps) appURL(env, app, op string, q string) string {

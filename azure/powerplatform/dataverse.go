@@ -74,23 +74,10 @@ type row[T any] interface {
 // list follows a query's pages, reading each record's fields with its set
 // method (one pass, no reflection), and hands fn a page at a time.
 func list[T any, P row[T]](ctx context.Context, d *Dataverse, op, set string, q url.Values, fn func([]T) error) error {
-	m := map[string]string{}
-	var page []T
-	return rest.EachPage(ctx, d.c, op, d.url(set, q), d.header, func(body []byte) (string, error) {
-		page = page[:0]
-		next, err := rest.ScanPage(body, func(s *rest.Scanner) error {
-			var x T
-			if err := s.Object(func(k []byte) error { return P(&x).set(k, s, m) }); err != nil {
-				return err
-			}
-			page = append(page, x)
-			return nil
-		})
-		if err != nil {
-			return "", err
-		}
-		return next, fn(page)
-	})
+	scan := func(s *rest.Scanner, x *T, m map[string]string) error {
+		return s.Object(func(k []byte) error { return P(x).set(k, s, m) })
+	}
+	return rest.EachItems(ctx, d.c, op, d.url(set, q), d.header, scan, fn)
 }
 
 const fv = "@OData.Community.Display.V1.FormattedValue"

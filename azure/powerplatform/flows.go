@@ -103,23 +103,7 @@ func (f *Flows) base(env string) string {
 // keep the slice: it is reused for the next page).
 func (f *Flows) List(ctx context.Context, env string, fn func([]Flow) error) error {
 	u := f.base(env) + "/v2/flows?" + query("api-version", FlowAPIVersion)
-	var out []Flow
-	m := map[string]string{}
-	return rest.EachPage(ctx, f.c, "list the flows of environment "+env, u, nil, func(body []byte) (string, error) {
-		out = out[:0]
-		next, err := rest.ScanPage(body, func(s *rest.Scanner) error {
-			var fl Flow
-			if err := scanFlow(s, &fl, m); err != nil {
-				return err
-			}
-			out = append(out, fl)
-			return nil
-		})
-		if err != nil {
-			return "", err
-		}
-		return next, fn(out)
-	})
+	return rest.EachItems(ctx, f.c, "list the flows of environment "+env, u, nil, scanFlow, fn)
 }
 
 // Get reads one flow.

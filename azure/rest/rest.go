@@ -430,6 +430,30 @@ func EachPage(ctx context.Context, c *Client, op, first string, header http.Head
 	return nil
 }
 
+// EachItems follows a list's pages like EachPage and hands fn each page's
+// items, decoded by scan (m interns repeated strings across pages). fn must
+// not keep the slice: it is reused for the next page.
+func EachItems[T any](ctx context.Context, c *Client, op, first string, header http.Header,
+	scan func(s *Scanner, item *T, m map[string]string) error, fn func([]T) error) error {
+	m := map[string]string{}
+	var page []T
+	return EachPage(ctx, c, op, first, header, func(body []byte) (string, error) {
+		page = page[:0]
+		next, err := ScanPage(body, func(s *Scanner) error {
+			var x T
+			if err := scan(s, &x, m); err != nil {
+				return err
+			}
+			page = append(page, x)
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+		return next, fn(page)
+	})
+}
+
 func isDecodeError(err error) bool {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
