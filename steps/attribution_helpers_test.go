@@ -1,14 +1,12 @@
 package steps
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 // Demo scenario identities the attribution tests use.
@@ -41,50 +39,21 @@ func ppSim(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, *Env) {
 
 func ppSimWith(t testing.TB, sc *sim.Scenario) (*sim.Server, *Env) {
 	t.Helper()
-	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc, PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{Timeout: 60 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := auth.Open(context.Background(), auth.Config{Cloud: c, CloudID: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, &Env{Cloud: c, Session: sess}
+	w := simtest.Start(t, simtest.Options{Scenario: sc})
+	return w.Sim, &Env{Cloud: w.Cloud, Session: w.Session}
 }
 
 // ppSignIn signs a person in with a device code the simulator approves, in
 // tenant ("" = home).
 func ppSignIn(t testing.TB, s *sim.Server, env *Env, upn, tenant string) {
 	t.Helper()
-	ctx := context.Background()
-	dc, err := env.Session.StartDeviceCode(ctx, "organizations", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ApproveDeviceCode(dc.UserCode, upn, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Session.Wait(ctx, dc); err != nil {
-		t.Fatal(err)
-	}
-	if tenant != "" {
-		if err := env.Session.UseTenant(ctx, tenant); err != nil {
-			t.Fatal(err)
-		}
-	}
+	(&simtest.World{Sim: s, Cloud: env.Cloud, Session: env.Session}).SignIn(t, upn, tenant)
 }
 
 // ppSignInSP signs a service principal in.
 func ppSignInSP(t testing.TB, env *Env, tenant, appID, secret string) {
 	t.Helper()
-	if _, err := env.Session.LoginServicePrincipal(context.Background(), tenant, appID, auth.SPCredential{Secret: secret}); err != nil {
-		t.Fatal(err)
-	}
+	(&simtest.World{Cloud: env.Cloud, Session: env.Session}).SignInSP(t, tenant, appID, secret)
 }
 
 // fastRetry keeps retries quick in tests (Retry-After is still honoured).

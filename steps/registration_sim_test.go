@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -37,29 +38,9 @@ type world struct {
 func newWorld(t *testing.T, edit func(*sim.Scenario), o arm.Options) *world {
 	t.Helper()
 	ctx := context.Background()
-	sc, err := sim.LoadScenario("demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(sc)
-	}
-	s, err := sim.Start(ctx, sim.Options{Scenario: sc, PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := auth.Open(ctx, auth.Config{Cloud: c, CloudID: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.LoginServicePrincipal(ctx, contosoID, spApp, auth.SPCredential{Secret: spSecret}); err != nil {
-		t.Fatal(err)
-	}
+	w := simtest.Start(t, simtest.Options{Edit: edit})
+	w.SignInSP(t, contosoID, spApp, spSecret)
+	s, c, sess := w.Sim, w.Cloud, w.Session
 	if o.RetryDelay == 0 {
 		o.RetryDelay = time.Millisecond
 	}

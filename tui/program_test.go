@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -22,26 +21,8 @@ const (
 // returns it with the real Backend over a fresh in-memory session.
 func simBackend(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, Backend, Attributor) {
 	t.Helper()
-	sc, err := sim.LoadScenario("demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(sc)
-	}
-	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := auth.Open(context.Background(), auth.Config{Cloud: c, CloudID: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := simtest.Start(t, simtest.Options{Edit: edit, Pages: true, Timeout: 20 * time.Second})
+	s, c, sess := w.Sim, w.Cloud, w.Session
 	// Quick retries: fault tests exhaust them on purpose.
 	env := &steps.Env{Cloud: c, Session: sess, ARM: arm.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}}
 	return s, NewBackend(env), NewAttributor(env, "")

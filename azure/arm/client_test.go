@@ -12,6 +12,7 @@ import (
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -42,30 +43,9 @@ type env struct {
 // with palwiz's own sign-in code (MSAL Go), as the commands do.
 func start(t *testing.T, edit func(*sim.Scenario)) *env {
 	t.Helper()
-	sc, err := sim.LoadScenario("demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(sc)
-	}
-	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc, PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := auth.Open(context.Background(), auth.Config{Cloud: c, CloudID: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.LoginServicePrincipal(context.Background(), contosoID, spApp, auth.SPCredential{Secret: spSecret}); err != nil {
-		t.Fatal(err)
-	}
-	return &env{sim: s, cloud: c, session: sess}
+	w := simtest.Start(t, simtest.Options{Edit: edit})
+	w.SignInSP(t, contosoID, spApp, spSecret)
+	return &env{sim: w.Sim, cloud: w.Cloud, session: w.Session}
 }
 
 // client builds an ARM client for the signed-in identity and fetches its

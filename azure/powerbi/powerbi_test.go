@@ -6,11 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/powerbi"
 	"github.com/palwiz/palwiz/azure/rest"
-	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 const (
@@ -25,35 +23,9 @@ const (
 // simulator approves) and returns a Power BI client for it.
 func client(t *testing.T) *powerbi.Client {
 	t.Helper()
-	ctx := context.Background()
-	sc, err := sim.LoadScenario("demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.Start(ctx, sim.Options{Scenario: sc, PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := auth.Open(ctx, auth.Config{Cloud: c, CloudID: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := sess.StartDeviceCode(ctx, "organizations", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ApproveDeviceCode(dc.UserCode, serviceUPN, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.Wait(ctx, dc); err != nil {
-		t.Fatal(err)
-	}
-	return powerbi.New(sess.Credential(contoso), c, rest.Options{RetryDelay: time.Millisecond})
+	w := simtest.Start(t, simtest.Options{})
+	w.SignIn(t, serviceUPN, "")
+	return powerbi.New(w.Session.Credential(contoso), w.Cloud, rest.Options{RetryDelay: time.Millisecond})
 }
 
 func TestWorkspacesDatasetsTakeOver(t *testing.T) {

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/palwiz/palwiz/azure/auth"
+
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/powerplatform"
 	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 const (
@@ -37,30 +38,9 @@ type fixture struct {
 // principal (a Power Platform admin) in.
 func start(t *testing.T, edit func(*sim.Scenario)) *fixture {
 	t.Helper()
-	sc, err := sim.LoadScenario("demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(sc)
-	}
-	s, err := sim.Start(context.Background(), sim.Options{Scenario: sc, PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := cloud.NewSim(s.URL(), s.CAPEM(), cloud.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := auth.Open(context.Background(), auth.Config{Cloud: c, CloudID: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.LoginServicePrincipal(context.Background(), contoso, spApp, auth.SPCredential{Secret: spSecret}); err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{s: s, cloud: c, cred: sess.Credential(contoso)}
+	w := simtest.Start(t, simtest.Options{Edit: edit})
+	w.SignInSP(t, contoso, spApp, spSecret)
+	return &fixture{s: w.Sim, cloud: w.Cloud, cred: w.Session.Credential(contoso)}
 }
 
 var fast = rest.Options{RetryDelay: time.Millisecond}
