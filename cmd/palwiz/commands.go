@@ -205,6 +205,16 @@ func (ts *tenantScope) resolve(ctx context.Context, env *steps.Env) (string, err
 	return t.ID, nil
 }
 
+// client resolves the directory and returns it with an ARM client there.
+func (ts *tenantScope) client(ctx context.Context, env *steps.Env) (string, *arm.Client, error) {
+	tenant, err := ts.resolve(ctx, env)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := env.ARMClient(tenant)
+	return tenant, c, err
+}
+
 // linkJSON is the stable machine shape of a link.
 type linkJSON struct {
 	Linked      bool   `json:"linked"`
@@ -272,11 +282,7 @@ identity is linked to one partner ID in a directory, or it is not.`,
 					return steps.FleetStatus(ctx, env, ts, prog)
 				})
 			}
-			tenant, err := sc.resolve(ctx, env)
-			if err != nil {
-				return err
-			}
-			client, err := env.ARMClient(tenant)
+			tenant, client, err := sc.client(ctx, env)
 			if err != nil {
 				return err
 			}

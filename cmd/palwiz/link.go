@@ -54,11 +54,7 @@ Pass --force to move it.
 					return steps.FleetLink(ctx, env, ts, id, force, prog)
 				})
 			}
-			tenant, err := sc.resolve(ctx, env)
-			if err != nil {
-				return err
-			}
-			client, err := env.ARMClient(tenant)
+			tenant, client, err := sc.client(ctx, env)
 			if err != nil {
 				return err
 			}
@@ -134,11 +130,7 @@ first, unless --yes is given.`,
 			if err != nil {
 				return err
 			}
-			tenant, err := sc.resolve(ctx, env)
-			if err != nil {
-				return err
-			}
-			client, err := env.ARMClient(tenant)
+			_, client, err := sc.client(ctx, env)
 			if err != nil {
 				return err
 			}
