@@ -403,6 +403,24 @@ func (p *pp) adminEnvs(c *ppCaller) []*ppEnv {
 }
 
 // env finds an environment of the caller's tenant; "~default" is the default one.
+// adminEnv finds the environment an admin-scope request names and checks
+// that the caller may administer it; otherwise it answers the request itself
+// (notFound is the service's code for an unknown environment) and returns nil.
+func (p *pp) adminEnv(w http.ResponseWriter, c *ppCaller, name, notFound string) *ppEnv {
+	p.mu.RLock()
+	e := p.env(c, name)
+	p.mu.RUnlock()
+	if e == nil {
+		writeJSON(w, http.StatusNotFound, armError(notFound, fmt.Sprintf("Access to the environment '%s' is denied.", name)))
+		return nil
+	}
+	if !c.canAdmin(e) {
+		writeJSON(w, http.StatusForbidden, armError("Forbidden", fmt.Sprintf("The caller with object id '%s' does not have permission for the admin scope of environment '%s'.", c.Oid, e.e.ID)))
+		return nil
+	}
+	return e
+}
+
 func (p *pp) env(c *ppCaller, name string) *ppEnv {
 	if c.t == nil {
 		return nil

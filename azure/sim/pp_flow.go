@@ -38,15 +38,8 @@ func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	envName, flowName, op := m[1], m[2], m[3]
-	p.mu.RLock()
-	e := p.env(c, envName)
-	p.mu.RUnlock()
+	e := p.adminEnv(w, c, envName, "EnvironmentAccessDenied")
 	if e == nil {
-		writeJSON(w, http.StatusNotFound, armError("EnvironmentAccessDenied", fmt.Sprintf("Access to the environment '%s' is denied.", envName)))
-		return
-	}
-	if !c.canAdmin(e) {
-		writeJSON(w, http.StatusForbidden, armError("Forbidden", fmt.Sprintf("The caller with object id '%s' does not have permission for the admin scope of environment '%s'.", c.Oid, e.e.ID)))
 		return
 	}
 	if flowName == "" {
