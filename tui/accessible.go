@@ -749,6 +749,25 @@ func (p *plain) attribution() error {
 			if err != nil {
 				return err
 			}
+			if ok && len(auto) > 1 {
+				all, err := p.yes(fmt.Sprintf("All %d? Answer no to choose them one by one.", len(auto)), true)
+				if err != nil {
+					return err
+				}
+				if !all {
+					var picked []AttributionFix
+					for _, f := range auto {
+						one, err := p.yes(fmt.Sprintf("%s?", strings.TrimSuffix(f.Action, ".")), false)
+						if err != nil {
+							return err
+						}
+						if one {
+							picked = append(picked, f)
+						}
+					}
+					auto, ok = picked, len(picked) > 0
+				}
+			}
 			if ok {
 				if err := p.retry(func() error {
 					var err error

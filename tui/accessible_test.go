@@ -200,3 +200,40 @@ func TestAccessibleAdminRequest(t *testing.T) {
 		t.Fatalf("err = %v", c.err)
 	}
 }
+
+// TestAccessiblePicksFixes: the line-by-line flow lets the user choose the
+// attribution fixes one by one.
+func TestAccessiblePicksFixes(t *testing.T) {
+	f := newFake()
+	fa := &fakeAttributor{}
+	c := startAccessible(t, Options{Backend: f, Attributor: fa, Ephemeral: true})
+	c.expect("Your partner ID (the 7-digit Partner Location ID): ")
+	c.send("4977985")
+	c.expect("Choose, 1 to 4 [1]: ")
+	c.send("")
+	c.expect("enter the code HQ7XK9M2B")
+	f.approve()
+	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? (y/n) [y]: ")
+	c.send("")
+	c.expect("Linked to partner Fabrikam Consulting (Seattle) (4977985).")
+	c.expect("Fix 3: Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com. By hand: pac solution import")
+	c.expect("palwiz can make 2 of these changes. Make them now? (y/n) [n]: ")
+	c.send("y")
+	c.expect("All 2? Answer no to choose them one by one. (y/n) [y]: ")
+	c.send("n")
+	c.expect(`Make pal-service@contoso.onmicrosoft.com a co-owner of flow "Approve expenses"? (y/n) [n]: `)
+	c.send("n")
+	c.expect(`the owner of canvas app "Site survey" (the previous owner keeps CanView)? (y/n) [n]: `)
+	c.send("y")
+	c.expect("Press Enter to continue to Validation: ")
+	c.send("")
+	c.expect("Sign out and wipe palwiz's tokens from this computer? (y/n) [y]: ")
+	c.send("")
+	c.wait()
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	if len(fa.applied) != 1 || fa.applied[0].ID != "app/2" {
+		t.Fatalf("applied %+v, want only the canvas app fix", fa.applied)
+	}
+}

@@ -26,6 +26,11 @@ type attributionScreen struct {
 	tenantID   string
 	confirming bool
 	applying   bool
+
+	// The fix plan: a cursor over its entries, and the automatic fixes the
+	// user has unticked (by ID); every automatic fix starts ticked.
+	fixCursor int
+	unticked  map[string]bool
 }
 
 func newAttribution() *attributionScreen {
@@ -37,7 +42,7 @@ func newAttribution() *attributionScreen {
 func (s *attributionScreen) tabs(m *Model) []string {
 	t := []string{"Why it matters", "Product rules", "Solutions", "Tooling"}
 	if m.o.Attributor != nil {
-		t = append([]string{"Your resources"}, t...)
+		t = append([]string{"Your resources", "Fix plan"}, t...)
 	}
 	return t
 }
@@ -81,6 +86,7 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		r := msg.report
 		s.report = &r
+		s.fixCursor, s.unticked = 0, map[string]bool{}
 		return nil
 	case tea.KeyPressMsg:
 		n := len(s.tabs(m))
@@ -103,9 +109,21 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			s.tab = (s.tab + n - 1) % n
 			m.resetScroll()
 		case "down", "j":
-			m.scrollLines(1)
+			if s.onPlan(m) {
+				s.moveFix(1)
+			} else {
+				m.scrollLines(1)
+			}
 		case "up", "k":
-			m.scrollLines(-1)
+			if s.onPlan(m) {
+				s.moveFix(-1)
+			} else {
+				m.scrollLines(-1)
+			}
+		case "space", "x":
+			if s.onPlan(m) && !s.busy() {
+				s.toggleFix()
+			}
 		case "enter":
 			return m.goTo(stepValidation)
 		case "esc":
@@ -115,7 +133,7 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 				return s.scan(m)
 			}
 		case "a":
-			if s.onResults(m) && s.report != nil && len(s.autoFixes()) > 0 && !s.busy() {
+			if (s.onResults(m) || s.onPlan(m)) && s.report != nil && len(s.autoFixes()) > 0 && !s.busy() {
 				s.confirming = true
 			}
 		default:
@@ -129,19 +147,44 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 }
 
 func (s *attributionScreen) onResults(m *Model) bool { return m.o.Attributor != nil && s.tab == 0 }
+func (s *attributionScreen) onPlan(m *Model) bool    { return m.o.Attributor != nil && s.tab == 1 }
 
-// autoFixes are the planned fixes palwiz can carry out itself.
+// autoFixes are the planned fixes palwiz can carry out itself and the user
+// has left ticked.
 func (s *attributionScreen) autoFixes() []AttributionFix {
 	if s.report == nil {
 		return nil
 	}
 	out := []AttributionFix{}
 	for _, f := range s.report.Plan {
-		if f.Applicable() {
+		if f.Applicable() && !s.unticked[f.ID] {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// moveFix moves the plan's cursor by d entries.
+func (s *attributionScreen) moveFix(d int) {
+	if s.report == nil || len(s.report.Plan) == 0 {
+		return
+	}
+	s.fixCursor = max(0, min(len(s.report.Plan)-1, s.fixCursor+d))
+}
+
+// toggleFix ticks or unticks the automatic fix under the cursor.
+func (s *attributionScreen) toggleFix() {
+	if s.report == nil || s.fixCursor >= len(s.report.Plan) {
+		return
+	}
+	f := s.report.Plan[s.fixCursor]
+	if !f.Applicable() {
+		return
+	}
+	if s.unticked == nil {
+		s.unticked = map[string]bool{}
+	}
+	s.unticked[f.ID] = !s.unticked[f.ID]
 }
 
 func (s *attributionScreen) keys(m *Model) []key.Binding {
@@ -149,11 +192,18 @@ func (s *attributionScreen) keys(m *Model) []key.Binding {
 	if s.confirming {
 		return []key.Binding{b("y", "apply"), b("n", "not now")}
 	}
-	ks := []key.Binding{b("←/→", "topic"), b("enter", "continue to Validation"), b("esc", "back")}
-	if s.onResults(m) && !s.busy() {
-		if len(s.autoFixes()) > 0 {
-			ks = append(ks, b("a", "apply the plan"))
+	// The keys of what is on screen come first: the help line is cut at the width.
+	var ks []key.Binding
+	if s.onPlan(m) && !s.busy() && s.report != nil && s.applicableCount() > 0 {
+		ks = append(ks, b("↑/↓", "choose"), b("space", "tick"))
+	}
+	if (s.onResults(m) || s.onPlan(m)) && !s.busy() {
+		if n := len(s.autoFixes()); n > 0 {
+			ks = append(ks, b("a", fmt.Sprintf("apply %d", n)))
 		}
+	}
+	ks = append(ks, b("←/→", "topic"), b("enter", "continue to Validation"), b("esc", "back"))
+	if (s.onResults(m) || s.onPlan(m)) && !s.busy() {
 		ks = append(ks, b("r", "scan again"))
 	}
 	return ks
@@ -180,6 +230,8 @@ func (s *attributionScreen) view(m *Model, width int) (string, int) {
 	switch name {
 	case "Your resources":
 		b.WriteString(s.resultsView(m, width))
+	case "Fix plan":
+		b.WriteString(s.planView(m, width))
 	case "Why it matters":
 		b.WriteString(wrapText(helpText("why"), width))
 	case "Product rules":
@@ -193,6 +245,14 @@ func (s *attributionScreen) view(m *Model, width int) (string, int) {
 	if s.confirming {
 		// The question is at the end of a long list: keep it in view.
 		return out, lineCount(out) - 1
+	}
+	if s.onPlan(m) {
+		// Keep the plan's cursor in view.
+		for i, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "▸ ") {
+				return out, i
+			}
+		}
 	}
 	return out, -1
 }
@@ -342,23 +402,8 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 		}
 	}
 	if len(r.Plan) > 0 {
-		b.WriteString("\n" + st.bold.Render("The fix plan") + "\n")
-		for i, f := range r.Plan {
-			text := f.Action
-			switch {
-			case f.Manual:
-				text += " (by hand)"
-			case f.Blocked != "":
-				text += " (cannot be done now: " + f.Blocked + ")"
-			}
-			b.WriteString(hang(fmt.Sprintf("%d. ", i+1), text, width) + "\n")
-			for _, c := range f.Commands {
-				b.WriteString(hang("     "+st.faint.Render("$ "), c, width) + "\n")
-			}
-		}
-		if n := len(s.autoFixes()); n > 0 {
-			b.WriteString(wrap(fmt.Sprintf("Press a to let palwiz make the %d change(s) it can; it asks first.", n), width) + "\n")
-		}
+		b.WriteString("\n" + wrap(fmt.Sprintf("The fix plan has %d step(s); %d of them palwiz can carry out. See the Fix plan topic (→) to choose and apply them.",
+			len(r.Plan), s.applicableCount()), width) + "\n")
 	} else if count[VerdictNotAttributed] == 0 && len(r.Items) > 0 {
 		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
 	}
@@ -368,10 +413,72 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 			b.WriteString(hang(st.faint.Render("· "), n, width) + "\n")
 		}
 	}
-	if s.confirming {
-		q := fmt.Sprintf("Make %d change(s) now? Each one changes who owns a resource in the customer's environments.", len(s.autoFixes()))
-		b.WriteString("\n" + st.dialog.Width(min(width, 60)).Render(wrap(q, min(width, 60)-6)+"\n\n"+m.keyHelp("y", "apply")+st.faint.Render(" · ")+m.keyHelp("n", "not now")))
+	b.WriteString(s.confirmView(m, width))
+	return b.String()
+}
+
+func (s *attributionScreen) applicableCount() int {
+	n := 0
+	if s.report != nil {
+		for _, f := range s.report.Plan {
+			if f.Applicable() {
+				n++
+			}
+		}
 	}
+	return n
+}
+
+// confirmView is the question before changing owners.
+func (s *attributionScreen) confirmView(m *Model, width int) string {
+	if !s.confirming {
+		return ""
+	}
+	st := m.st
+	q := fmt.Sprintf("Make %d change(s) now? Each one changes who owns a resource in the customer's environments.", len(s.autoFixes()))
+	return "\n" + st.dialog.Width(min(width, 60)).Render(wrap(q, min(width, 60)-6)+"\n\n"+m.keyHelp("y", "apply")+st.faint.Render(" · ")+m.keyHelp("n", "not now"))
+}
+
+// planView lists the fix plan: the changes palwiz can make, each with a
+// tick box, and the ones a person must make, with their commands.
+func (s *attributionScreen) planView(m *Model, width int) string {
+	st := m.st
+	if s.scanning || s.applying || s.scanErr != nil || s.report == nil {
+		return s.resultsView(m, width)
+	}
+	r := s.report
+	var b strings.Builder
+	if len(r.Plan) == 0 {
+		b.WriteString(hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
+		return b.String()
+	}
+	b.WriteString(wrap("Tick the changes palwiz should make (space), then press a. The others are for a person to do, as shown.", width) + "\n\n")
+	for i, f := range r.Plan {
+		cursor := "  "
+		if i == s.fixCursor {
+			cursor = st.accent.Render("▸ ")
+		}
+		box := "    "
+		text := f.Action
+		switch {
+		case f.Manual:
+			text += " (by hand)"
+		case f.Blocked != "":
+			text += " (cannot be done now: " + f.Blocked + ")"
+		case s.unticked[f.ID]:
+			box = "[ ] "
+		default:
+			box = "[x] "
+		}
+		b.WriteString(hang(cursor+box+fmt.Sprintf("%d. ", i+1), text, width) + "\n")
+		for _, c := range f.Commands {
+			b.WriteString(hang("         "+st.faint.Render("$ "), c, width) + "\n")
+		}
+	}
+	if n := len(s.autoFixes()); n > 0 {
+		b.WriteString("\n" + wrap(fmt.Sprintf("Press a to make the %d ticked change(s); palwiz asks first.", n), width) + "\n")
+	}
+	b.WriteString(s.confirmView(m, width))
 	return b.String()
 }
 

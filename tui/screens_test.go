@@ -259,9 +259,16 @@ var screenCases = []screenCase{
 	{name: "attribution_tooling", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") },
 		want: []string{"GUI  PowerShell  PP CLI  DevOps + Build Tools", "Power Apps model-driven  no   no          yes     yes"}},
 	{name: "attribution_results", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: toAttribution, want: []string{"Your resources", "2 attributed", "✗ Cloud flow", "The fix plan", "$ pac solution import", "a apply the plan"}},
+		drive: toAttribution, want: []string{"Your resources", "2 attributed", "✗ Cloud flow", "The fix plan has 3 step(s); 2 of them", "a apply 2"}},
+	{name: "attribution_plan", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
+		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
+		want: []string{"Fix plan", "▸ [x] 1.", "[x] 2.", "(by hand)", "$ pac solution import", "space tick", "a apply 2"}},
+	{name: "attribution_plan_unticked", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
+		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "down", "space") },
+		want: []string{"[x] 1.", "▸ [ ] 2.", "a apply 1"}},
 	{name: "attribution_apply_confirm", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("a") }, want: []string{"Make 1 change(s) now?", "y apply"}},
+		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "down", "space", "a") },
+		want: []string{"Make 1 change(s) now?", "y apply"}},
 	{name: "attribution_applied", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
 		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("a", "y") }, want: []string{"3 attributed", "Done: make"}},
 	{name: "attribution_scan_error", setup: func(f *fakeBackend, o *Options) {
@@ -326,6 +333,21 @@ func TestScreens(t *testing.T) {
 }
 
 // fakeAttributor finds one flow that the linked account does not own.
+// TestAttributionAppliesOnlyTickedFixes: unticking a fix in the plan keeps
+// it out of what palwiz applies.
+func TestAttributionAppliesOnlyTickedFixes(t *testing.T) {
+	fa := &fakeAttributor{}
+	f := newFake()
+	r := newRunner(t, Options{Backend: f, NoColor: true, Attributor: fa})
+	toAttribution(t, r, f)
+	r.settle()
+	r.key("right", "down", "space", "a", "y")
+	r.settle()
+	if len(fa.applied) != 1 || fa.applied[0].ID != "flow/1" {
+		t.Fatalf("applied %+v, want only the ticked flow fix", fa.applied)
+	}
+}
+
 type fakeAttributor struct {
 	err     error
 	applied []AttributionFix
@@ -341,6 +363,7 @@ func (a *fakeAttributor) Scan(_ context.Context, _ string, progress func(string)
 	items := []AttributionItem{
 		{Product: "Canvas app", Name: "Expense claims", Environment: "Contoso (Production)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Verdict: VerdictAttributed, Attributed: true},
 		{Product: "Cloud flow", Name: "Approve expenses", Environment: "Contoso (Production)", AttributedTo: "ana.lopez@fabrikam.example", Verdict: VerdictNotAttributed},
+		{Product: "Canvas app", Name: "Site survey", Environment: "Contoso (Production)", AttributedTo: "megan.bowen@contoso.onmicrosoft.com", Verdict: VerdictNotAttributed},
 		{Product: "Power BI dataset", Name: "Expenses", Environment: "Finance (Power BI workspace)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Verdict: VerdictAttributed, Attributed: true},
 	}
 	if len(a.applied) > 0 {
@@ -349,6 +372,7 @@ func (a *fakeAttributor) Scan(_ context.Context, _ string, progress func(string)
 	}
 	return AttributionReport{Linked: "pal-service@contoso.onmicrosoft.com", Items: items, Plan: []AttributionFix{
 		{ID: "flow/1", Item: items[1], Action: "Make pal-service@contoso.onmicrosoft.com a co-owner of flow \"Approve expenses\""},
+		{ID: "app/2", Item: items[2], Action: "Make pal-service@contoso.onmicrosoft.com the owner of canvas app \"Site survey\" (the previous owner keeps CanView)"},
 		{ID: "sol/1", Item: items[0], Action: "Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com", Manual: true,
 			Commands: []string{"pac solution import --path FabrikamExpenses_managed.zip"}},
 	}}, nil
