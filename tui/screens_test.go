@@ -262,12 +262,15 @@ var screenCases = []screenCase{
 		drive: toAttribution, want: []string{"Your resources", "2 attributed", "✗ Cloud flow", "The fix plan has 3 step(s); 2 of them", "a apply 2"}},
 	{name: "attribution_plan", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
 		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
-		want: []string{"Fix plan", "▸ [x] 1.", "[x] 2.", "(by hand)", "$ pac solution import", "space tick", "a apply 2"}},
+		want:  []string{"Fix plan", "▸ [x] 1.", "[x] 2.", "(by hand)", "$ pac solution import", "space tick", "a apply 2"}},
 	{name: "attribution_plan_unticked", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
 		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "down", "space") },
-		want: []string{"[x] 1.", "▸ [ ] 2.", "a apply 1"}},
+		want:  []string{"[x] 1.", "▸ [ ] 2.", "a apply 1"}},
 	{name: "attribution_apply_confirm", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "down", "space", "a") },
+		drive: func(t *testing.T, r *runner, f *fakeBackend) {
+			toAttribution(t, r, f)
+			r.key("right", "down", "space", "a")
+		},
 		want: []string{"Make 1 change(s) now?", "y apply"}},
 	{name: "attribution_applied", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
 		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("a", "y") }, want: []string{"3 attributed", "Done: make"}},
