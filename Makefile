@@ -4,13 +4,13 @@ BIN     := bin/palwiz
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build test test-short demo sim bench lint pins fuzz clean
+.PHONY: specs build test test-short demo sim bench lint pins fuzz clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
 
 ## test: every test with the race detector, against a real Secret Service when one can be started
-test: pins
+test: pins specs
 	$(GO) vet ./...
 	scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 20m ./...
 
@@ -42,3 +42,7 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+## specs: testdata/specs (what the contract tests read) matches ../shared/specs when that is beside the clone
+specs:
+	scripts/check-specs.sh

@@ -20,13 +20,14 @@ import (
 // tests; scripts/fuzz.sh runs the fuzzer.
 
 // specExampleBodies returns the response bodies of the Management Partner
-// examples in ../shared/specs (beside the repository clone).
+// examples in the repository's testdata/specs (a copy of the shared specs;
+// testdata/specs/README.md names each file's source).
 func specExampleBodies(f *testing.F) [][]byte {
 	f.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "specs", "managementpartner", "examples")
+	dir := filepath.Join("..", "..", "testdata", "specs", "managementpartner", "examples")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
-		f.Fatalf("no specification examples in %s: the fuzz seeds come from ../shared/specs beside the repository clone", dir)
+		f.Fatalf("no specification examples in %s: the fuzz seeds come from testdata/specs at the repository root", dir)
 	}
 	var out [][]byte
 	for _, file := range files {

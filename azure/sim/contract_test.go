@@ -12,12 +12,12 @@ import (
 )
 
 // The contract tests hold the simulator to the public API description in
-// ../shared/specs: every Management Partner operation of the swagger is called
+// testdata/specs: every Management Partner operation of the swagger is called
 // with its example's parameters, through the real host names, with a real
 // token, and the answer is checked against the example (field names, JSON
 // types, status codes, values that do not depend on the caller) and against
 // the swagger definitions. Differences the live service is recorded to have
-// (../shared/reference/managementpartner.md §1.4-1.5) are allowed explicitly.
+// (the shared reference managementpartner.md, §1.4-1.5) are allowed explicitly.
 
 // palLiveDifferences are where live answers (and so the simulator) differ
 // from the specification's examples.

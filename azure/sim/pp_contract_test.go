@@ -12,7 +12,7 @@ import (
 )
 
 // The Power Platform contract tests hold the simulator's answers to the
-// example responses in ../shared/specs/powerplatform: every field of an
+// example responses in testdata/specs/powerplatform: every field of an
 // example must be in the simulator's answer with the same JSON type. The
 // CLI for Microsoft 365 examples are the CLI's output, not the raw API: the
 // fields the CLI adds (specs/README.md) are taken out of the example first,

@@ -13,8 +13,10 @@ import (
 	"time"
 )
 
-// specsDir finds ../shared/specs beside the repository (CI checks it out
-// there). The contract tests cannot run without it, so its absence fails.
+// specsDir finds testdata/specs at the repository root: the public API
+// descriptions and examples, copied from the shared specs so that a plain
+// clone tests on its own (testdata/specs/README.md names each file's source).
+// The contract tests cannot run without it, so its absence fails.
 func specsDir(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()
@@ -32,11 +34,11 @@ func specsDir(t *testing.T) string {
 		}
 		root = parent
 	}
-	dir := filepath.Join(root, "..", "shared", "specs")
+	dir := filepath.Join(root, "testdata", "specs")
 	for _, f := range []string{"managementpartner/ManagementPartner.json", "tenants/GetTenants.json", "tenants/subscriptions.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Fatalf("the API specifications the contract tests check against are missing: %v.\n"+
-				"They live in ../shared/specs beside the repository clone (%s); check out the shared directory there.", err, dir)
+				"They live in testdata/specs at the repository root (%s).", err, dir)
 		}
 	}
 	return dir
