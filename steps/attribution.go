@@ -428,7 +428,7 @@ func ResolveLinked(ctx context.Context, env *Env, tenant string) (LinkedIdentity
 	if err != nil {
 		return l, Explain(err)
 	}
-	if link != nil && link.State != "Deleted" {
+	if link.Active() {
 		l.Linked, l.PartnerID, l.PartnerName = true, link.PartnerID, link.PartnerName
 		if link.ObjectID != "" {
 			l.ObjectID = link.ObjectID

@@ -26,6 +26,10 @@ type ScanOptions struct {
 	Tenant string
 	// Linked is the identity to compare against; nil resolves it with ResolveLinked.
 	Linked *LinkedIdentity
+	// LinkedObjectID and LinkedUPN check for another identity than the
+	// signed-in one (an administrator checking the dedicated account); see
+	// linkedForScan.
+	LinkedObjectID, LinkedUPN string
 	// Environments limits the scan to environments, Power BI workspaces and
 	// Customer Insights instances with these IDs or names (empty = all).
 	Environments []string
@@ -123,15 +127,9 @@ func Scan(ctx context.Context, env *Env, opts ScanOptions, progress func(ScanPro
 	if tenant == "" {
 		tenant = p.Tenant
 	}
-	var linked LinkedIdentity
-	if opts.Linked != nil {
-		linked = *opts.Linked
-	} else {
-		l, err := ResolveLinked(ctx, env, tenant)
-		if err != nil {
-			return nil, err
-		}
-		linked = l
+	linked, notes, err := linkedForScan(ctx, env, tenant, opts)
+	if err != nil {
+		return nil, err
 	}
 	if linked.TenantID == "" {
 		linked.TenantID = tenant
@@ -139,7 +137,7 @@ func Scan(ctx context.Context, env *Env, opts ScanOptions, progress func(ScanPro
 	s := &scanner{ctx: ctx, env: env, opts: opts, linked: linked, cred: env.Session.Credential(tenant), progress: progress,
 		want: map[Product]bool{}, filter: map[string]bool{}, matched: map[string]bool{}, envOrder: map[*Environment]int{},
 		skipped: map[Product]int{}, strs: map[string]string{}}
-	s.res = &ScanResult{TenantID: tenant, Linked: linked, Started: time.Now().UTC(), Notes: linkedNotes(linked),
+	s.res = &ScanResult{TenantID: tenant, Linked: linked, Started: time.Now().UTC(), Notes: append(notes, linkedNotes(linked)...),
 		Options: ScanOptionsInfo{Environments: opts.Environments, Products: opts.Products}}
 	for _, pr := range opts.Products {
 		s.want[pr] = true

@@ -32,7 +32,7 @@ const (
 // another ID → move (which needs the user's consent).
 func Decide(current *arm.Link, want string) Action {
 	switch {
-	case current == nil || current.State == "Deleted":
+	case !current.Active():
 		return ActionLink
 	case current.PartnerID == want:
 		return ActionNone
@@ -157,7 +157,7 @@ func Unlink(ctx context.Context, api LinkAPI) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, Explain(err)
 	}
-	if cur == nil {
+	if !cur.Active() {
 		return Outcome{Action: ActionNothing}, nil
 	}
 	if err := api.DeleteLink(ctx, cur.PartnerID); err != nil {
@@ -166,11 +166,15 @@ func Unlink(ctx context.Context, api LinkAPI) (Outcome, error) {
 	return Outcome{Action: ActionUnlink, Before: cur}, nil
 }
 
-// Status reads the link (nil when not linked).
+// Status reads the link (nil when not linked, or when the service still
+// shows a deleted one).
 func Status(ctx context.Context, api LinkAPI) (*arm.Link, error) {
 	l, err := api.GetLink(ctx)
 	if err != nil {
 		return nil, Explain(err)
+	}
+	if !l.Active() {
+		return nil, nil
 	}
 	return l, nil
 }

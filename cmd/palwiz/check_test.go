@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 )
 
 const ciKey = "sim-contoso-ci-key-1"
@@ -120,7 +121,7 @@ func TestCheckDemo(t *testing.T) {
 func TestCheckUsageAndSignIn(t *testing.T) {
 	h := newHarness(t, nil)
 	r := h.run("check")
-	mustCode(t, r, exitAuth)
+	mustCode(t, r, cmdutil.ExitAuth)
 	mustCode(t, h.signInAs(serviceUPN), 0)
 	for _, args := range [][]string{
 		{"check", "--product", "sharepoint"},
@@ -133,13 +134,13 @@ func TestCheckUsageAndSignIn(t *testing.T) {
 		{"check", "extra"},
 	} {
 		r := h.run(args...)
-		mustCode(t, r, exitUsage)
+		mustCode(t, r, cmdutil.ExitUsage)
 		if strings.Count(strings.TrimSpace(r.stderr), "\n") > 2 {
 			t.Errorf("%v: the usage error is not short: %s", args, r.stderr)
 		}
 	}
 	r = h.run("check", "--environment", "Contoso Prod")
-	mustCode(t, r, exitError)
+	mustCode(t, r, cmdutil.ExitError)
 	if !strings.Contains(r.stderr, `No environment, workspace or instance named "Contoso Prod"`) || !strings.Contains(r.stderr, "Contoso Production") {
 		t.Errorf("an unknown environment: %s", r.stderr)
 	}
@@ -157,7 +158,7 @@ func TestCheckPartialFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := h.run("check", "-o", "json")
-	mustCode(t, r, exitPartial)
+	mustCode(t, r, cmdutil.ExitPartial)
 	c := parseCheck(t, r)
 	if c.verdict("Contoso Production", "Site Survey") != "not-attributed" || c.verdict("Contoso Production", "Case Desk") != "absent" {
 		t.Errorf("the rest of the check is missing or the failed part is not: %d resources", len(c.Resources))
@@ -185,7 +186,7 @@ func TestFixPlanApplyAndCheckAgain(t *testing.T) {
 	}
 	// No terminal to ask on: --apply needs --yes, and nothing changes.
 	r = h.run("fix", "--apply")
-	mustCode(t, r, exitUsage)
+	mustCode(t, r, cmdutil.ExitUsage)
 	if !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("fix --apply without --yes: %s", r.stderr)
 	}

@@ -93,13 +93,8 @@ func TestClaimsChallengeLeadsToMFASignIn(t *testing.T) {
 func TestInteractiveReauthPassesClaims(t *testing.T) {
 	h := newHarness(t, nil)
 	mustCode(t, h.signInAs(anaUPN), 0)
-	var out, errb syncBuffer
-	a := newApp(streams{in: strings.NewReader("y\n"), out: &out, err: &errb, inTTY: true, errTTY: true}, func(k string) string { return h.env[k] })
-	a.keyring = h.kr
-	done := make(chan int, 1)
-	go func() {
-		done <- a.run(t.Context(), []string{"link", "--partner-id", "4977985", "--tenant", woodgroveID})
-	}()
+	r := h.start(t.Context(), runSpec{stdin: "y\n", tty: true}, "link", "--partner-id", "4977985", "--tenant", woodgroveID)
+	out, errb, done := r.out, r.err, r.done
 	deadline := time.Now().Add(20 * time.Second)
 	for userCodeRE.FindStringSubmatch(errb.String()) == nil {
 		if time.Now().After(deadline) {

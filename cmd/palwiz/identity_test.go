@@ -124,10 +124,10 @@ func TestKeyringThatNeverAnswers(t *testing.T) {
 	h := newHarness(t, nil)
 	hung := hungKeyring{release: make(chan struct{})}
 	defer close(hung.release)
-	var out, errb syncBuffer
-	a := newApp(streams{in: strings.NewReader(contosoSecret), out: &out, err: &errb}, func(k string) string { return h.env[k] })
-	a.keyring = keyring.WithTimeout(hung, 300*time.Millisecond)
-	code := a.run(context.Background(), []string{"login", "--service-principal", "--client-id", contosoSPApp, "--tenant", contosoID})
+	r := h.start(context.Background(), runSpec{stdin: contosoSecret, kr: keyring.WithTimeout(hung, 300*time.Millisecond)},
+		"login", "--service-principal", "--client-id", contosoSPApp, "--tenant", contosoID)
+	out, errb := r.out, r.err
+	code := <-r.done
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
