@@ -51,18 +51,25 @@ type Outcome struct {
 }
 
 // Summary is a one-line account of the outcome, as the portal would put it.
-func (o Outcome) Summary() string {
+func (o Outcome) Summary() string { return o.SummaryIn("") }
+
+// SummaryIn is Summary naming the directory where it happened ("" = none).
+func (o Outcome) SummaryIn(dir string) string {
+	in := ""
+	if dir != "" {
+		in = " in " + dir
+	}
 	switch o.Action {
 	case ActionLink:
-		return fmt.Sprintf("Linked to partner %s", describe(o.After))
+		return fmt.Sprintf("Linked to partner %s%s", describe(o.After), in)
 	case ActionNone:
-		return fmt.Sprintf("Already linked to partner %s: nothing to do", describe(o.After))
+		return fmt.Sprintf("Already linked to partner %s%s: nothing to do", describe(o.After), in)
 	case ActionMove:
-		return fmt.Sprintf("Moved the link from partner %s to partner %s", describe(o.Before), describe(o.After))
+		return fmt.Sprintf("Moved the link%s from partner %s to partner %s", in, describe(o.Before), describe(o.After))
 	case ActionUnlink:
-		return fmt.Sprintf("Removed the link to partner %s", describe(o.Before))
+		return fmt.Sprintf("Removed the link to partner %s%s", describe(o.Before), in)
 	case ActionNothing:
-		return "Not linked to any partner ID: nothing to remove"
+		return fmt.Sprintf("Not linked to any partner ID%s: nothing to remove", in)
 	}
 	return string(o.Action)
 }

@@ -139,11 +139,14 @@ func TestCertificateSignIn(t *testing.T) {
 			}
 			r = h.run("link", "--partner-id", "4977985", "-o", "json")
 			mustCode(t, r, 0)
-			var got struct{ Action, PartnerID, ObjectID string }
+			var got struct {
+				Action string
+				Link   struct{ PartnerID, ObjectID string }
+			}
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 				t.Fatalf("link -o json: %v\n%s", err, r.stdout)
 			}
-			if got.Action != "link" || got.PartnerID != "4977985" || got.ObjectID != contosoSPObject {
+			if got.Action != "link" || got.Link.PartnerID != "4977985" || got.Link.ObjectID != contosoSPObject {
 				t.Fatalf("link: %+v", got)
 			}
 			if p := h.sim.LinkOf(contosoID, contosoSPObject); p != "4977985" {

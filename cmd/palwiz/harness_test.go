@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -164,36 +165,41 @@ func (h *harness) loginDevice(act func(code, pageURL string), args ...string) re
 // account, tick MFA if asked, then Continue or Cancel. It returns the last page.
 func signInPage(t testing.TB, pageURL, code, upn string, mfa bool, action string) string {
 	t.Helper()
+	body, err := playSignInPage(pageURL, code, upn, mfa, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func playSignInPage(pageURL, code, upn string, mfa bool, action string) (string, error) {
 	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(pageURL)
+	get := func(resp *http.Response, err error) (string, error) {
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	body, err := get(c.Get(pageURL))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `name="code"`) {
-		t.Fatalf("sign-in page has no code field: %s", body)
+	if !strings.Contains(body, `name="code"`) {
+		return "", fmt.Errorf("sign-in page has no code field: %s", body)
 	}
-	resp, err = c.PostForm(pageURL, url.Values{"code": {code}})
-	if err != nil {
-		t.Fatal(err)
+	if body, err = get(c.PostForm(pageURL, url.Values{"code": {code}})); err != nil {
+		return "", err
 	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), upn) {
-		t.Fatalf("account picker does not offer %s: %s", upn, body)
+	if !strings.Contains(body, upn) {
+		return "", fmt.Errorf("account picker does not offer %s: %s", upn, body)
 	}
 	form := url.Values{"code": {code}, "user": {upn}, "action": {action}}
 	if mfa {
 		form.Set("mfa", "on")
 	}
-	resp, err = c.PostForm(strings.TrimSuffix(pageURL, "/devicelogin")+"/devicelogin/approve", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return string(body)
+	return get(c.PostForm(strings.TrimSuffix(pageURL, "/devicelogin")+"/devicelogin/approve", form))
 }
 
 // signInAsService signs the demo's dedicated service account in through the page.

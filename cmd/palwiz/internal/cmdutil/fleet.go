@@ -30,11 +30,17 @@ func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Fo
 		ios.ClearProgress()
 	}
 	p := env.Session.Profile()
+	names := func(id string) string {
+		if t, ok := steps.FindTenant(ts, id); ok {
+			return t.DisplayName
+		}
+		return ""
+	}
 	results := make([]output.FleetResult, 0, len(rows))
 	for _, r := range rows {
 		res := output.FleetResult{Dir: output.DirectoryOf(r.Tenant), Link: r.Link, Outcome: r.Outcome, Err: r.Err}
 		if r.Err != nil {
-			res.ErrJSON = output.Describe(r.Err, steps.RemedyFor(r.Err, p), f.Config.EnvIdentity())
+			res.ErrJSON = output.Describe(r.Err, steps.RemedyFor(r.Err, p), f.Config.EnvIdentity(), names)
 		}
 		results = append(results, res)
 	}

@@ -161,3 +161,16 @@ func (f *Factory) CompleteEnvironments(cmd *cobra.Command, _ []string, _ string)
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
+
+// NameOf is the remembered name of a directory ("" when unknown).
+func (c *Connector) NameOf(ctx context.Context) func(string) string {
+	nc := c.Names(ctx)
+	return func(id string) string {
+		for _, d := range nc.Tenants {
+			if strings.EqualFold(d.TenantID, id) {
+				return d.Name
+			}
+		}
+		return ""
+	}
+}

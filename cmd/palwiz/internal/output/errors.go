@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/palwiz/palwiz/azure/arm"
@@ -16,7 +17,9 @@ import (
 // Describe turns err into the error contract's fields: a stable code, the
 // message, the next step (the remedy in the commands' words when there is
 // one) and the service's request ID.
-func Describe(err error, r steps.Remedy, pipeline bool) ErrorJSON {
+// names (optional) gives a directory's name for its ID: messages that say
+// "directory <ID>" then name it.
+func Describe(err error, r steps.Remedy, pipeline bool, names func(tenantID string) string) ErrorJSON {
 	err = steps.Explain(err)
 	e := ErrorJSON{Code: "error", Message: err.Error()}
 	var (
@@ -62,9 +65,25 @@ func Describe(err error, r steps.Remedy, pipeline bool) ErrorJSON {
 	if next := RemedyText(r, pipeline); next != "" {
 		e.NextStep = next
 	}
-	e.Message = strings.TrimRight(Clean(e.Message), ". ")
+	e.Message = strings.TrimRight(Clean(nameDirectories(e.Message, names)), ". ")
 	e.NextStep = strings.TrimRight(Clean(e.NextStep), ". ")
 	return e
+}
+
+var directoryID = regexp.MustCompile(`directory ([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})`)
+
+// nameDirectories turns "directory <ID>" into "<name> (<ID>)" where the name is known.
+func nameDirectories(msg string, names func(string) string) string {
+	if names == nil {
+		return msg
+	}
+	return directoryID.ReplaceAllStringFunc(msg, func(m string) string {
+		id := m[len("directory "):]
+		if n := names(id); n != "" {
+			return n + " (" + id + ")"
+		}
+		return m
+	})
 }
 
 // RemedyText words a remedy for the command line ("" for none).

@@ -127,9 +127,9 @@ func Outcome(w io.Writer, f Format, dir Directory, o steps.Outcome) error {
 	}
 	where := ""
 	if dir.TenantID != "" || dir.Name != "" {
-		where = " in " + dir.Short()
+		where = dir.Short()
 	}
-	line(w, "%s%s.", o.Summary(), where)
+	line(w, "%s.", o.SummaryIn(where))
 	if o.After.Active() && o.Action != steps.ActionNone && o.Action != steps.ActionUnlink {
 		linkKV(w, dir, o.After)
 	}

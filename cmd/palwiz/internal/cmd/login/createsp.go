@@ -49,6 +49,9 @@ func createServicePrincipal(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if ts, err := steps.Tenants(ctx, env); err == nil {
+		opts.Connect.RememberTenants(ctx, ts)
+	}
 	if opts.PartnerID == "" {
 		fmt.Fprintln(errOut, "Signed in as the service principal. Link it with `palwiz link --partner-id ID`.")
 		return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/muesli/mango-cobra"
 	"github.com/muesli/roff"
+	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/keyring"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/attribution"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/link"
@@ -178,16 +179,23 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	}
 	p := f.Connect.Profile()
 	pipeline := f.Config.EnvIdentity() && p != nil && p.ClientID == f.Config.ClientID
-	e := output.Describe(err, steps.RemedyFor(err, p), pipeline)
+	e := output.Describe(err, steps.RemedyFor(err, p), pipeline, f.Connect.NameOf(context.Background()))
+	var pe *cmdutil.PartialError
+	if errors.As(err, &pe) {
+		e.Code = "partial"
+	}
 	if code == cmdutil.ExitCancelled {
 		e = output.ErrorJSON{Code: "cancelled", Message: "Cancelled"}
 	}
 	if code == cmdutil.ExitUsage && e.Code == "error" {
 		e.Code = "usage"
 	}
+	// A usage error names the command's own help, unless it is about a
+	// directory (the message lists the ones there are).
 	help := ""
-	var fe *cmdutil.FlagError
-	if errors.As(err, &fe) && cmd != nil {
+	var ut *steps.UnknownTenantError
+	var ae *auth.Error
+	if code == cmdutil.ExitUsage && cmd != nil && !errors.As(err, &ut) && !errors.As(err, &ae) {
 		help = cmd.CommandPath()
 	}
 	output.PrintError(f.IOStreams.ErrOut, format, e, f.IOStreams.ColorEnabled(), help)

@@ -14,15 +14,16 @@ import (
 
 // Options are whoami's inputs.
 type Options struct {
-	IO     *iostreams.IOStreams
-	Env    func(context.Context) (*steps.Env, error)
-	Warn   func(string)
-	Format output.Format
+	IO      *iostreams.IOStreams
+	Env     func(context.Context) (*steps.Env, error)
+	Warn    func(string)
+	Connect *cmdutil.Connector
+	Format  output.Format
 }
 
 // NewCmdWhoami builds the command; runF replaces the run (tests).
 func NewCmdWhoami(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Env: f.Connect.Env, Warn: f.Connect.Warn}
+	opts := &Options{IO: f.IOStreams, Env: f.Connect.Env, Warn: f.Connect.Warn, Connect: f.Connect}
 	cmd := &cobra.Command{
 		Use:   "whoami",
 		Short: "Show the signed-in identity as the customer's directory sees it",
@@ -54,6 +55,12 @@ func run(ctx context.Context, opts *Options) error {
 	w, err := steps.WhoAmI(ctx, env)
 	if err != nil {
 		return err
+	}
+	if w.TenantName == "" {
+		// The directory did not say (an identity that may not read it):
+		// the name palwiz remembered, if any.
+		d := opts.Connect.Directory(ctx, env, w.TenantID, false)
+		w.TenantName, w.TenantDomain = d.Name, d.Domain
 	}
 	if err := output.WhoAmI(opts.IO.Out, opts.Format, w); err != nil {
 		return err

@@ -108,21 +108,3 @@ func TestScriptAgainstSimProcess(t *testing.T) {
 		t.Fatalf("simulator gone: %s", r.stderr)
 	}
 }
-
-func TestSimBadScenario(t *testing.T) {
-	h := newHarness(t, nil)
-	bad := t.TempDir() + "/bad.json"
-	if err := os.WriteFile(bad, []byte(`{"name":"x","tenants":[{"id":"nope"}]}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r := h.run("sim", "--scenario", bad)
-	mustCode(t, r, 2)
-	if !strings.Contains(r.stderr, "not a GUID") {
-		t.Fatalf("bad scenario: %s", r.stderr)
-	}
-	r = h.run("sim", "--scenario", "nosuch")
-	mustCode(t, r, 2)
-	if !strings.Contains(r.stderr, "no embedded scenario") {
-		t.Fatalf("unknown scenario: %s", r.stderr)
-	}
-}
