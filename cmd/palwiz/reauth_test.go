@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // TestInteractiveReauthPassesClaims: at a terminal, an MFA refusal offers to
