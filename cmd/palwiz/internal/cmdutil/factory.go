@@ -264,7 +264,7 @@ func (c *Connector) Secret() (string, error) {
 	if !c.io.CanPrompt() {
 		return "", noSecret
 	}
-	s, err := c.prompter.Password("Client secret (input hidden): ")
+	s, err := c.prompter.Password(context.Background(), "Client secret (input hidden): ")
 	if err == prompter.ErrNoTerminal {
 		return "", FlagErrorf("no client secret: set PALWIZ_CLIENT_SECRET")
 	}

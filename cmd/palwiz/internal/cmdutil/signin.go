@@ -65,7 +65,7 @@ func (f *Factory) Reauth(env *steps.Env) steps.Reauth {
 	}
 	return func(ctx context.Context, need *auth.Error) error {
 		fmt.Fprintln(f.IOStreams.ErrOut, output.Clean(need.Error()))
-		ok, err := f.Prompter.Confirm("Sign in to that directory now?")
+		ok, err := f.Prompter.Confirm(ctx, "Sign in to that directory now?")
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ package prompter
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,9 @@ import (
 // Prompter asks questions. Commands call it only when IOStreams.CanPrompt.
 type Prompter interface {
 	// Confirm asks a yes/no question; the default (just enter) is no.
-	Confirm(question string) (bool, error)
+	Confirm(ctx context.Context, question string) (bool, error)
 	// Password reads a line without echoing it.
-	Password(prompt string) (string, error)
+	Password(ctx context.Context, prompt string) (string, error)
 }
 
 // ErrNoTerminal says a hidden prompt needs standard input to be a terminal.
@@ -42,7 +43,7 @@ func (p *linePrompter) reader() *bufio.Reader {
 	return p.r
 }
 
-func (p *linePrompter) Confirm(question string) (bool, error) {
+func (p *linePrompter) Confirm(_ context.Context, question string) (bool, error) {
 	fmt.Fprintf(p.io.ErrOut, "%s [y/N] ", question)
 	line, err := p.reader().ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -55,7 +56,7 @@ func (p *linePrompter) Confirm(question string) (bool, error) {
 	return false, nil
 }
 
-func (p *linePrompter) Password(prompt string) (string, error) {
+func (p *linePrompter) Password(_ context.Context, prompt string) (string, error) {
 	f, ok := p.io.In.(*os.File)
 	if !ok || !term.IsTerminal(f.Fd()) {
 		return "", ErrNoTerminal

@@ -121,7 +121,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		if err := output.Plan(opts.IO.ErrOut, output.Table, dir, res, plan); err != nil {
 			return err
 		}
-		ok, err := opts.Prompter.Confirm(fmt.Sprintf("Apply the %s palwiz can make?", cmdutil.Pluralise(n, "change")))
+		ok, err := opts.Prompter.Confirm(ctx, fmt.Sprintf("Apply the %s palwiz can make?", cmdutil.Pluralise(n, "change")))
 		if err != nil {
 			return err
 		}

@@ -24,8 +24,8 @@ type Options struct {
 	Format output.Format
 
 	Listen, PagesListen string
-	// Scenario is the loaded scenario (--scenario NAME|FILE).
-	Scenario *azsim.Scenario
+	// Scenario is an embedded scenario's name or a scenario file (--scenario).
+	Scenario string
 	// CAOut is where the CA certificate goes ("" = a temporary file).
 	CAOut   string
 	Verbose bool
@@ -34,7 +34,6 @@ type Options struct {
 // NewCmdSim builds the command; runF replaces the run (tests).
 func NewCmdSim(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Config: f.Config}
-	var scenario string
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve the simulated Microsoft cloud for other terminals and clients",
@@ -74,9 +73,6 @@ These are simulator credentials, valid nowhere else.`,
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
 				return err
 			}
-			if opts.Scenario, err = azsim.LoadScenario(scenario, os.ReadFile); err != nil {
-				return cmdutil.FlagErrorWrap(err)
-			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -87,7 +83,7 @@ These are simulator credentials, valid nowhere else.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "HTTPS address to serve on (loopback)")
 	fl.StringVar(&opts.PagesListen, "pages-listen", "127.0.0.1:0", `plain-HTTP address of the sign-in pages ("off" serves them on the HTTPS address)`)
-	fl.StringVar(&scenario, "scenario", "demo", "embedded scenario name, or a scenario JSON file")
+	fl.StringVar(&opts.Scenario, "scenario", "demo", "embedded scenario name, or a scenario JSON file")
 	fl.StringVar(&opts.CAOut, "ca-out", "", "where to write the CA certificate (default: a temporary file removed on exit)")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "log every request to stderr")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -97,7 +93,11 @@ These are simulator credentials, valid nowhere else.`,
 }
 
 func run(ctx context.Context, opts *Options) error {
-	so := azsim.Options{Addr: opts.Listen, PagesAddr: opts.PagesListen, Scenario: opts.Scenario}
+	sc, err := azsim.LoadScenario(opts.Scenario, os.ReadFile)
+	if err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	so := azsim.Options{Addr: opts.Listen, PagesAddr: opts.PagesListen, Scenario: sc}
 	if opts.Verbose {
 		so.Logf = func(f string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, f+"\n", args...) }
 	}

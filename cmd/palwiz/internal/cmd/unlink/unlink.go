@@ -81,7 +81,7 @@ func run(ctx context.Context, opts *Options) error {
 		if cur == nil {
 			return output.Outcome(opts.IO.Out, opts.Format, dir, steps.Outcome{Action: steps.ActionNothing})
 		}
-		ok, err := opts.Prompter.Confirm(fmt.Sprintf("Remove the link to partner %s in %s? Usage by this identity stops earning that partner credit.",
+		ok, err := opts.Prompter.Confirm(ctx, fmt.Sprintf("Remove the link to partner %s in %s? Usage by this identity stops earning that partner credit.",
 			output.Clean(output.Partner(cur.PartnerName, cur.PartnerID)), output.Clean(dir.Short())))
 		if err != nil {
 			return err
