@@ -197,6 +197,11 @@ func simStart(ts *testscript.TestScript, st *scriptState, args []string) {
 	rtl := fs.Duration("refresh-token-lifetime", 0, "")
 	rd := fs.Duration("replication-delay", 0, "")
 	addUser := fs.String("add-user", "", "")
+	var renames []string
+	fs.Func("rename", "OLD=NEW: replace a name everywhere in the scenario (NEW takes Go escapes: \\x1b)", func(v string) error {
+		renames = append(renames, v)
+		return nil
+	})
 	scenario := fs.String("scenario", "demo", "")
 	ts.Check(fs.Parse(args))
 	sc, err := sim.LoadScenario(*scenario, func(name string) ([]byte, error) { return os.ReadFile(ts.MkAbs(name)) })
@@ -218,6 +223,9 @@ func simStart(ts *testscript.TestScript, st *scriptState, args []string) {
 		ts.Check(json.Unmarshal([]byte(ts.ReadFile(*addUser)), &u))
 		sc.Users = append(sc.Users, u)
 	}
+	for _, r := range renames {
+		sc = renamed(ts, sc, r)
+	}
 	if st.sim != nil {
 		_ = st.sim.Close()
 	}
@@ -230,6 +238,23 @@ func simStart(ts *testscript.TestScript, st *scriptState, args []string) {
 	ts.Setenv("PALWIZ_CLOUD", "sim")
 	ts.Setenv("PALWIZ_SIM_URL", s.URL())
 	ts.Setenv("PALWIZ_SIM_CA", ca)
+}
+
+// renamed replaces every occurrence of a name in the scenario's strings.
+func renamed(ts *testscript.TestScript, sc *sim.Scenario, rule string) *sim.Scenario {
+	old, repl, ok := strings.Cut(rule, "=")
+	if !ok {
+		ts.Fatalf("-rename OLD=NEW")
+	}
+	repl, err := strconv.Unquote(`"` + repl + `"`)
+	ts.Check(err)
+	raw, err := json.Marshal(sc)
+	ts.Check(err)
+	quote := func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) }
+	raw = []byte(strings.ReplaceAll(string(raw), quote(old), quote(repl)))
+	var out sim.Scenario
+	ts.Check(json.Unmarshal(raw, &out))
+	return &out
 }
 
 // signin [-mfa] [-decline] [-expire] [-mfa-asked] UPN [LOGIN ARGS...]: run `palwiz login`
@@ -320,7 +345,11 @@ func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return
 	}
-	if (scalar(got) == args[1]) == neg {
+	want := args[1]
+	if u, err := strconv.Unquote(`"` + want + `"`); err == nil {
+		want = u // Go escapes (\x1b) in VALUE
+	}
+	if (scalar(got) == want) == neg {
 		ts.Fatalf("%s is %s, want %s%s", args[0], scalar(got), map[bool]string{true: "not ", false: ""}[neg], args[1])
 	}
 }

@@ -35,7 +35,7 @@ func TestScriptAgainstSimProcess(t *testing.T) {
 	var info struct {
 		URL, CAFile, DeviceLoginURL string
 		Env                         map[string]string
-		ServicePrincipals           []struct{ DisplayName, Tenant, ClientID, Secret string }
+		ServicePrincipals           []struct{ DisplayName, TenantID, AppID, Secret string }
 		Users                       []struct{ UserPrincipalName string }
 	}
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
@@ -48,7 +48,7 @@ func TestScriptAgainstSimProcess(t *testing.T) {
 		t.Fatalf("CA file: %v", err)
 	}
 	sp := info.ServicePrincipals[0]
-	env := append(base, "PALWIZ_EPHEMERAL=1", "PALWIZ_CLIENT_ID="+sp.ClientID, "PALWIZ_TENANT="+sp.Tenant, "PALWIZ_CLIENT_SECRET="+sp.Secret)
+	env := append(base, "PALWIZ_EPHEMERAL=1", "PALWIZ_CLIENT_ID="+sp.AppID, "PALWIZ_TENANT="+sp.TenantID, "PALWIZ_CLIENT_SECRET="+sp.Secret)
 	for k, v := range info.Env {
 		env = append(env, k+"="+v)
 	}
@@ -65,7 +65,7 @@ func TestScriptAgainstSimProcess(t *testing.T) {
 		}
 		return result{out.String(), errb.String(), code}
 	}
-	mustCode(t, run("login", "--service-principal", "--client-id", sp.ClientID, "--tenant", sp.Tenant), 0)
+	mustCode(t, run("login", "--service-principal", "--client-id", sp.AppID, "--tenant", sp.TenantID), 0)
 	r := run("link", "--partner-id", "4977985", "-o", "json")
 	mustCode(t, r, 0)
 	if !strings.Contains(r.stdout, `"partnerName": "Fabrikam Consulting (Seattle)"`) || !strings.Contains(r.stdout, `"state": "Active"`) {

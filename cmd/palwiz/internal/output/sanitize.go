@@ -17,8 +17,11 @@ func Clean(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	brk := false // the last thing written was a line break turned space
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		wasBreak := brk
+		brk = false
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			b.WriteRune('\uFFFD')
@@ -34,7 +37,10 @@ func Clean(s string) string {
 			i = skipString(s, i+size)
 			continue
 		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f' || r == 0x85 || r == 0x2028 || r == 0x2029:
-			b.WriteByte(' ')
+			if !wasBreak { // "\r\n" is one break
+				b.WriteByte(' ')
+			}
+			brk = true
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			// other controls (BEL, BS, NUL, C1): dropped
 		default:

@@ -20,26 +20,76 @@ type SimInfo struct {
 
 // SimDoc is SimInfo for programs: one JSON object on the first line.
 type SimDoc struct {
-	SchemaVersion     int                `json:"schemaVersion"`
-	URL               string             `json:"url"`
-	PagesURL          string             `json:"pagesUrl"`
-	DeviceLoginURL    string             `json:"deviceLoginUrl"`
-	CAFile            string             `json:"caFile"`
-	Env               map[string]string  `json:"env"`
-	Scenario          string             `json:"scenario"`
-	Users             []sim.IdentityUser `json:"users"`
-	ServicePrincipals []sim.IdentitySP   `json:"servicePrincipals"`
-	Partners          []sim.Partner      `json:"partners"`
-	Tenants           []sim.IdentityTen  `json:"tenants"`
+	SchemaVersion     int               `json:"schemaVersion"`
+	URL               string            `json:"url"`
+	PagesURL          string            `json:"pagesUrl"`
+	DeviceLoginURL    string            `json:"deviceLoginUrl"`
+	CAFile            string            `json:"caFile"`
+	Env               map[string]string `json:"env"`
+	Scenario          string            `json:"scenario"`
+	Users             []SimUser         `json:"users"`
+	ServicePrincipals []SimSP           `json:"servicePrincipals"`
+	Partners          []SimPartner      `json:"partners"`
+	Tenants           []SimDirectory    `json:"tenants"`
+}
+
+// SimUser is a person of the scenario.
+type SimUser struct {
+	UPN          string   `json:"userPrincipalName"`
+	DisplayName  string   `json:"displayName"`
+	HomeTenantID string   `json:"homeTenantId"`
+	GuestIn      []string `json:"guestIn,omitempty"`
+	Note         string   `json:"note,omitempty"`
+}
+
+// SimSP is a service principal of the scenario, with its test secret.
+type SimSP struct {
+	DisplayName string `json:"displayName"`
+	TenantID    string `json:"tenantId"`
+	AppID       string `json:"appId"`
+	Secret      string `json:"secret,omitempty"`
+	Certificate bool   `json:"certificate,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// SimPartner is a partner ID the simulated PAL service knows.
+type SimPartner struct {
+	PartnerID   string `json:"partnerId"`
+	PartnerName string `json:"partnerName"`
+	Kind        string `json:"kind,omitempty"`
+}
+
+// SimDirectory is a directory of the scenario.
+type SimDirectory struct {
+	Directory
+	RequireMFA bool `json:"requireMFA,omitempty"`
+}
+
+func simDoc(s SimInfo) SimDoc {
+	ids := s.Identities
+	d := SimDoc{SchemaVersion: SchemaVersion, URL: s.URL, PagesURL: s.PagesURL, DeviceLoginURL: s.DeviceLoginURL, CAFile: s.CAFile, Env: s.Env,
+		Scenario: ids.Scenario, Users: []SimUser{}, ServicePrincipals: []SimSP{}, Partners: []SimPartner{}, Tenants: []SimDirectory{}}
+	for _, u := range ids.Users {
+		d.Users = append(d.Users, SimUser{UPN: u.UPN, DisplayName: u.DisplayName, HomeTenantID: u.HomeTenant, GuestIn: u.GuestIn, Note: u.Note})
+	}
+	for _, sp := range ids.ServicePrincipals {
+		d.ServicePrincipals = append(d.ServicePrincipals, SimSP{DisplayName: sp.DisplayName, TenantID: sp.Tenant, AppID: sp.ClientID,
+			Secret: sp.Secret, Certificate: sp.Certificate, Note: sp.Note})
+	}
+	for _, p := range ids.Partners {
+		d.Partners = append(d.Partners, SimPartner{PartnerID: p.ID, PartnerName: p.Name, Kind: p.Kind})
+	}
+	for _, t := range ids.Tenants {
+		d.Tenants = append(d.Tenants, SimDirectory{Directory: Directory{TenantID: t.ID, Name: t.DisplayName, Domain: t.Domain}, RequireMFA: t.RequireMFA})
+	}
+	return d
 }
 
 // Sim prints the running simulator's address and test identities.
 func Sim(w io.Writer, f Format, s SimInfo) error {
 	ids := s.Identities
 	if f == JSON {
-		b, err := json.Marshal(SimDoc{SchemaVersion: SchemaVersion, URL: s.URL, PagesURL: s.PagesURL, DeviceLoginURL: s.DeviceLoginURL,
-			CAFile: s.CAFile, Env: s.Env, Scenario: ids.Scenario, Users: ids.Users, ServicePrincipals: ids.ServicePrincipals,
-			Partners: ids.Partners, Tenants: ids.Tenants})
+		b, err := json.Marshal(simDoc(s))
 		if err != nil {
 			return err
 		}

@@ -12,9 +12,9 @@ import (
 )
 
 // writeJSON prints v as one indented JSON document. encoding/json escapes
-// C0 controls; C1 controls (U+0080–U+009F), which some terminals obey, are
-// escaped here too, so a JSON document is safe on a terminal and unchanged
-// as data.
+// C0 controls; DEL and the C1 controls (U+0080–U+009F), which some
+// terminals obey, are escaped here too, so a JSON document is safe on a
+// terminal and unchanged as data.
 func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -26,16 +26,16 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-// escapeC1 writes C1 control characters as \u escapes. In encoder output
-// they can only be inside strings, where the escape means the same.
+// escapeC1 writes DEL and the C1 control characters as \u escapes. In
+// encoder output they can only be inside strings, where the escape means the same.
 func escapeC1(b []byte) []byte {
-	if !bytes.Contains(b, []byte{0xc2}) {
+	if !bytes.Contains(b, []byte{0xc2}) && !bytes.Contains(b, []byte{0x7f}) {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if r >= 0x80 && r < 0xa0 {
+		if r == 0x7f || r >= 0x80 && r < 0xa0 {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[i:i+size]...)
