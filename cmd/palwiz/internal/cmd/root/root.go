@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/muesli/mango-cobra"
 	"github.com/muesli/roff"
@@ -119,6 +120,7 @@ func newCmdMan() *cobra.Command {
 		Hidden: true,
 		Args:   cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			unwrapLong(cmd.Root())
 			page, err := mcobra.NewManPage(1, cmd.Root())
 			if err != nil {
 				return fmt.Errorf("build the manual page: %w", err)
@@ -128,6 +130,26 @@ func newCmdMan() *cobra.Command {
 			_, err = fmt.Fprint(cmd.OutOrStdout(), page.Build(roff.NewDocument()))
 			return err
 		},
+	}
+}
+
+// unwrapLong joins the lines of each paragraph of the commands' long help:
+// man(1) fills paragraphs itself, and keeps indented lines as they are.
+func unwrapLong(c *cobra.Command) {
+	var b strings.Builder
+	for i, l := range strings.Split(c.Long, "\n") {
+		switch {
+		case i == 0:
+		case l == "" || strings.HasPrefix(l, " ") || b.Len() == 0 || strings.HasSuffix(b.String(), "\n"):
+			b.WriteString("\n")
+		default:
+			b.WriteString(" ")
+		}
+		b.WriteString(l)
+	}
+	c.Long = b.String()
+	for _, s := range c.Commands() {
+		unwrapLong(s)
 	}
 }
 
