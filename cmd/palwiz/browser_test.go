@@ -85,6 +85,7 @@ func (h *harness) loginBrowser(act func(authURL string), args ...string) result 
 }
 
 func TestBrowserSignIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	r := h.loginBrowser(func(u string) {
 		if !strings.HasPrefix(u, h.sim.PagesURL()) {
@@ -108,6 +109,7 @@ func TestBrowserSignIn(t *testing.T) {
 }
 
 func TestBrowserSignInCancelled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	r := h.loginBrowser(func(u string) { browserSignIn(t, u, serviceUPN, false, "cancel") })
 	mustCode(t, r, 3)
@@ -119,6 +121,7 @@ func TestBrowserSignInCancelled(t *testing.T) {
 // TestBrowserSignInWhereDeviceCodeIsBlocked: a directory whose Conditional
 // Access blocks device code says so and points at --browser, which works.
 func TestBrowserSignInWhereDeviceCodeIsBlocked(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	if err := h.sim.SetTenantPolicy(contosoID, func(t *sim.Tenant) { t.BlockDeviceCode = true }); err != nil {
 		t.Fatal(err)

@@ -104,6 +104,7 @@ func harnessFromFile(t *testing.T, path string) *harness {
 // TestCertificateSignIn signs the Contoso service principal in with its
 // certificate in each file form palwiz reads, then links with it.
 func TestCertificateSignIn(t *testing.T) {
+	t.Parallel()
 	registered := newCertKey(t, "PAL-4977985-SPN")
 	dir := t.TempDir()
 	scenario := certScenarioFile(t, dir, registered)
@@ -121,6 +122,7 @@ func TestCertificateSignIn(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			file := filepath.Join(t.TempDir(), c.file)
 			if err := os.WriteFile(file, c.data, 0o600); err != nil {
 				t.Fatal(err)
@@ -159,6 +161,7 @@ func TestCertificateSignIn(t *testing.T) {
 // TestCertificateRefused: certificates that cannot sign the principal in
 // give one clear line and the right exit code.
 func TestCertificateRefused(t *testing.T) {
+	t.Parallel()
 	registered := newCertKey(t, "PAL-4977985-SPN")
 	stranger := newCertKey(t, "someone else")
 	scenario := certScenarioFile(t, t.TempDir(), registered)
@@ -181,6 +184,7 @@ func TestCertificateRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			file := filepath.Join(t.TempDir(), c.file)
 			if err := os.WriteFile(file, c.data, 0o600); err != nil {
 				t.Fatal(err)

@@ -20,6 +20,7 @@ func (h hungKeyring) Get(context.Context, string, string) (string, error) {
 func (h hungKeyring) Delete(context.Context, string, string) error { <-h.release; return nil }
 
 func TestKeyringThatNeverAnswers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	hung := hungKeyring{release: make(chan struct{})}
 	defer close(hung.release)

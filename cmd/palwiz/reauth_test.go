@@ -10,6 +10,7 @@ import (
 // sign in to that directory right away; the device-code request carries the
 // claims challenge, and the command then completes.
 func TestInteractiveReauthPassesClaims(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	mustCode(t, h.signInAs(anaUPN), 0)
 	r := h.start(t.Context(), runSpec{stdin: "y\n", tty: true}, "link", "--partner-id", "4977985", "--tenant", woodgroveID)

@@ -15,6 +15,7 @@ import (
 // sim` in the background, then separate palwiz processes that find it
 // through PALWIZ_SIM_URL and PALWIZ_SIM_CA and keep state across commands.
 func TestScriptAgainstSimProcess(t *testing.T) {
+	t.Parallel()
 	bin := palwizBinary(t)
 	home := t.TempDir()
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home, "NO_COLOR=1"}
