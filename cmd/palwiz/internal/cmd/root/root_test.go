@@ -99,7 +99,16 @@ func TestHelp(t *testing.T) {
 	t.Parallel()
 	f, _ := cmdtest.Factory(t, false, nil)
 	for _, c := range commands(NewCmdRoot(f, true)) {
+		// Read the command tree here: cobra merges flag sets lazily, so
+		// the parallel subtests must not share it.
 		path := strings.Fields(c.CommandPath())[1:]
+		hasFormats := len(cmdutil.Formats(c)) > 0
+		var capitals []string
+		c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+			if u := fl.Usage; u != "" && strings.ToUpper(u[:1]) == u[:1] && !strings.HasPrefix(u, "PAL") && !strings.HasPrefix(u, "HTTPS") {
+				capitals = append(capitals, "--"+fl.Name+": "+u)
+			}
+		})
 		t.Run(c.CommandPath(), func(t *testing.T) {
 			t.Parallel()
 			out, errOut, code := run(t, nil, append(path, "--help")...)
@@ -109,7 +118,7 @@ func TestHelp(t *testing.T) {
 			if !strings.Contains(out, "Exit codes:\n  0 ok, 1 error, 2 usage") {
 				t.Errorf("no exit codes:\n%s", out)
 			}
-			if len(cmdutil.Formats(c)) > 0 && !strings.Contains(out, "Output:\n") {
+			if hasFormats && !strings.Contains(out, "Output:\n") {
 				t.Errorf("no output formats:\n%s", out)
 			}
 			for i, l := range strings.Split(out, "\n") {
@@ -117,11 +126,9 @@ func TestHelp(t *testing.T) {
 					t.Errorf("line %d is padded or styled: %q", i+1, l)
 				}
 			}
-			c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
-				if u := fl.Usage; u != "" && strings.ToUpper(u[:1]) == u[:1] && !strings.HasPrefix(u, "PAL") && !strings.HasPrefix(u, "HTTPS") {
-					t.Errorf("--%s: %q starts with a capital", fl.Name, u)
-				}
-			})
+			for _, c := range capitals {
+				t.Errorf("flag description starts with a capital: %s", c)
+			}
 		})
 	}
 }
