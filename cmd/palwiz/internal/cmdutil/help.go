@@ -8,7 +8,6 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // HelpFunc renders a command's help: what it does, usage, examples, its
@@ -110,10 +109,3 @@ func trimLineEnds(s string) string {
 // UsageFunc is the short usage cobra prints on some errors: palwiz prints
 // its own error line instead, naming --help.
 func UsageFunc(c *cobra.Command) error { return nil }
-
-// FlagNames lists a flag set's names (tests).
-func FlagNames(fs *pflag.FlagSet) []string {
-	var out []string
-	fs.VisitAll(func(f *pflag.Flag) { out = append(out, f.Name) })
-	return out
-}
