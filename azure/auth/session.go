@@ -544,9 +544,9 @@ func (c *credential) GetToken(ctx context.Context, o policy.TokenRequestOptions)
 func (s *Session) Logout(ctx context.Context, all bool) (int, error) {
 	st := s.store()
 	if all {
-		n, err := st.Wipe(ctx)
+		res, err := st.Wipe(ctx)
 		s.forget()
-		return n, err
+		return res.Removed, err
 	}
 	p := s.Profile()
 	n := 0
