@@ -36,6 +36,7 @@ const (
 	ReasonAppDisabled       Reason = "application-disabled"
 	ReasonSecretNeeded      Reason = "secret-needed"
 	ReasonTokenRejected     Reason = "token-rejected"
+	ReasonIdentityMismatch  Reason = "identity-mismatch"
 	ReasonOther             Reason = "sign-in-failed"
 )
 
@@ -172,6 +173,13 @@ func explain(err error, tenant, flow string) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	if se, ok := asServiceError(err); ok {
+		return se
+	}
+	var se *ServiceError
+	if errors.As(err, &se) {
+		return err
+	}
 	where := "this directory"
 	if tenant != "" && tenant != "organizations" {
 		where = "directory " + tenant
@@ -252,4 +260,5 @@ func errOr(a, b string) string {
 }
 
 // ErrNotSignedIn is returned when no identity is signed in.
-var ErrNotSignedIn = &Error{Reason: ReasonNotSignedIn, Message: "Not signed in", NextStep: "Run `palwiz login` first"}
+var ErrNotSignedIn = &Error{Reason: ReasonNotSignedIn, Message: "Not signed in",
+	NextStep: "Run `palwiz login` first (a pipeline can set PALWIZ_CLIENT_ID, PALWIZ_TENANT and PALWIZ_CLIENT_SECRET or PALWIZ_CERTIFICATE instead)"}

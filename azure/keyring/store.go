@@ -207,9 +207,13 @@ func (s *Store) save(ctx context.Context, name string, data []byte) error {
 	return nil
 }
 
+// ErrUnchanged, returned by an Update's change, leaves the blob as it is.
+var ErrUnchanged = errors.New("unchanged")
+
 // Update reads the blob, hands it to change (nil when there is none or it
-// is damaged) and writes what change returns (nil deletes the blob), all
-// under the lock: no other palwiz process writes the blob in between.
+// is damaged) and writes what change returns (nil deletes the blob; the
+// error ErrUnchanged leaves it), all under the lock: no other palwiz process
+// writes the blob in between.
 func (s *Store) Update(ctx context.Context, name string, change func(old []byte) ([]byte, error)) error {
 	unlock, err := s.lock(ctx)
 	if err != nil {
@@ -221,6 +225,9 @@ func (s *Store) Update(ctx context.Context, name string, change func(old []byte)
 		return err
 	}
 	data, err := change(old)
+	if errors.Is(err, ErrUnchanged) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
