@@ -385,7 +385,7 @@ Exit codes: 0 done, 1 error, 2 usage, 3 sign-in needed, 4 some changes failed.`,
 				if err := a.printPlan(res, plan, "table"); err != nil {
 					return err
 				}
-				ok, err := a.confirm(fmt.Sprintf("Apply the %d change%s palwiz can make?", n, plural(n)))
+				ok, err := a.confirm(ctx, fmt.Sprintf("Apply the %d change%s palwiz can make?", n, plural(n)))
 				if err != nil {
 					return err
 				}
@@ -393,6 +393,9 @@ Exit codes: 0 done, 1 error, 2 usage, 3 sign-in needed, 4 some changes failed.`,
 					fmt.Fprintln(a.st.err, "Nothing changed.")
 					return nil
 				}
+			}
+			if as, err := steps.WhoActs(ctx, env, res.TenantID); err == nil && n > 0 {
+				fmt.Fprintln(a.st.err, as.String()+": applying the changes.")
 			}
 			var prog func(steps.FixProgress)
 			if a.st.errTTY && format == "table" {
