@@ -114,7 +114,19 @@ func (c *tokenCache) flush(ctx context.Context) error {
 	c.mu.Lock()
 	c.data = data
 	c.mu.Unlock()
-	if err := c.store.Save(ctx, c.name, data); err != nil {
+	// Merged with what is in the keyring now, under the keyring lock: a
+	// palwiz that signed in at the same time keeps its tokens.
+	err = c.store.Update(ctx, c.name, func(old []byte) ([]byte, error) {
+		merged, err := mergeCache(old, data)
+		if err != nil {
+			merged = data // a copy palwiz cannot read is replaced
+		}
+		if bytes.Equal(merged, old) {
+			return nil, keyring.ErrUnchanged
+		}
+		return merged, nil
+	})
+	if err != nil {
 		c.mu.Lock()
 		c.fail(err)
 		c.mu.Unlock()

@@ -122,3 +122,41 @@ func (c *tokenCache) currentLocked(ctx context.Context) ([]byte, error) {
 	}
 	return c.data, nil
 }
+
+// mergeCache returns the entries of both serialized caches, ours winning
+// where both have one: what another palwiz process wrote since this one
+// loaded the cache stays. Removals go through editCache and are written
+// directly, so a merge never brings back what palwiz removed on purpose.
+func mergeCache(stored, ours []byte) ([]byte, error) {
+	if len(stored) == 0 {
+		return ours, nil
+	}
+	var a, b map[string]json.RawMessage
+	if err := json.Unmarshal(stored, &a); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(ours, &b); err != nil {
+		return nil, err
+	}
+	for sec, ov := range b {
+		sv, ok := a[sec]
+		if !ok {
+			a[sec] = ov
+			continue
+		}
+		var sm, om map[string]json.RawMessage
+		if json.Unmarshal(sv, &sm) != nil || json.Unmarshal(ov, &om) != nil || sm == nil {
+			a[sec] = ov
+			continue
+		}
+		for k, v := range om {
+			sm[k] = v
+		}
+		m, err := json.Marshal(sm)
+		if err != nil {
+			return nil, err
+		}
+		a[sec] = m
+	}
+	return json.Marshal(a)
+}
