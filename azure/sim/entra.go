@@ -391,7 +391,7 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, t *Tenant)
 	rec := s.st.refresh[rt]
 	var deleted bool
 	if rec != nil {
-		at, ok := s.st.revokedAt[strings.ToLower(rec.user.UserPrincipalName)]
+		at, ok := s.st.revokedUser[strings.ToLower(rec.user.UserPrincipalName)]
 		deleted = ok && !rec.issued.After(at)
 	}
 	s.mu.Unlock()

@@ -304,10 +304,10 @@ func (s *Server) DeviceCodeHasClaims(userCode string) bool {
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.revokedAt == nil {
-		s.st.revokedAt = map[string]time.Time{}
+	if s.st.revokedUser == nil {
+		s.st.revokedUser = map[string]time.Time{}
 	}
-	s.st.revokedAt[strings.ToLower(upn)] = s.now()
+	s.st.revokedUser[strings.ToLower(upn)] = s.now()
 }
 
 // ExpireAccessTokens makes every access token issued so far fail as expired.

@@ -94,7 +94,7 @@ type state struct {
 	publicApps  map[string]bool
 	lastDevice  *deviceFlow
 	graph       *graphState
-	revokedAt   map[string]time.Time // user → when their sessions were revoked
+	revokedUser   map[string]time.Time // user → when their sessions were revoked
 	issued      []string // every token handed out, for leak tests
 }
 
