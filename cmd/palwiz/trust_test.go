@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/keyring"
 	"github.com/palwiz/palwiz/azure/sim"
 )
@@ -445,5 +447,59 @@ func TestEntraThrottlingIsExplained(t *testing.T) {
 		if strings.Contains(r.stderr, raw) {
 			t.Fatalf("stderr has %q: %s", raw, r.stderr)
 		}
+	}
+}
+
+// TestCAOutNeverClobbers: `palwiz sim --ca-out FILE` refuses to replace a
+// file palwiz did not write (the defect: run as root it replaced a system
+// file), replaces an earlier simulator's CA, and with --force a regular
+// file; the CA is written whole, 0644.
+func TestCAOutNeverClobbers(t *testing.T) {
+	h := newHarness(t, nil)
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(foreign, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// serve runs `palwiz sim` until its CA file is in place, then stops it.
+	serve := func(args ...string) result {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan result, 1)
+		go func() { done <- h.runCtx(ctx, "", nil, append([]string{"sim", "--listen", "127.0.0.1:0"}, args...)...) }()
+		for {
+			select {
+			case r := <-done:
+				return r
+			case <-time.After(20 * time.Millisecond):
+			}
+			if b, err := os.ReadFile(args[1]); err == nil && cloud.IsSimCA(b) {
+				cancel()
+				return <-done
+			}
+		}
+	}
+	r := serve("--ca-out", foreign)
+	mustCode(t, r, 2)
+	if !strings.Contains(r.stderr, "already exists and palwiz did not write it") || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("refusal: %s", r.stderr)
+	}
+	if b, _ := os.ReadFile(foreign); string(b) != "127.0.0.1 localhost\n" {
+		t.Fatalf("the file changed: %q", b)
+	}
+	if r := serve("--ca-out", "/dev/null", "--force"); r.code != 2 || !strings.Contains(r.stderr, "a device, not a regular file") {
+		t.Fatalf("/dev/null: %d %s", r.code, r.stderr)
+	}
+	ca := filepath.Join(dir, "ca.pem")
+	mustCode(t, serve("--ca-out", ca), 0)
+	first, _ := os.ReadFile(ca)
+	mustCode(t, serve("--ca-out", ca), 0) // an earlier simulator's CA is palwiz's own
+	if again, _ := os.ReadFile(ca); string(again) == string(first) || !cloud.IsSimCA(again) {
+		t.Fatal("the earlier CA was not replaced by the new one")
+	}
+	mustCode(t, serve("--ca-out", foreign, "--force"), 0)
+	fi, err := os.Stat(foreign)
+	if b, _ := os.ReadFile(foreign); err != nil || !cloud.IsSimCA(b) || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("forced: %v %v", fi, err)
 	}
 }
