@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/palwiz/palwiz/azure/arm"
@@ -123,12 +122,4 @@ func rememberNames(ctx context.Context, env *Env, ts []arm.Tenant, first string)
 		}
 	}
 	_ = env.Session.RememberTenantNames(ctx, names, strings.ToLower(first))
-}
-
-// ActsLine is Actor.String, or what is known when naming failed.
-func ActsLine(a Actor, err error) string {
-	if err == nil {
-		return a.String()
-	}
-	return fmt.Sprintf("As %s in %s", a.Who(), a.Where())
 }
