@@ -195,6 +195,12 @@ func explain(err error, tenant, flow string) error {
 	}
 	code := firstCode(b)
 	e := &Error{Code: code, Tenant: tenant, Claims: b.Claims, Detail: shortDetail(b.Description), Err: err}
+	describe(e, b, code, tenant, where, flow)
+	return e
+}
+
+// describe sets the reason, message and next step of an Entra refusal.
+func describe(e *Error, b entraBody, code int, tenant, where, flow string) {
 	login := "`palwiz login`"
 	if tenant != "" && tenant != "organizations" {
 		login = "`palwiz login --tenant " + tenant + "`"
@@ -249,7 +255,6 @@ func explain(err error, tenant, flow string) error {
 	default:
 		e.Reason, e.Message, e.NextStep = ReasonOther, "Sign-in failed: "+errOr(e.Detail, b.Error), "Try "+login+" again"
 	}
-	return e
 }
 
 func errOr(a, b string) string {
