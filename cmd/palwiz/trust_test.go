@@ -305,8 +305,8 @@ func postControl(t *testing.T, h *harness, path, body string) {
 	}
 }
 
-// TestEntraThrottlingIsExplained: Entra's 429 on the token endpoint is
-// retried per Retry-After; when it asks for longer than palwiz waits, it is
+// TestEntraThrottlingIsExplained: Entra's 429 and 5xx on the token endpoint
+// are retried per Retry-After; when it asks for longer than palwiz waits, it is
 // explained as a service problem (exit 1, not "sign in again"), never as
 // MSAL's raw text.
 func TestEntraThrottlingIsExplained(t *testing.T) {
@@ -319,6 +319,10 @@ func TestEntraThrottlingIsExplained(t *testing.T) {
 	if d := time.Since(start); d < time.Second {
 		t.Fatalf("palwiz did not wait out Retry-After (%s)", d)
 	}
+	// A server error is retried too (after a second, with no Retry-After).
+	h.sim.ClearFaults()
+	_ = h.sim.AddFault(sim.Fault{Host: "login.microsoftonline.com", Method: "POST", Path: "/token", Kind: "status", Status: 503, Times: 1})
+	mustCode(t, h.runWith(h.kr, env, "", login...), 0)
 	h.sim.ClearFaults()
 	_ = h.sim.AddFault(sim.Fault{Host: "login.microsoftonline.com", Method: "POST", Path: "/token", Kind: "throttle", RetryAfter: 120})
 	r := h.runWith(h.kr, env, "", login...)
