@@ -80,7 +80,12 @@ func (a *app) login(ctx context.Context, o loginOpts) error {
 	if o.servicePrincipal {
 		return a.loginSP(ctx, o)
 	}
-	s, err := a.getSession(ctx, o.clientID)
+	clientID := o.clientID
+	if clientID == "" {
+		// The app the environment names is the one palwiz signs in with.
+		clientID = a.getenv("PALWIZ_CLIENT_ID")
+	}
+	s, err := a.getSession(ctx, clientID)
 	if err != nil {
 		return err
 	}
