@@ -76,7 +76,7 @@ func NewOSWithEnv(timeout time.Duration, getenv func(string) string) Backend {
 }
 
 // ErrNoSessionBus says there is no D-Bus session bus to find a Secret Service on.
-var ErrNoSessionBus = errors.New("there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so there is no Secret Service to keep tokens in")
+var ErrNoSessionBus = errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set, so there is no Secret Service to keep tokens in")
 
 // ErrNoSearch says the keyring cannot list the items of a service (macOS's
 // Keychain through go-keyring): palwiz then relies on its own index.
