@@ -28,6 +28,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if svc := os.Getenv("PALWIZ_TEST_AUDIT_SERVICE"); svc != "" {
+		os.Exit(auditHelper(svc)) // the test binary as a helper process (trust_process_test.go)
+	}
 	dir, err := os.MkdirTemp("", "palwiz-test-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -124,3 +124,21 @@ func ExitCode(ctx context.Context, err error) int {
 func IsUsage(err error) bool {
 	return ExitCode(context.Background(), err) == ExitUsage
 }
+
+// ActingError is a failed write with who it acted as, and where: the error
+// names them (acting as the wrong identity must never go unseen).
+type ActingError struct {
+	As  steps.Actor
+	Err error
+}
+
+func (e *ActingError) Error() string { return e.As.String() + ": " + e.Err.Error() }
+func (e *ActingError) Unwrap() error { return e.Err }
+
+// Acting wraps a write's error with its actor (nil actor or error: err).
+func Acting(as *steps.Actor, err error) error {
+	if err == nil || as == nil {
+		return err
+	}
+	return &ActingError{As: *as, Err: err}
+}

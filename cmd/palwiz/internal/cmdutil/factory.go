@@ -5,13 +5,12 @@
 package cmdutil
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -63,9 +62,23 @@ type Connector struct {
 	session *auth.Session
 	closers []func()
 
+	// ctx is the run's context (Ctrl-C and SIGTERM cancel it), for waits
+	// behind callbacks that take none (the client-secret prompt).
+	ctx context.Context
+
 	mu     sync.Mutex
 	warned map[string]bool
 	secret string
+}
+
+// SetContext gives the connector the run's context.
+func (c *Connector) SetContext(ctx context.Context) { c.ctx = ctx }
+
+func (c *Connector) context() context.Context {
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
 }
 
 // UseSim points the run at an in-process simulator (palwiz demo).
@@ -134,11 +147,14 @@ func (c *Connector) Cloud() (*cloud.Cloud, error) {
 			c.cloud, c.cloudID = cl, "sim:"+fingerprint(c.sim.CAPEM())
 			break
 		}
-		cl, err := cloud.NewSimFromFiles(c.cfg.SimURL, c.cfg.SimCA, cloud.Options{})
+		pem, err := cloud.ReadSimCA(c.context(), c.cfg.SimURL, c.cfg.SimCA)
 		if err != nil {
 			return nil, err
 		}
-		pem, _ := os.ReadFile(c.cfg.SimCA)
+		cl, err := cloud.NewSim(c.cfg.SimURL, pem, cloud.Options{})
+		if err != nil {
+			return nil, err
+		}
 		c.cloud, c.cloudID = cl, "sim:"+fingerprint(pem)
 	default:
 		return nil, FlagErrorf("--cloud %q is not known: use public or sim", name)
@@ -160,15 +176,19 @@ func (c *Connector) Store() *keyring.Store {
 	if _, err := c.Cloud(); err != nil {
 		return nil
 	}
+	getenv := c.cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
 	b := c.Keyring
 	if b == nil {
-		b = keyring.NewOS(3 * time.Second)
+		b = keyring.NewOSWithEnv(3*time.Second, getenv)
 	}
 	service := "palwiz"
 	if c.cloud != nil && c.cloud.IsSim() {
 		service = "palwiz-sim"
 	}
-	c.store = keyring.NewStore(b, service)
+	c.store = keyring.NewStore(b, service).WithLockFile(keyring.LockPath(service, getenv))
 	return c.store
 }
 
@@ -182,15 +202,7 @@ func (c *Connector) Session(ctx context.Context, clientID string) (*auth.Session
 	if err != nil {
 		return nil, err
 	}
-	s, err := auth.Open(ctx, auth.Config{
-		Cloud:        cl,
-		CloudID:      c.cloudID,
-		ClientID:     clientID,
-		Store:        c.Store(),
-		Warn:         c.Warn,
-		Secret:       c.Secret,
-		CertPassword: func() string { return c.cfg.CertificatePassword },
-	})
+	s, err := auth.Open(ctx, c.authConfig(cl, clientID))
 	if err != nil {
 		return nil, err
 	}
@@ -198,19 +210,51 @@ func (c *Connector) Session(ctx context.Context, clientID string) (*auth.Session
 	return s, nil
 }
 
-// Env returns the steps environment of the signed-in identity. Without a
-// profile, a pipeline's identity from the environment signs in for this run.
+// authConfig is the sign-in configuration of this run.
+func (c *Connector) authConfig(cl *cloud.Cloud, clientID string) auth.Config {
+	return auth.Config{
+		Cloud:        cl,
+		CloudID:      c.cloudID,
+		ClientID:     clientID,
+		Store:        c.Store(),
+		Warn:         c.Warn,
+		Secret:       c.Secret,
+		CertPassword: func() string { return c.cfg.CertificatePassword },
+	}
+}
+
+// Env returns the steps environment for the identity palwiz acts as. An
+// identity the environment variables name completely (PALWIZ_CLIENT_ID,
+// PALWIZ_TENANT and a secret or certificate) signs in for this run only and
+// wins over any stored sign-in: the keyring is not even opened. One they
+// name without a secret must be the stored sign-in, or palwiz refuses.
 func (c *Connector) Env(ctx context.Context) (*steps.Env, error) {
+	e := c.cfg.Identity()
+	if e.Complete() && c.session == nil {
+		cl, err := c.Cloud()
+		if err != nil {
+			return nil, err
+		}
+		s, _, err := auth.OpenEnvironment(ctx, c.authConfig(cl, ""), e)
+		if err != nil {
+			return nil, err
+		}
+		c.session = s
+		return c.EnvFor(s), nil
+	}
 	s, err := c.Session(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	if s.Profile() == nil {
-		if err := c.signInFromEnvironment(ctx, s); err != nil {
+	if !s.FromEnvironment() {
+		if err := s.CheckEnvironment(ctx, e); err != nil {
 			return nil, err
 		}
 	}
-	return &steps.Env{Cloud: c.cloud, Session: s}, nil
+	if s.Profile() == nil {
+		return nil, auth.ErrNotSignedIn
+	}
+	return c.EnvFor(s), nil
 }
 
 // EnvFor returns the steps environment of a session already open.
@@ -226,20 +270,9 @@ func (c *Connector) Profile() *auth.Profile {
 	return c.session.Profile()
 }
 
-// signInFromEnvironment signs in as the service principal named by
-// PALWIZ_CLIENT_ID and PALWIZ_TENANT with PALWIZ_CLIENT_SECRET or
-// PALWIZ_CERTIFICATE, for pipelines with no keyring and no prior login.
-func (c *Connector) signInFromEnvironment(ctx context.Context, s *auth.Session) error {
-	if !c.cfg.EnvIdentity() {
-		return auth.ErrNotSignedIn
-	}
-	_, err := s.LoginServicePrincipal(ctx, c.cfg.Tenant, c.cfg.ClientID,
-		auth.SPCredential{Secret: c.cfg.ClientSecret, CertFile: c.cfg.Certificate, CertPassword: c.cfg.CertificatePassword})
-	return err
-}
-
 // Secret reads a client secret: PALWIZ_CLIENT_SECRET, then standard input
-// when it is not a terminal, then a hidden prompt. It is read once per run.
+// when it is not a terminal, then a hidden prompt. It is read once per run;
+// Ctrl-C and SIGTERM end either wait (exit code 130).
 func (c *Connector) Secret() (string, error) {
 	if c.cfg.ClientSecret != "" {
 		return c.cfg.ClientSecret, nil
@@ -249,23 +282,31 @@ func (c *Connector) Secret() (string, error) {
 	if c.secret != "" {
 		return c.secret, nil
 	}
+	ctx := c.context()
 	noSecret := FlagErrorf("no client secret: set PALWIZ_CLIENT_SECRET or pipe the secret on standard input")
 	if !c.io.IsStdinTTY() {
-		s, err := readLine(c.io.In, 8192)
-		if err != nil {
-			return "", fmt.Errorf("read the secret from standard input: %w", err)
+		line, err := auth.ReadLine(ctx, c.io.In, 8192)
+		if ctx.Err() != nil {
+			return "", ErrCancel
 		}
-		if s == "" {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			if err != nil && err != io.EOF {
+				return "", fmt.Errorf("read the secret from standard input: %w", err)
+			}
 			return "", noSecret
 		}
-		c.secret = s
-		return s, nil
+		c.secret = line
+		return line, nil
 	}
 	if !c.io.CanPrompt() {
 		return "", noSecret
 	}
-	s, err := c.prompter.Password(context.Background(), "Client secret (input hidden): ")
-	if err == prompter.ErrNoTerminal {
+	s, err := c.prompter.Password(ctx, "Client secret (input hidden): ")
+	if ctx.Err() != nil {
+		return "", ErrCancel
+	}
+	if errors.Is(err, prompter.ErrNoTerminal) {
 		return "", FlagErrorf("no client secret: set PALWIZ_CLIENT_SECRET")
 	}
 	if err != nil {
@@ -280,12 +321,3 @@ func (c *Connector) Secret() (string, error) {
 
 // cleanLine keeps a note on one line and free of control sequences.
 func cleanLine(s string) string { return strings.TrimSpace(output.Clean(s)) }
-
-// readLine reads one line of at most limit bytes, trimmed.
-func readLine(r io.Reader, limit int64) (string, error) {
-	line, err := bufio.NewReader(io.LimitReader(r, limit)).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return "", err
-	}
-	return strings.TrimSpace(line), nil
-}

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
@@ -13,14 +14,23 @@ type FleetOp func(ts []arm.Tenant, progress func(done, total int)) []steps.Tenan
 
 // RunFleet runs op in every directory the identity reaches and prints one
 // row each. Some directories failing is a PartialError (exit 4); all of
-// them, exit 1.
-func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Format, op FleetOp) error {
+// them, exit 1. write says op changes something: who acts is named first.
+func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Format, op FleetOp, write bool) error {
 	ts, err := steps.Tenants(ctx, env)
 	if err != nil {
 		return err
 	}
 	f.Connect.RememberTenants(ctx, ts)
 	ios := f.IOStreams
+	var as *steps.Actor
+	if write {
+		if a, err := steps.WhoActs(ctx, env, ""); err == nil {
+			as = &a
+			if format != output.JSON {
+				fmt.Fprintf(ios.ErrOut, "As %s, in each directory below.\n", output.Clean(a.Who()))
+			}
+		}
+	}
 	var prog func(int, int)
 	if ios.ShowProgress() && format == output.Table {
 		prog = func(done, total int) { ios.Progressf("%d of %d directories…", done, total) }
@@ -44,7 +54,7 @@ func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Fo
 		}
 		results = append(results, res)
 	}
-	failed, err := output.Fleet(ios.Out, format, results)
+	failed, err := output.Fleet(ios.Out, format, results, as)
 	if err != nil {
 		return err
 	}

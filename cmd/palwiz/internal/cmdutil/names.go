@@ -8,6 +8,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/keyring"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
 	"github.com/spf13/cobra"
@@ -38,9 +39,19 @@ func owner(p *auth.Profile) string {
 	return p.ClientID
 }
 
+// namesStore is where the names are kept: the keyring of a stored sign-in.
+// An identity from the environment (a pipeline) never touches the keyring,
+// and an ephemeral run keeps nothing.
+func (c *Connector) namesStore() *keyring.Store {
+	if c.session == nil || c.session.FromEnvironment() || !c.session.Persistent() || c.session.Profile() == nil {
+		return nil
+	}
+	return c.Store()
+}
+
 // Names loads the cache of the signed-in identity (empty when there is none).
 func (c *Connector) Names(ctx context.Context) NameCache {
-	st := c.Store()
+	st := c.namesStore()
 	p := c.Profile()
 	if st == nil || p == nil {
 		return NameCache{}
@@ -59,7 +70,7 @@ func (c *Connector) Names(ctx context.Context) NameCache {
 }
 
 func (c *Connector) saveNames(ctx context.Context, nc NameCache) {
-	st := c.Store()
+	st := c.namesStore()
 	p := c.Profile()
 	if st == nil || p == nil {
 		return
@@ -116,9 +127,15 @@ func (c *Connector) Directory(ctx context.Context, env *steps.Env, tenant string
 			return d
 		}
 	}
+	if p := c.Profile(); p != nil {
+		if n := p.TenantName(tenant); n != "" {
+			return output.Directory{TenantID: tenant, Name: n}
+		}
+	}
 	if fetch && env != nil {
 		if ts, err := steps.Tenants(ctx, env); err == nil {
 			c.RememberTenants(ctx, ts)
+			steps.RememberNames(ctx, env, ts, tenant)
 			if t, ok := steps.FindTenant(ts, tenant); ok {
 				return output.DirectoryOf(t)
 			}
@@ -165,11 +182,15 @@ func (f *Factory) CompleteEnvironments(cmd *cobra.Command, _ []string, _ string)
 // NameOf is the remembered name of a directory ("" when unknown).
 func (c *Connector) NameOf(ctx context.Context) func(string) string {
 	nc := c.Names(ctx)
+	p := c.Profile()
 	return func(id string) string {
 		for _, d := range nc.Tenants {
 			if strings.EqualFold(d.TenantID, id) {
 				return d.Name
 			}
+		}
+		if p != nil {
+			return p.TenantName(id)
 		}
 		return ""
 	}

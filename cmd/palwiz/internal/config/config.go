@@ -2,7 +2,11 @@
 // that the commands are handed; nothing else in palwiz calls os.Getenv.
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/palwiz/palwiz/azure/auth"
+)
 
 // Config is what the environment (and the global flags, applied on top)
 // says about this run. Secrets in it are never printed.
@@ -30,6 +34,10 @@ type Config struct {
 	Term                string // TERM
 	GoMemLimitSet       bool   // GOMEMLIMIT is set: leave the heap limit to it
 	RuntimeDir          string // XDG_RUNTIME_DIR
+
+	// Getenv is the environment itself, for the few libraries that look up
+	// their own variables (the OS keyring's session bus, its lock file).
+	Getenv func(string) string
 }
 
 // FromEnv reads the environment through getenv.
@@ -55,6 +63,7 @@ func FromEnv(getenv func(string) string) *Config {
 		Term:                getenv("TERM"),
 		GoMemLimitSet:       getenv("GOMEMLIMIT") != "",
 		RuntimeDir:          getenv("XDG_RUNTIME_DIR"),
+		Getenv:              getenv,
 	}
 }
 
@@ -68,11 +77,16 @@ func Truthy(v string) bool {
 	return true
 }
 
-// EnvIdentity reports whether the environment names a service principal
-// to sign in as for this run.
-func (c *Config) EnvIdentity() bool {
-	return c.ClientID != "" && c.Tenant != "" && (c.ClientSecret != "" || c.Certificate != "")
+// Identity is the service principal the environment names for this run
+// (complete or not; see auth.EnvIdentity).
+func (c *Config) Identity() auth.EnvIdentity {
+	return auth.EnvIdentity{ClientID: strings.TrimSpace(c.ClientID), Tenant: strings.TrimSpace(c.Tenant), Secret: c.ClientSecret,
+		CertFile: c.Certificate, CertPassword: c.CertificatePassword}
 }
+
+// EnvIdentity reports whether the environment names a complete service
+// principal to sign in as for this run.
+func (c *Config) EnvIdentity() bool { return c.Identity().Complete() }
 
 // MayPrompt reports whether the configuration allows questions at all.
 func (c *Config) MayPrompt() bool { return !c.NoPrompt && !c.CI }

@@ -123,14 +123,20 @@ func orPlaceholder(v, p string) string {
 type ErrorDoc struct {
 	SchemaVersion int       `json:"schemaVersion"`
 	Error         ErrorJSON `json:"error"`
+	// ActingAs names who a failed write acted as, and where.
+	ActingAs *ActorJSON `json:"actingAs,omitempty"`
 }
 
 // PrintError writes e to w: one JSON object under --output json, otherwise
 // "Error: message. Next step." and, for usage errors, the command's help.
-func PrintError(w io.Writer, f Format, e ErrorJSON, color bool, helpCmd string) {
+// as (optional) is who a failed write acted as: named first.
+func PrintError(w io.Writer, f Format, e ErrorJSON, color bool, helpCmd string, as *steps.Actor) {
 	if f == JSON {
-		_ = writeJSON(w, ErrorDoc{SchemaVersion: SchemaVersion, Error: e})
+		_ = writeJSON(w, ErrorDoc{SchemaVersion: SchemaVersion, Error: e, ActingAs: Actor(as)})
 		return
+	}
+	if as != nil {
+		line(w, "%s:", as.String())
 	}
 	if e.Code == "cancelled" {
 		fmt.Fprintln(w, "Cancelled.")

@@ -39,6 +39,8 @@ var (
 		Warnings: []string{"This is a guest account: a link made here counts only in Contoso Ltd."}}
 	spn = steps.Who{Kind: auth.KindServicePrincipal, DisplayName: "PAL-4977985-SPN", AppID: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501",
 		ObjectID: "f2b3c4d5-e6f7-4081-92a3-b4c5d6e70502", TenantID: contoso.TenantID, TenantName: "Contoso Ltd", HomeTenant: contoso.TenantID}
+	actor = steps.Actor{Kind: auth.KindUser, Name: who.DisplayName, Username: who.UPN, ObjectID: who.ObjectID, TenantID: contoso.TenantID,
+		TenantName: "Contoso Ltd", Source: "sign-in"}
 	tenants = []arm.Tenant{
 		{ID: "6b1f1c4e-2f1a-4b7e-9d3a-fab000000001", DisplayName: "Fabrikam Consulting", DefaultDomain: "fabrikam.example", Category: "Home"},
 		{ID: contoso.TenantID, DisplayName: "Contoso Ltd", DefaultDomain: "contoso.onmicrosoft.com", Domains: []string{"contoso.onmicrosoft.com", "contoso.example"}, Category: "ProjectedBy"},
@@ -131,18 +133,29 @@ func goldens() []golden {
 		{"whoami", Data, func(w, _ *bytes.Buffer, f Format) error { return WhoAmI(w, f, who) }},
 		{"whoami-guest", Data, func(w, _ *bytes.Buffer, f Format) error { return WhoAmI(w, f, guest) }},
 		{"login-service-principal", Data, func(w, _ *bytes.Buffer, f Format) error { return Login(w, f, spn) }},
-		{"logout", Data, func(w, _ *bytes.Buffer, f Format) error { return Logout(w, f, &who, 4, false) }},
-		{"logout-nobody", Data, func(w, _ *bytes.Buffer, f Format) error { return Logout(w, f, nil, 0, true) }},
+		{"logout", Data, func(w, _ *bytes.Buffer, f Format) error {
+			return Logout(w, f, LogoutResult{Who: &who, Removed: 4, Verified: true})
+		}},
+		{"logout-left", Data, func(w, _ *bytes.Buffer, f Format) error {
+			return Logout(w, f, LogoutResult{Removed: 0, All: true, Left: []string{"msal.user (a locked keyring)"}})
+		}},
+		{"logout-nobody", Data, func(w, _ *bytes.Buffer, f Format) error {
+			return Logout(w, f, LogoutResult{All: true, Verified: true, Searched: true})
+		}},
 		{"tenants", Data, func(w, _ *bytes.Buffer, f Format) error { return Tenants(w, f, tenants, contoso.TenantID) }},
 		{"status-linked", Data, func(w, _ *bytes.Buffer, f Format) error { return Status(w, f, contoso, link) }},
 		{"status-not-linked", Data, func(w, _ *bytes.Buffer, f Format) error { return Status(w, f, contoso, nil) }},
-		{"status-all-tenants", Data, func(w, _ *bytes.Buffer, f Format) error { _, err := Fleet(w, f, fleet); return err }},
-		{"link-move", Data, func(w, _ *bytes.Buffer, f Format) error { return Outcome(w, f, contoso, move) }},
+		{"status-all-tenants", Data, func(w, _ *bytes.Buffer, f Format) error { _, err := Fleet(w, f, fleet, nil); return err }},
+		{"link-all-tenants", Data, func(w, _ *bytes.Buffer, f Format) error {
+			_, err := Fleet(w, f, []FleetResult{{Dir: contoso, Outcome: &move}, fleet[2]}, &actor)
+			return err
+		}},
+		{"link-move", Data, func(w, _ *bytes.Buffer, f Format) error { return Outcome(w, f, contoso, move, &actor) }},
 		{"link-already", Data, func(w, _ *bytes.Buffer, f Format) error {
-			return Outcome(w, f, contoso, steps.Outcome{Action: steps.ActionNone, Before: link, After: link})
+			return Outcome(w, f, contoso, steps.Outcome{Action: steps.ActionNone, Before: link, After: link}, &actor)
 		}},
 		{"unlink", Data, func(w, _ *bytes.Buffer, f Format) error {
-			return Outcome(w, f, contoso, steps.Outcome{Action: steps.ActionUnlink, Before: link})
+			return Outcome(w, f, contoso, steps.Outcome{Action: steps.ActionUnlink, Before: link}, &actor)
 		}},
 		{"check", Report, func(w, errW *bytes.Buffer, f Format) error { return CheckResult(w, errW, f, contoso, res) }},
 		{"fix-plan", Report, func(w, _ *bytes.Buffer, f Format) error { return Plan(w, f, contoso, res, fixes) }},
@@ -160,23 +173,28 @@ func goldens() []golden {
 				"palwiz v1.0.0 (commit 0123456789ab, built 2026-11-30T10:00:00Z, go1.26.8, linux/amd64)")
 		}},
 		{"error-mfa", []Format{Table, JSON}, func(w, _ *bytes.Buffer, f Format) error {
-			PrintError(w, f, Describe(mfa, steps.RemedyFor(mfa, &auth.Profile{Kind: auth.KindUser}), false, names), false, "")
+			PrintError(w, f, Describe(mfa, steps.RemedyFor(mfa, &auth.Profile{Kind: auth.KindUser}), false, names), false, "", nil)
 			return nil
 		}},
 		{"error-service-principal", []Format{Table, JSON}, func(w, _ *bytes.Buffer, f Format) error {
 			e := &auth.Error{Reason: auth.ReasonSignInExpired, Message: "Your sign-in has expired", NextStep: "Sign in again: `palwiz login`"}
 			p := &auth.Profile{Kind: auth.KindServicePrincipal, ClientID: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501", Tenant: contoso.TenantID}
-			PrintError(w, f, Describe(e, steps.RemedyFor(e, p), false, nil), false, "")
+			PrintError(w, f, Describe(e, steps.RemedyFor(e, p), false, nil), false, "", nil)
+			return nil
+		}},
+		{"error-refused-write", []Format{Table, JSON}, func(w, _ *bytes.Buffer, f Format) error {
+			e := Describe(&steps.NeedsForceError{Current: other, Want: "4977985"}, steps.Remedy{}, false, nil)
+			PrintError(w, f, e, false, "", &actor)
 			return nil
 		}},
 		{"error-usage", []Format{Table, JSON}, func(w, _ *bytes.Buffer, f Format) error {
 			e := Describe(errors.New("unknown flag: --partner"), steps.Remedy{}, false, nil)
 			e.Code = "usage"
-			PrintError(w, f, e, false, "palwiz link")
+			PrintError(w, f, e, false, "palwiz link", nil)
 			return nil
 		}},
 		{"error-cancelled", []Format{Table, JSON}, func(w, _ *bytes.Buffer, f Format) error {
-			PrintError(w, f, ErrorJSON{Code: "cancelled", Message: "Cancelled"}, false, "")
+			PrintError(w, f, ErrorJSON{Code: "cancelled", Message: "Cancelled"}, false, "", nil)
 			return nil
 		}},
 	}

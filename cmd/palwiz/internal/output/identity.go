@@ -103,17 +103,37 @@ func Login(out io.Writer, f Format, w steps.Who) error {
 	return nil
 }
 
-// LogoutDoc is what logout did.
+// LogoutDoc is what logout did, and what it found when it checked.
 type LogoutDoc struct {
 	SchemaVersion int           `json:"schemaVersion"`
 	SignedOut     *IdentityJSON `json:"signedOut"`
 	RemovedItems  int           `json:"removedItems"`
 	All           bool          `json:"all"`
+	// Left describes what of palwiz's is still in the keyring.
+	Left []string `json:"left"`
+	// Verified says palwiz read the keyring again and found nothing left.
+	Verified bool `json:"verified"`
+	// Searched says that check searched the keyring by palwiz's service
+	// attributes, not only through palwiz's own index.
+	Searched bool `json:"searched"`
 }
 
-// Logout prints what a logout removed; who is nil when nobody was signed in.
-func Logout(out io.Writer, f Format, who *steps.Who, removed int, all bool) error {
-	d := LogoutDoc{SchemaVersion: SchemaVersion, RemovedItems: removed, All: all}
+// LogoutResult is what a logout did.
+type LogoutResult struct {
+	Who      *steps.Who
+	Removed  int
+	All      bool
+	Left     []string
+	Verified bool
+	Searched bool
+	// Ephemeral says there was no keyring to sign out of (--ephemeral).
+	Ephemeral bool
+}
+
+// Logout prints what a logout removed and what its check found.
+func Logout(out io.Writer, f Format, res LogoutResult) error {
+	who, removed, all := res.Who, res.Removed, res.All
+	d := LogoutDoc{SchemaVersion: SchemaVersion, RemovedItems: removed, All: all, Left: nonNil(res.Left), Verified: res.Verified, Searched: res.Searched}
 	if who != nil {
 		id := Identity(*who)
 		d.SignedOut = &id
@@ -122,19 +142,31 @@ func Logout(out io.Writer, f Format, who *steps.Who, removed int, all bool) erro
 	case JSON:
 		return writeJSON(out, d)
 	case CSV:
-		t := newTable("signedOut.kind", "signedOut.userPrincipalName", "signedOut.appId", "removedItems", "all")
+		t := newTable("signedOut.kind", "signedOut.userPrincipalName", "signedOut.appId", "removedItems", "all", "verified", "left")
 		var id IdentityJSON
 		if d.SignedOut != nil {
 			id = *d.SignedOut
 		}
-		t.add(id.Kind, id.UPN, id.AppID, strconv.Itoa(removed), strconv.FormatBool(all))
+		t.add(id.Kind, id.UPN, id.AppID, strconv.Itoa(removed), strconv.FormatBool(all), strconv.FormatBool(res.Verified), strings.Join(res.Left, "; "))
 		return t.write(out, CSV)
+	}
+	if res.Ephemeral {
+		line(out, "Nothing to remove: with --ephemeral tokens are only ever in memory.")
+		return nil
 	}
 	what := "Not signed in"
 	if who != nil {
 		what = "Signed out " + Name(*who)
 	}
-	line(out, "%s; removed %d keyring item%s.", what, removed, plural(removed))
+	if !res.Verified {
+		line(out, "%s; removed %d keyring item%s.", what, removed, plural(removed))
+		return nil
+	}
+	how := "palwiz's index"
+	if res.Searched {
+		how = "a search of the keyring"
+	}
+	line(out, "%s; removed %d keyring item%s. Checked by %s: nothing of it is left.", what, removed, plural(removed), how)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 // of each row of their --all-tenants runs.
 type Row struct {
 	Directory
+	ActingAs *ActorJSON `json:"actingAs,omitempty"`
 	Action   string     `json:"action,omitempty"`
 	Summary  string     `json:"summary,omitempty"`
 	Link     *LinkJSON  `json:"link,omitempty"`
@@ -27,14 +28,17 @@ type RowDoc struct {
 
 // FleetDoc is an --all-tenants run.
 type FleetDoc struct {
-	SchemaVersion int   `json:"schemaVersion"`
-	Results       []Row `json:"results"`
-	Total         int   `json:"total"`
-	Failed        int   `json:"failed"`
+	SchemaVersion int `json:"schemaVersion"`
+	// ActingAs names who a write in every directory acts as (its home directory).
+	ActingAs *ActorJSON `json:"actingAs,omitempty"`
+	Results  []Row      `json:"results"`
+	Total    int        `json:"total"`
+	Failed   int        `json:"failed"`
 }
 
 var rowCSV = []string{"tenantId", "tenantName", "tenantDomain", "action", "link.linked", "link.partnerId", "link.partnerName",
-	"link.state", "link.objectId", "previous.partnerId", "previous.partnerName", "error.code", "error.message"}
+	"link.state", "link.objectId", "previous.partnerId", "previous.partnerName", "error.code", "error.message",
+	"actingAs.kind", "actingAs.userPrincipalName", "actingAs.appId", "actingAs.objectId", "actingAs.source"}
 
 func (r Row) csv() []string {
 	var l, p LinkJSON
@@ -52,8 +56,12 @@ func (r Row) csv() []string {
 	if r.Error == nil {
 		linked = strconv.FormatBool(l.Linked)
 	}
+	var a ActorJSON
+	if r.ActingAs != nil {
+		a = *r.ActingAs
+	}
 	return []string{r.TenantID, r.Name, r.Domain, r.Action, linked, l.PartnerID, l.PartnerName, l.State, l.ObjectID,
-		p.PartnerID, p.PartnerName, e.Code, e.Message}
+		p.PartnerID, p.PartnerName, e.Code, e.Message, a.Kind, a.UPN, a.AppID, a.ObjectID, a.Source}
 }
 
 // StatusRow is the row of a link read in dir.
@@ -114,9 +122,11 @@ func linkKV(w io.Writer, dir Directory, l *arm.Link) {
 		"Object ID", l.ObjectID, "Since", since)
 }
 
-// Outcome prints what a link or unlink did in dir.
-func Outcome(w io.Writer, f Format, dir Directory, o steps.Outcome) error {
+// Outcome prints what a link or unlink did in dir, acting as as (nil: not
+// known, as in fleet rows, whose run names the actor once).
+func Outcome(w io.Writer, f Format, dir Directory, o steps.Outcome, as *steps.Actor) error {
 	r := OutcomeRow(dir, o)
+	r.ActingAs = Actor(as)
 	switch f {
 	case JSON:
 		return writeJSON(w, RowDoc{SchemaVersion, r})
@@ -124,6 +134,9 @@ func Outcome(w io.Writer, f Format, dir Directory, o steps.Outcome) error {
 		t := newTable(rowCSV...)
 		t.add(r.csv()...)
 		return t.write(w, CSV)
+	}
+	if as != nil {
+		line(w, "%s:", as.String())
 	}
 	where := ""
 	if dir.TenantID != "" || dir.Name != "" {
@@ -146,9 +159,11 @@ type FleetResult struct {
 	ErrJSON ErrorJSON
 }
 
-// Fleet prints an --all-tenants run: one row per directory.
-func Fleet(w io.Writer, f Format, results []FleetResult) (failed int, err error) {
-	doc := FleetDoc{SchemaVersion: SchemaVersion, Total: len(results), Results: make([]Row, 0, len(results))}
+// Fleet prints an --all-tenants run: one row per directory. as (nil for a
+// read) is who a write acts as in each: in the JSON document, and in each
+// CSV row; for people the caller names it first.
+func Fleet(w io.Writer, f Format, results []FleetResult, as *steps.Actor) (failed int, err error) {
+	doc := FleetDoc{SchemaVersion: SchemaVersion, ActingAs: Actor(as), Total: len(results), Results: make([]Row, 0, len(results))}
 	for _, res := range results {
 		var r Row
 		switch {
@@ -158,6 +173,11 @@ func Fleet(w io.Writer, f Format, results []FleetResult) (failed int, err error)
 			doc.Failed++
 		case res.Outcome != nil:
 			r = OutcomeRow(res.Dir, *res.Outcome)
+			if f == CSV && as != nil {
+				a := *as
+				a.TenantID, a.TenantName, a.ObjectID = res.Dir.TenantID, res.Dir.Name, "" // a guest's object differs per directory
+				r.ActingAs = Actor(&a)
+			}
 		default:
 			r = StatusRow(res.Dir, res.Link)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/steps"
 )
 
 // The JSON shapes below are the contract of docs/output.md: the same thing
@@ -118,4 +119,22 @@ func joinNonEmpty(sep string, parts ...string) string {
 		}
 	}
 	return strings.Join(out, sep)
+}
+
+// ActorJSON is who a write acts as, and where: every command that changes
+// something in a customer's directory names it.
+type ActorJSON struct {
+	IdentityJSON
+	// Source is "environment" (PALWIZ_CLIENT_ID and friends, this run only)
+	// or "sign-in" (palwiz login).
+	Source string `json:"source"`
+}
+
+// Actor is the machine shape of as (nil for nil).
+func Actor(as *steps.Actor) *ActorJSON {
+	if as == nil {
+		return nil
+	}
+	return &ActorJSON{IdentityJSON: IdentityJSON{Kind: string(as.Kind), DisplayName: as.Name, UPN: as.Username, AppID: as.AppID,
+		ObjectID: as.ObjectID, TenantID: as.TenantID, TenantName: as.TenantName}, Source: as.Source}
 }

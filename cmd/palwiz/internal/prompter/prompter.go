@@ -3,7 +3,6 @@
 package prompter
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 )
 
@@ -33,19 +33,17 @@ func New(ios *iostreams.IOStreams) Prompter {
 
 type linePrompter struct {
 	io *iostreams.IOStreams
-	r  *bufio.Reader
 }
 
-func (p *linePrompter) reader() *bufio.Reader {
-	if p.r == nil {
-		p.r = bufio.NewReader(p.io.In)
-	}
-	return p.r
-}
-
-func (p *linePrompter) Confirm(_ context.Context, question string) (bool, error) {
+// Confirm asks on stderr and reads a line. Ctrl-C (or SIGTERM) while it
+// waits is no answer: it returns the context's error (exit code 130).
+func (p *linePrompter) Confirm(ctx context.Context, question string) (bool, error) {
 	fmt.Fprintf(p.io.ErrOut, "%s [y/N] ", question)
-	line, err := p.reader().ReadString('\n')
+	line, err := auth.ReadLine(ctx, p.io.In, 1024)
+	if ctx.Err() != nil {
+		fmt.Fprintln(p.io.ErrOut)
+		return false, ctx.Err()
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("read the answer: %w", err)
 	}
@@ -56,16 +54,20 @@ func (p *linePrompter) Confirm(_ context.Context, question string) (bool, error)
 	return false, nil
 }
 
-func (p *linePrompter) Password(_ context.Context, prompt string) (string, error) {
+// Password reads a line without echo; Ctrl-C ends the wait.
+func (p *linePrompter) Password(ctx context.Context, prompt string) (string, error) {
 	f, ok := p.io.In.(*os.File)
 	if !ok || !term.IsTerminal(f.Fd()) {
 		return "", ErrNoTerminal
 	}
 	fmt.Fprint(p.io.ErrOut, prompt)
-	b, err := term.ReadPassword(f.Fd())
+	s, err := auth.ReadSecret(ctx, f)
 	fmt.Fprintln(p.io.ErrOut)
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	if err != nil {
 		return "", fmt.Errorf("read the secret: %w", err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	return strings.TrimSpace(s), nil
 }

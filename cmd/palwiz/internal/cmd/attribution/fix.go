@@ -130,6 +130,9 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 			return nil
 		}
 	}
+	if as, err := steps.WhoActs(ctx, env, res.TenantID); err == nil && n > 0 {
+		fmt.Fprintln(opts.IO.ErrOut, output.Clean(as.String())+": applying the changes.")
+	}
 	var prog func(steps.FixProgress)
 	if opts.IO.ShowProgress() && opts.Format == output.Table {
 		prog = func(p steps.FixProgress) { opts.IO.Progressf("Applying: %d of %d…", p.Done, p.Total) }

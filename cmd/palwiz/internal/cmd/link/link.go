@@ -19,7 +19,7 @@ type Options struct {
 	Env      func(context.Context) (*steps.Env, error)
 	Connect  *cmdutil.Connector
 	Reauth   func(*steps.Env) steps.Reauth
-	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp) error
+	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp, bool) error
 	Warn     func(string)
 	Format   output.Format
 
@@ -87,20 +87,33 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.AllTenants {
 		return opts.RunFleet(ctx, env, opts.Format, func(ts []arm.Tenant, prog func(int, int)) []steps.TenantResult {
 			return steps.FleetLink(ctx, env, ts, opts.PartnerID, opts.Force, prog)
-		})
+		}, true)
 	}
 	tenant, client, err := opts.Tenant.Client(ctx, env)
 	if err != nil {
 		return err
 	}
 	var out steps.Outcome
+	var as *steps.Actor
 	err = steps.WithReauth(ctx, env, tenant, func() (err error) {
+		if as, err = actor(ctx, env, tenant); err != nil {
+			return err
+		}
 		out, err = steps.Link(ctx, client, opts.PartnerID, opts.Force)
 		return err
 	}, opts.Reauth(env))
 	if err != nil {
-		return err
+		return cmdutil.Acting(as, err)
 	}
 	dir := opts.Connect.Directory(ctx, env, tenant, opts.Format == output.Table)
-	return output.Outcome(opts.IO.Out, opts.Format, dir, out)
+	return output.Outcome(opts.IO.Out, opts.Format, dir, out, as)
+}
+
+// actor names who acts in tenant, for the write's result.
+func actor(ctx context.Context, env *steps.Env, tenant string) (*steps.Actor, error) {
+	as, err := steps.WhoActs(ctx, env, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &as, nil
 }

@@ -60,9 +60,16 @@ func createServicePrincipal(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	var as *steps.Actor
+	if a, err := steps.WhoActs(ctx, env, created.TenantID); err == nil {
+		as = &a
+	}
 	out, err := steps.Link(ctx, client, opts.PartnerID, false)
 	if err != nil {
-		return err
+		return cmdutil.Acting(as, err)
+	}
+	if as != nil {
+		fmt.Fprintln(errOut, output.Clean(as.String())+":")
 	}
 	fmt.Fprintln(errOut, output.Clean(out.Summary())+".")
 	return nil

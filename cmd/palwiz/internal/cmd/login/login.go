@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/palwiz/palwiz/azure/auth"
@@ -16,7 +15,6 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
-	"github.com/pkg/browser"
 	"github.com/spf13/cobra"
 )
 
@@ -147,7 +145,12 @@ func run(ctx context.Context, opts *Options) error {
 	case opts.ServicePrincipal:
 		return loginServicePrincipal(ctx, opts)
 	}
-	s, err := opts.Connect.Session(ctx, opts.ClientID)
+	clientID := opts.ClientID
+	if clientID == "" {
+		// The app the environment names is the one palwiz signs in with.
+		clientID = opts.Config.ClientID
+	}
+	s, err := opts.Connect.Session(ctx, clientID)
 	if err != nil {
 		return err
 	}
@@ -199,6 +202,11 @@ func report(ctx context.Context, opts *Options, s *auth.Session) error {
 	}
 	if ts, err := steps.Tenants(ctx, env); err == nil {
 		opts.Connect.RememberTenants(ctx, ts)
+		if s.Persistent() {
+			// The profile keeps the directory's name, so that writes name
+			// it without asking Azure.
+			steps.RememberNames(ctx, env, ts, w.TenantID)
+		}
 		if t, ok := steps.FindTenant(ts, w.TenantID); ok && w.TenantName == "" {
 			w.TenantName, w.TenantDomain = t.DisplayName, t.DefaultDomain
 		}
@@ -221,8 +229,8 @@ func openBrowser(ios *iostreams.IOStreams, cfg *config.Config, url string) error
 	if cfg.NoBrowser {
 		return nil
 	}
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	if err := browser.OpenURL(url); err != nil {
+	// The browser gets palwiz's environment without its secrets.
+	if err := auth.OpenBrowser(url, nil); err != nil {
 		fmt.Fprintln(ios.ErrOut, "Could not open a browser; open the address above yourself.")
 	}
 	return nil

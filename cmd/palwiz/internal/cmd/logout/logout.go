@@ -4,7 +4,6 @@ package logout
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
@@ -51,30 +50,31 @@ accounts, remembered secrets, leftovers of an interrupted write) and say how man
 	return cmd
 }
 
+// run signs out in the keyring itself (never through a session that fell
+// back to memory), then reads it again and says what it found.
 func run(ctx context.Context, opts *Options) error {
-	s, err := opts.Connect.Session(ctx, "")
-	if err != nil {
+	if _, err := opts.Connect.Cloud(); err != nil {
 		return err
 	}
-	var who *steps.Who
-	if p := s.Profile(); p != nil {
-		w := steps.Who{Kind: p.Kind, DisplayName: p.DisplayName, UPN: p.Username, TenantID: p.Tenant, HomeTenant: p.HomeTenant}
-		if p.Kind == auth.KindServicePrincipal {
-			w.AppID, w.UPN = p.ClientID, ""
-		}
-		who = &w
+	st := opts.Connect.Store()
+	if st == nil {
+		return output.Logout(opts.IO.Out, opts.Format, output.LogoutResult{All: opts.All, Ephemeral: true})
 	}
 	removed := 0
 	if !opts.All {
 		removed += opts.Connect.ForgetNames(ctx)
 	}
-	n, lerr := s.Logout(ctx, opts.All)
-	removed += n
-	if err := output.Logout(opts.IO.Out, opts.Format, who, removed, opts.All); err != nil {
-		return err
+	res, err := auth.SignOut(ctx, st, opts.All)
+	out := output.LogoutResult{Removed: removed + res.Removed, All: opts.All, Left: res.Left, Verified: err == nil, Searched: res.Searched}
+	if p := res.Profile; p != nil {
+		w := steps.Who{Kind: p.Kind, DisplayName: p.DisplayName, UPN: p.Username, TenantID: p.Tenant, HomeTenant: p.HomeTenant}
+		if p.Kind == auth.KindServicePrincipal {
+			w.AppID, w.UPN = p.ClientID, ""
+		}
+		out.Who = &w
 	}
-	if lerr != nil {
-		return fmt.Errorf("some keyring items could not be removed: %w", lerr)
+	if perr := output.Logout(opts.IO.Out, opts.Format, out); perr != nil {
+		return perr
 	}
-	return nil
+	return err
 }

@@ -168,6 +168,7 @@ func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, cfg *conf
 		}
 	}()
 	defer f.Connect.Close()
+	f.Connect.SetContext(ctx)
 	ios.SetColorEnabled(cfg.Colour())
 	ios.SetNeverPrompt(!cfg.MayPrompt())
 
@@ -201,6 +202,11 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	}
 	p := f.Connect.Profile()
 	pipeline := f.Config.EnvIdentity() && p != nil && p.ClientID == f.Config.ClientID
+	var acting *cmdutil.ActingError
+	var as *steps.Actor
+	if errors.As(err, &acting) {
+		as, err = &acting.As, acting.Err
+	}
 	e := output.Describe(err, steps.RemedyFor(err, p), pipeline, f.Connect.NameOf(context.Background()))
 	var pe *cmdutil.PartialError
 	if errors.As(err, &pe) {
@@ -220,5 +226,5 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 	if code == cmdutil.ExitUsage && cmd != nil && !errors.As(err, &ut) && !errors.As(err, &ae) {
 		help = cmd.CommandPath()
 	}
-	output.PrintError(f.IOStreams.ErrOut, format, e, f.IOStreams.ColorEnabled(), help)
+	output.PrintError(f.IOStreams.ErrOut, format, e, f.IOStreams.ColorEnabled(), help, as)
 }

@@ -4,11 +4,14 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/safefile"
 	azsim "github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
@@ -27,7 +30,9 @@ type Options struct {
 	// Scenario is an embedded scenario's name or a scenario file (--scenario).
 	Scenario string
 	// CAOut is where the CA certificate goes ("" = a temporary file).
-	CAOut   string
+	CAOut string
+	// Force lets --ca-out replace a regular file palwiz did not write.
+	Force   bool
 	Verbose bool
 }
 
@@ -84,7 +89,8 @@ These are simulator credentials, valid nowhere else.`,
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "HTTPS address to serve on (loopback)")
 	fl.StringVar(&opts.PagesListen, "pages-listen", "127.0.0.1:0", `plain-HTTP address of the sign-in pages ("off" serves them on the HTTPS address)`)
 	fl.StringVar(&opts.Scenario, "scenario", "demo", "embedded scenario name, or a scenario JSON file")
-	fl.StringVar(&opts.CAOut, "ca-out", "", "where to write the CA certificate (default: a temporary file removed on exit)")
+	fl.StringVar(&opts.CAOut, "ca-out", "", "where to write the CA certificate (default: a temporary file removed on exit); an existing file is replaced only if an earlier palwiz sim wrote it")
+	fl.BoolVar(&opts.Force, "force", false, "let --ca-out replace a regular file palwiz did not write")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "log every request to stderr")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"demo"}, cobra.ShellCompDirectiveDefault
@@ -92,8 +98,14 @@ These are simulator credentials, valid nowhere else.`,
 	return cmd
 }
 
+// maxScenarioFile bounds a scenario file (the demo's is about 60 KB).
+const maxScenarioFile = 32 << 20
+
 func run(ctx context.Context, opts *Options) error {
-	sc, err := azsim.LoadScenario(opts.Scenario, os.ReadFile)
+	sc, err := azsim.LoadScenario(opts.Scenario, safefile.Reader(ctx, maxScenarioFile))
+	if ctx.Err() != nil {
+		return cmdutil.ErrCancel
+	}
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
@@ -115,7 +127,13 @@ func run(ctx context.Context, opts *Options) error {
 		caOut = filepath.Join(dir, "palwiz-sim-ca-"+strings.ReplaceAll(strings.TrimPrefix(s.URL(), "https://"), ":", "-")+".pem")
 		removeCA = true
 	}
-	if err := os.WriteFile(caOut, s.CAPEM(), 0o644); err != nil {
+	// Never over a file palwiz did not write (run as root, --ca-out
+	// /etc/hosts would otherwise replace it); an earlier run's CA is ours.
+	if err := safefile.Write(caOut, s.CAPEM(), safefile.Options{Perm: 0o644, Force: opts.Force, Ours: cloud.IsSimCA}); err != nil {
+		var ee *safefile.ExistsError
+		if errors.As(err, &ee) {
+			return cmdutil.FlagErrorf("--ca-out: %v", err)
+		}
 		return fmt.Errorf("write the CA file: %w", err)
 	}
 	if removeCA {

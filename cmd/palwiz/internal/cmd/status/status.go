@@ -19,7 +19,7 @@ type Options struct {
 	Env        func(context.Context) (*steps.Env, error)
 	Connect    *cmdutil.Connector
 	Reauth     func(*steps.Env) steps.Reauth
-	RunFleet   func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp) error
+	RunFleet   func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp, bool) error
 	Format     output.Format
 	Tenant     cmdutil.TenantFlag
 	AllTenants bool
@@ -65,7 +65,7 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.AllTenants {
 		return opts.RunFleet(ctx, env, opts.Format, func(ts []arm.Tenant, prog func(int, int)) []steps.TenantResult {
 			return steps.FleetStatus(ctx, env, ts, prog)
-		})
+		}, false)
 	}
 	tenant, client, err := opts.Tenant.Client(ctx, env)
 	if err != nil {

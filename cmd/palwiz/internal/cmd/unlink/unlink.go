@@ -68,6 +68,15 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	reauth := opts.Reauth(env)
+	var as *steps.Actor
+	err = steps.WithReauth(ctx, env, tenant, func() error {
+		a, err := steps.WhoActs(ctx, env, tenant)
+		as = &a
+		return err
+	}, reauth)
+	if err != nil {
+		return err
+	}
 	dir := opts.Connect.Directory(ctx, env, tenant, opts.Format == output.Table)
 	if !opts.Yes {
 		var cur *arm.Link
@@ -79,10 +88,10 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		if cur == nil {
-			return output.Outcome(opts.IO.Out, opts.Format, dir, steps.Outcome{Action: steps.ActionNothing})
+			return output.Outcome(opts.IO.Out, opts.Format, dir, steps.Outcome{Action: steps.ActionNothing}, as)
 		}
-		ok, err := opts.Prompter.Confirm(ctx, fmt.Sprintf("Remove the link to partner %s in %s? Usage by this identity stops earning that partner credit.",
-			output.Clean(output.Partner(cur.PartnerName, cur.PartnerID)), output.Clean(dir.Short())))
+		ok, err := opts.Prompter.Confirm(ctx, fmt.Sprintf("%s: remove the link to partner %s? Usage by this identity stops earning that partner credit.",
+			output.Clean(as.String()), output.Clean(output.Partner(cur.PartnerName, cur.PartnerID))))
 		if err != nil {
 			return err
 		}
@@ -97,7 +106,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}, reauth)
 	if err != nil {
-		return err
+		return cmdutil.Acting(as, err)
 	}
-	return output.Outcome(opts.IO.Out, opts.Format, dir, out)
+	return output.Outcome(opts.IO.Out, opts.Format, dir, out, as)
 }

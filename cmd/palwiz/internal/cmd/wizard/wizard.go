@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/tui"
-	"github.com/pkg/browser"
 )
 
 // Options are the wizard's inputs.
@@ -136,6 +136,5 @@ func openQuietly(cfg *config.Config, url string) error {
 	if cfg.NoBrowser {
 		return nil
 	}
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	return browser.OpenURL(url)
+	return auth.OpenBrowser(url, nil)
 }
