@@ -65,9 +65,9 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	return Run(ctx, opts.Options)
 }
 
-// demoOptions wires the demo from the scenario: the simulator's sign-in page,
+// Demo wires the demo from the scenario: the simulator's sign-in page,
 // the accounts the demo key approves as, and the pre-filled values.
-func demoOptions(s *sim.Server) *tui.Demo {
+func Demo(s *sim.Server) *tui.Demo {
 	ids := s.Identities()
 	d := &tui.Demo{
 		SignInPage: s.DeviceLoginURL(),

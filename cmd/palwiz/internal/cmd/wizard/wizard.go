@@ -82,7 +82,7 @@ func start(ctx context.Context, opts *Options) error {
 		OpenURL:    func(url string) error { return openQuietly(opts.Config, url) },
 	}
 	if opts.Sim != nil {
-		to.Demo = demoOptions(opts.Sim)
+		to.Demo = Demo(opts.Sim)
 	}
 	var res tui.Result
 	if opts.Config.Accessible {

@@ -1,10 +1,11 @@
-package attribution
+package root
 
 import (
 	"context"
 	"slices"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/attribution"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
@@ -36,8 +37,8 @@ func TestNewCmdCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *CheckOptions
-			err := cmdtest.Exec(f, NewCmdCheck(f, func(_ context.Context, o *CheckOptions) error { got = o; return nil }), tt.cli)
+			var got *attribution.CheckOptions
+			err := cmdtest.Exec(f, attribution.NewCmdCheck(f, func(_ context.Context, o *attribution.CheckOptions) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
@@ -73,8 +74,8 @@ func TestNewCmdFix(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, tt.tty, nil)
-			var got *FixOptions
-			err := cmdtest.Exec(f, NewCmdFix(f, func(_ context.Context, o *FixOptions) error { got = o; return nil }), tt.cli)
+			var got *attribution.FixOptions
+			err := cmdtest.Exec(f, attribution.NewCmdFix(f, func(_ context.Context, o *attribution.FixOptions) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}

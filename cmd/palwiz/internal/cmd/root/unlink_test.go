@@ -1,9 +1,10 @@
-package unlink
+package root
 
 import (
 	"context"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/unlink"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 )
@@ -30,8 +31,8 @@ func TestNewCmdUnlink(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, tt.tty, tt.env)
-			var got *Options
-			err := cmdtest.Exec(f, NewCmdUnlink(f, func(_ context.Context, o *Options) error { got = o; return nil }), tt.cli)
+			var got *unlink.Options
+			err := cmdtest.Exec(f, unlink.NewCmdUnlink(f, func(_ context.Context, o *unlink.Options) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}

@@ -1,9 +1,10 @@
-package logout
+package root
 
 import (
 	"context"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/logout"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 )
@@ -25,8 +26,8 @@ func TestNewCmdLogout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *Options
-			err := cmdtest.Exec(f, NewCmdLogout(f, func(_ context.Context, o *Options) error { got = o; return nil }), tt.cli)
+			var got *logout.Options
+			err := cmdtest.Exec(f, logout.NewCmdLogout(f, func(_ context.Context, o *logout.Options) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}

@@ -1,9 +1,10 @@
-package status
+package root
 
 import (
 	"context"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/status"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 )
@@ -33,8 +34,8 @@ func TestNewCmdStatus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *Options
-			err := cmdtest.Exec(f, NewCmdStatus(f, func(_ context.Context, o *Options) error { got = o; return nil }), tt.cli)
+			var got *status.Options
+			err := cmdtest.Exec(f, status.NewCmdStatus(f, func(_ context.Context, o *status.Options) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, tt.usage) {
 				return
 			}

@@ -1,10 +1,11 @@
-package wizard
+package root
 
 import (
 	"context"
 	"testing"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/wizard"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 )
 
@@ -24,8 +25,8 @@ func TestNewCmdDemo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *DemoOptions
-			err := cmdtest.Exec(f, NewCmdDemo(f, func(_ context.Context, o *DemoOptions) error { got = o; return nil }), tt.cli)
+			var got *wizard.DemoOptions
+			err := cmdtest.Exec(f, wizard.NewCmdDemo(f, func(_ context.Context, o *wizard.DemoOptions) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
@@ -50,7 +51,7 @@ func TestDemoOptionsFromScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d := demoOptions(s)
+	d := wizard.Demo(s)
 	if d.ApproveAs != "it-admin@contoso.onmicrosoft.com" || d.PersonalAs != "ana.lopez@fabrikam.example" || d.PartnerID != "4977986" {
 		t.Fatalf("demo accounts %+v", d)
 	}

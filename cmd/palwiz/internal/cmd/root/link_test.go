@@ -1,10 +1,11 @@
-package link
+package root
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/link"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
@@ -15,17 +16,17 @@ func TestNewCmdLink(t *testing.T) {
 	tests := []struct {
 		name    string
 		cli     string
-		want    Options
+		want    link.Options
 		wantErr string
 		usage   bool
 	}{
-		{name: "partner ID", cli: "--partner-id 4977985", want: Options{PartnerID: "4977985", Format: output.Table}},
-		{name: "spaces trimmed", cli: "--partner-id ' 4977985 '", want: Options{PartnerID: "4977985", Format: output.Table}},
-		{name: "short ID warns", cli: "--partner-id 12345", want: Options{PartnerID: "12345", Format: output.Table,
+		{name: "partner ID", cli: "--partner-id 4977985", want: link.Options{PartnerID: "4977985", Format: output.Table}},
+		{name: "spaces trimmed", cli: "--partner-id ' 4977985 '", want: link.Options{PartnerID: "4977985", Format: output.Table}},
+		{name: "short ID warns", cli: "--partner-id 12345", want: link.Options{PartnerID: "12345", Format: output.Table,
 			Warning: "12345 has 5 digits; Partner Location IDs have 7. " + "Link the Partner Location ID (Partner Center calls it the Associated Partner ID; it is usually 7 digits), not your organisation's Partner Global ID: PAL rejects global IDs. Find it in Partner Center under Account settings > Identifiers."}},
 		{name: "force and tenant", cli: "--partner-id 4977986 --force --tenant contoso.onmicrosoft.com -o json",
-			want: Options{PartnerID: "4977986", Force: true, Format: output.JSON, Tenant: cmdutil.TenantFlag{Value: "contoso.onmicrosoft.com"}}},
-		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: Options{PartnerID: "4977985", AllTenants: true, Format: output.CSV}},
+			want: link.Options{PartnerID: "4977986", Force: true, Format: output.JSON, Tenant: cmdutil.TenantFlag{Value: "contoso.onmicrosoft.com"}}},
+		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: link.Options{PartnerID: "4977985", AllTenants: true, Format: output.CSV}},
 		{name: "no partner ID", cli: "", wantErr: "No partner ID given: pass --partner-id with your Partner Location ID (usually 7 digits)", usage: true},
 		{name: "letters", cli: "--partner-id 12ab", wantErr: `"12ab" is not a partner ID`, usage: true},
 		{name: "tenant and all tenants", cli: "--partner-id 4977985 --tenant x --all-tenants", wantErr: "--tenant and --all-tenants cannot be used together", usage: true},
@@ -37,8 +38,8 @@ func TestNewCmdLink(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *Options
-			cmd := NewCmdLink(f, func(_ context.Context, o *Options) error { got = o; return nil })
+			var got *link.Options
+			cmd := link.NewCmdLink(f, func(_ context.Context, o *link.Options) error { got = o; return nil })
 			err := cmdtest.Exec(f, cmd, tt.cli)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

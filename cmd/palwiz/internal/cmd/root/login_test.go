@@ -1,9 +1,10 @@
-package login
+package root
 
 import (
 	"context"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/login"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 )
 
@@ -13,19 +14,19 @@ func TestNewCmdLogin(t *testing.T) {
 		name    string
 		cli     string
 		env     map[string]string
-		want    Options
+		want    login.Options
 		wantErr string
 		usage   bool
 	}{
-		{name: "device code", want: Options{}},
-		{name: "browser in a directory", cli: "--browser --tenant contoso.onmicrosoft.com", want: Options{Browser: true, Tenant: "contoso.onmicrosoft.com"}},
-		{name: "own public client", cli: "--client-id 11111111-2222-4333-8444-555555555555", want: Options{ClientID: "11111111-2222-4333-8444-555555555555"}},
+		{name: "device code", want: login.Options{}},
+		{name: "browser in a directory", cli: "--browser --tenant contoso.onmicrosoft.com", want: login.Options{Browser: true, Tenant: "contoso.onmicrosoft.com"}},
+		{name: "own public client", cli: "--client-id 11111111-2222-4333-8444-555555555555", want: login.Options{ClientID: "11111111-2222-4333-8444-555555555555"}},
 		{name: "service principal", cli: "--service-principal --client-id e1a2 --tenant contoso.onmicrosoft.com --remember-secret",
-			want: Options{ServicePrincipal: true, ClientID: "e1a2", Tenant: "contoso.onmicrosoft.com", RememberSecret: true}},
+			want: login.Options{ServicePrincipal: true, ClientID: "e1a2", Tenant: "contoso.onmicrosoft.com", RememberSecret: true}},
 		{name: "service principal, client ID from the environment", cli: "--service-principal --tenant t --certificate spn.pem",
-			env: map[string]string{"PALWIZ_CLIENT_ID": "from-env"}, want: Options{ServicePrincipal: true, ClientID: "from-env", Tenant: "t", Certificate: "spn.pem"}},
-		{name: "create", cli: "--create-service-principal --partner-id 4977985 --name Delivery", want: Options{CreateSP: true, PartnerID: "4977985", SPName: "Delivery"}},
-		{name: "create without partner ID", cli: "--create-service-principal", want: Options{CreateSP: true}},
+			env: map[string]string{"PALWIZ_CLIENT_ID": "from-env"}, want: login.Options{ServicePrincipal: true, ClientID: "from-env", Tenant: "t", Certificate: "spn.pem"}},
+		{name: "create", cli: "--create-service-principal --partner-id 4977985 --name Delivery", want: login.Options{CreateSP: true, PartnerID: "4977985", SPName: "Delivery"}},
+		{name: "create without partner ID", cli: "--create-service-principal", want: login.Options{CreateSP: true}},
 		{name: "service principal without client ID", cli: "--service-principal --tenant t", wantErr: "--service-principal needs --client-id (or PALWIZ_CLIENT_ID)", usage: true},
 		{name: "service principal without tenant", cli: "--service-principal --client-id x", wantErr: "--service-principal needs --tenant", usage: true},
 		{name: "service principal in a browser", cli: "--service-principal --browser --client-id x --tenant t", wantErr: "--browser is for people", usage: true},
@@ -42,8 +43,8 @@ func TestNewCmdLogin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, tt.env)
-			var got *Options
-			err := cmdtest.Exec(f, NewCmdLogin(f, func(_ context.Context, o *Options) error { got = o; return nil }), tt.cli)
+			var got *login.Options
+			err := cmdtest.Exec(f, login.NewCmdLogin(f, func(_ context.Context, o *login.Options) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, tt.usage) {
 				return
 			}

@@ -1,4 +1,4 @@
-package version
+package root
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/version"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
@@ -17,7 +18,7 @@ func TestVersion(t *testing.T) {
 	f.Build = cmdutil.BuildInfo{Version: "v1.2.3", Commit: "0123456789abcdef0123", Date: "2026-11-30T10:00:00Z", GoVersion: "go1.26.8", Platform: "linux/amd64"}
 	ios, _, out, _ := iostreams.Test()
 	f.IOStreams = ios
-	if err := cmdtest.Exec(f, NewCmdVersion(f, nil), "-o json"); err != nil {
+	if err := cmdtest.Exec(f, version.NewCmdVersion(f, nil), "-o json"); err != nil {
 		t.Fatal(err)
 	}
 	var v map[string]any
@@ -32,7 +33,7 @@ func TestVersion(t *testing.T) {
 	if got := f.Build.String(); got != "palwiz v1.2.3 (commit 0123456789ab, built 2026-11-30T10:00:00Z, go1.26.8, linux/amd64)" {
 		t.Errorf("one line: %q", got)
 	}
-	if err := cmdtest.Exec(f, NewCmdVersion(f, func(context.Context, *Options) error { return nil }), "-o md"); !cmdutil.IsUsage(err) {
+	if err := cmdtest.Exec(f, version.NewCmdVersion(f, func(context.Context, *version.Options) error { return nil }), "-o md"); !cmdutil.IsUsage(err) {
 		t.Errorf("version -o md: %v, want a usage error", err)
 	}
 	if !bytes.Contains([]byte(out.String()), []byte(`"goVersion": "go1.26.8"`)) {

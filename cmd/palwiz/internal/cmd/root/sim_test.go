@@ -1,4 +1,4 @@
-package sim
+package root
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/sim"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 )
@@ -32,8 +33,8 @@ func TestNewCmdSim(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *Options
-			err := cmdtest.Exec(f, NewCmdSim(f, func(_ context.Context, o *Options) error { got = o; return nil }), tt.cli)
+			var got *sim.Options
+			err := cmdtest.Exec(f, sim.NewCmdSim(f, func(_ context.Context, o *sim.Options) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}

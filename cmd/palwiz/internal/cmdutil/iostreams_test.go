@@ -1,10 +1,14 @@
-package iostreams
+package cmdutil_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
+)
 
 func TestCanPrompt(t *testing.T) {
 	t.Parallel()
-	s, _, _, _ := Test()
+	s, _, _, _ := iostreams.Test()
 	if s.CanPrompt() {
 		t.Fatal("test streams are not terminals")
 	}
@@ -21,7 +25,7 @@ func TestCanPrompt(t *testing.T) {
 
 func TestHoldStderr(t *testing.T) {
 	t.Parallel()
-	s, _, _, errOut := Test()
+	s, _, _, errOut := iostreams.Test()
 	release := s.HoldStderr()
 	_, _ = s.ErrOut.Write([]byte("held\n"))
 	if errOut.String() != "" {
@@ -37,7 +41,7 @@ func TestHoldStderr(t *testing.T) {
 
 func TestColourAndProgressOnlyOnATerminal(t *testing.T) {
 	t.Parallel()
-	s, _, _, errOut := Test()
+	s, _, _, errOut := iostreams.Test()
 	s.SetColorEnabled(true)
 	s.Progressf("%d of %d", 1, 2)
 	if s.ColorEnabled() || errOut.String() != "" {

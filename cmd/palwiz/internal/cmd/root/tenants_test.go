@@ -1,9 +1,10 @@
-package tenants
+package root
 
 import (
 	"context"
 	"testing"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/tenants"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 )
@@ -25,8 +26,8 @@ func TestNewCmdTenants(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := cmdtest.Factory(t, false, nil)
-			var got *Options
-			err := cmdtest.Exec(f, NewCmdTenants(f, func(_ context.Context, o *Options) error { got = o; return nil }), tt.cli)
+			var got *tenants.Options
+			err := cmdtest.Exec(f, tenants.NewCmdTenants(f, func(_ context.Context, o *tenants.Options) error { got = o; return nil }), tt.cli)
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
