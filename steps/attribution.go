@@ -42,7 +42,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/cloud"
-	"github.com/palwiz/palwiz/azure/graph"
+	"github.com/palwiz/palwiz/azure/powerplatform"
 	"github.com/palwiz/palwiz/azure/rest"
 )
 
@@ -409,7 +409,7 @@ func ResolveLinked(ctx context.Context, env *Env, tenant string) (LinkedIdentity
 			}
 		case asAuth(err) != nil:
 			return l, asAuth(err)
-		case graph.IsStatus(err, http.StatusNotFound) || graph.IsStatus(err, http.StatusForbidden):
+		case rest.IsStatus(err, http.StatusNotFound) || rest.IsStatus(err, http.StatusForbidden):
 			return l, &ServiceError{Message: "This account has no user object of its own in directory " + tenant + " (a CSP, GDAP or foreign sign-in), so nothing there can be attributed to it",
 				NextStep: "Sign in with the customer's dedicated account, a guest account or a service principal of that directory", Err: err}
 		default:
@@ -466,29 +466,25 @@ func explainService(err error) error {
 	if !errors.As(err, &re) {
 		return Explain(err)
 	}
+	// The status, code and request ID follow in ServiceError's brackets.
 	msg := strings.TrimRight(re.Message, ". ")
-	detail := fmt.Sprintf(" (HTTP %d", re.Status)
-	if re.Code != "" {
-		detail += ", " + re.Code
-	}
-	detail += ")"
 	switch {
 	case re.Status == http.StatusUnauthorized && re.Code == "PowerBINotAuthorizedException":
-		return &ServiceError{Message: re.Service + " refused" + detail + ": " + msg, NextStep: "Add the identity to the workspace (Member or Admin)", Err: err}
+		return &ServiceError{Message: re.Service + " refused: " + msg, NextStep: "Add the identity to the workspace (Member or Admin)", Err: err}
 	case re.Status == http.StatusUnauthorized && strings.Contains(re.Message, "subscription key"):
 		return &ServiceError{Message: "Customer Insights refused the API key: " + msg, NextStep: "Set PALWIZ_CI_SUBSCRIPTION_KEY to the primary key under Settings > Permissions > APIs in Customer Insights", Err: err}
 	case re.Status == http.StatusUnauthorized:
 		return &auth.Error{Reason: auth.ReasonTokenRejected, Message: re.Service + " refused the access token (" + msg + ")", NextStep: "Sign in again with `palwiz login`", Err: err}
-	case re.Status == http.StatusForbidden && re.Service == "Dataverse":
-		return &ServiceError{Message: "Dataverse refused" + detail + ": " + msg, NextStep: "Add the signed-in identity to the environment as a user with a security role that reads solutions, apps and bots (System Administrator or System Customizer)", Err: err}
+	case re.Status == http.StatusForbidden && re.Service == powerplatform.ServiceDataverse:
+		return &ServiceError{Message: "Dataverse refused: " + msg, NextStep: "Add the signed-in identity to the environment as a user with a security role that reads solutions, apps and bots (System Administrator or System Customizer)", Err: err}
 	case re.Status == http.StatusForbidden:
-		return &ServiceError{Message: re.Service + " refused" + detail + ": " + msg, NextStep: "Sign in as a Power Platform administrator, or as an admin of the environments to check", Err: err}
+		return &ServiceError{Message: re.Service + " refused: " + msg, NextStep: "Sign in as a Power Platform administrator, or as an admin of the environments to check", Err: err}
 	case re.Status == http.StatusTooManyRequests:
-		return &ServiceError{Message: re.Service + " kept throttling the requests" + detail + " and the retries ran out", NextStep: "Wait a few minutes and run the check again, perhaps for one --environment", Err: err}
+		return &ServiceError{Message: re.Service + " kept throttling the requests and the retries ran out", NextStep: "Wait a few minutes and run the check again, perhaps for one --environment", Err: err}
 	case re.Status >= 500:
-		return &ServiceError{Message: re.Service + " had a server error" + detail + ": " + msg, NextStep: "Run it again in a moment; if it persists, quote the request ID to Microsoft support", Err: err}
+		return &ServiceError{Message: re.Service + " had a server error: " + msg, NextStep: "Run it again in a moment; if it persists, quote the request ID to Microsoft support", Err: err}
 	}
-	return &ServiceError{Message: re.Error(), Err: err}
+	return &ServiceError{Message: re.Op + " failed: " + msg, Err: err}
 }
 
 // failureMessage is one line for a failed list, with the request ID.

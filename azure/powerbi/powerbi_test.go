@@ -2,7 +2,10 @@ package powerbi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,5 +60,28 @@ func TestWorkspacesDatasetsTakeOver(t *testing.T) {
 	var re *rest.Error
 	if !errors.As(err, &re) || re.Status != 401 || re.Code != "PowerBINotAuthorizedException" || re.RequestID == "" {
 		t.Errorf("a workspace the account is not in: %#v", err)
+	}
+}
+
+// The Power BI swagger's example of a workspace's datasets decodes to the
+// fields palwiz reads (the same decoding Datasets uses).
+func TestDatasetsSpecExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "specs", "powerplatform", "powerbi_datasets_in_group_example.json"))
+	if err != nil {
+		t.Fatalf("%v: the example comes from testdata/specs at the repository root", err)
+	}
+	var ex struct {
+		Responses struct {
+			OK struct {
+				Body rest.Page[powerbi.Dataset] `json:"body"`
+			} `json:"200"`
+		} `json:"responses"`
+	}
+	if err := json.Unmarshal(b, &ex); err != nil {
+		t.Fatal(err)
+	}
+	got := ex.Responses.OK.Body.Value
+	if len(got) != 1 || got[0] != (powerbi.Dataset{ID: "cfafbeb1-8037-4d0c-896e-a46fb27ff229", Name: "SalesMarketing", ConfiguredBy: "john@contoso.com"}) {
+		t.Errorf("datasets %+v", got)
 	}
 }

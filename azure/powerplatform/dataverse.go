@@ -47,7 +47,7 @@ func NewDataverse(cred azcore.TokenCredential, c *cloud.Cloud, instanceURL, inst
 	h.Set("Prefer", preferFormattedAndPage+strconv.Itoa(pageSize))
 	h.Set("OData-MaxVersion", "4.0")
 	h.Set("OData-Version", "4.0")
-	return &Dataverse{c: rest.New("Dataverse", cloud.DataverseScope(scopeURL), cred, c, o), base: api + DataverseAPIPath, pageSize: pageSize, header: h}, nil
+	return &Dataverse{c: rest.New(ServiceDataverse, cloud.DataverseScope(scopeURL), cred, c, o), base: api + DataverseAPIPath, pageSize: pageSize, header: h}, nil
 }
 
 // Host is the organisation's API host name.
@@ -65,22 +65,11 @@ func (d *Dataverse) url(set string, q url.Values) string {
 	return s
 }
 
-// row is a record type that reads its own fields from a scanner.
-type row[T any] interface {
-	*T
-	set(key []byte, s *rest.Scanner, m map[string]string) error
+// list follows a query's pages, decoding each with encoding/json, and
+// hands fn a page at a time.
+func list[T any](ctx context.Context, d *Dataverse, op, set string, q url.Values, fn func([]T) error) error {
+	return rest.Each(ctx, d.c, op, d.url(set, q), d.header, fn)
 }
-
-// list follows a query's pages, reading each record's fields with its set
-// method (one pass, no reflection), and hands fn a page at a time.
-func list[T any, P row[T]](ctx context.Context, d *Dataverse, op, set string, q url.Values, fn func([]T) error) error {
-	scan := func(s *rest.Scanner, x *T, m map[string]string) error {
-		return s.Object(func(k []byte) error { return P(x).set(k, s, m) })
-	}
-	return rest.EachItems(ctx, d.c, op, d.url(set, q), d.header, scan, fn)
-}
-
-const fv = "@OData.Community.Display.V1.FormattedValue"
 
 // SystemUser is a user of the organisation.
 type SystemUser struct {
@@ -90,26 +79,6 @@ type SystemUser struct {
 	ObjectID      string `json:"azureactivedirectoryobjectid"`
 	ApplicationID string `json:"applicationid"`
 	IsDisabled    bool   `json:"isdisabled"`
-}
-
-func (u *SystemUser) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "systemuserid":
-		u.ID, err = s.String()
-	case "fullname":
-		u.FullName, err = s.String()
-	case "domainname":
-		u.DomainName, err = s.String()
-	case "azureactivedirectoryobjectid":
-		u.ObjectID, err = s.String()
-	case "applicationid":
-		u.ApplicationID, err = s.String()
-	case "isdisabled":
-		u.IsDisabled, err = s.Bool()
-	default:
-		err = s.Skip()
-	}
-	return err
 }
 
 // Users lists the organisation's users, a page at a time.
@@ -148,28 +117,6 @@ type AppModule struct {
 	SolutionID    string `json:"solutionid"`
 }
 
-func (a *AppModule) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "appmoduleid":
-		a.ID, err = s.String()
-	case "name":
-		a.Name, err = s.String()
-	case "uniquename":
-		a.UniqueName, err = s.String()
-	case "_createdby_value":
-		a.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		a.CreatedByName, err = s.Interned(m)
-	case "ismanaged":
-		a.IsManaged, err = s.Bool()
-	case "solutionid":
-		a.SolutionID, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
-}
-
 // AppModules lists the model-driven apps, a page at a time.
 func (d *Dataverse) AppModules(ctx context.Context, fn func([]AppModule) error) error {
 	q := url.Values{"$select": {"appmoduleid,name,uniquename,_createdby_value,ismanaged,solutionid"}}
@@ -188,30 +135,6 @@ type Bot struct {
 	SolutionID    string `json:"solutionid"`
 }
 
-func (b *Bot) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "botid":
-		b.ID, err = s.String()
-	case "name":
-		b.Name, err = s.String()
-	case "_createdby_value":
-		b.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		b.CreatedByName, err = s.Interned(m)
-	case "_ownerid_value":
-		b.Owner, err = s.Interned(m)
-	case "_ownerid_value" + fv:
-		b.OwnerName, err = s.Interned(m)
-	case "ismanaged":
-		b.IsManaged, err = s.Bool()
-	case "solutionid":
-		b.SolutionID, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
-}
-
 const botSelect = "botid,name,_createdby_value,_ownerid_value,ismanaged,solutionid"
 
 // Bots lists the Copilot Studio bots, a page at a time.
@@ -222,7 +145,7 @@ func (d *Dataverse) Bots(ctx context.Context, fn func([]Bot) error) error {
 // GetBot reads one bot.
 func (d *Dataverse) GetBot(ctx context.Context, id string) (Bot, error) {
 	var b Bot
-	_, err := d.c.Do(ctx, rest.Request{Op: "read bot " + id, URL: d.url("bots("+id+")", url.Values{"$select": {botSelect}}), Header: d.header}, &b)
+	err := d.c.Do(ctx, rest.Request{Op: "read bot " + id, URL: d.url("bots("+id+")", url.Values{"$select": {botSelect}}), Header: d.header}, &b)
 	return b, err
 }
 
@@ -236,10 +159,9 @@ func (d *Dataverse) AssignBot(ctx context.Context, botID, systemUserID string) e
 	h.Set("If-Match", "*")
 	h.Set("OData-MaxVersion", "4.0")
 	h.Set("OData-Version", "4.0")
-	_, err := d.c.Do(ctx, rest.Request{Op: "change the owner of bot " + botID, Method: http.MethodPatch, Write: true,
+	return d.c.Do(ctx, rest.Request{Op: "change the owner of bot " + botID, Method: http.MethodPatch, Write: true,
 		URL: d.url("bots("+botID+")", nil), Header: h, OK: []int{http.StatusNoContent, http.StatusOK},
 		Body: map[string]string{"ownerid@odata.bind": "/systemusers(" + systemUserID + ")"}}, nil)
-	return err
 }
 
 // Workflow is a cloud flow stored in Dataverse (workflow, category 5): the
@@ -254,32 +176,6 @@ type Workflow struct {
 	IsManaged     bool   `json:"ismanaged"`
 	SolutionID    string `json:"solutionid"`
 	StateCode     int    `json:"statecode"`
-}
-
-func (w *Workflow) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "workflowid":
-		w.ID, err = s.String()
-	case "name":
-		w.Name, err = s.String()
-	case "_createdby_value":
-		w.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		w.CreatedByName, err = s.Interned(m)
-	case "_ownerid_value":
-		w.Owner, err = s.Interned(m)
-	case "_ownerid_value" + fv:
-		w.OwnerName, err = s.Interned(m)
-	case "ismanaged":
-		w.IsManaged, err = s.Bool()
-	case "solutionid":
-		w.SolutionID, err = s.Interned(m)
-	case "statecode":
-		w.StateCode, err = s.Int()
-	default:
-		err = s.Skip()
-	}
-	return err
 }
 
 // CloudFlows lists the organisation's cloud flows (category 5), a page at a time.
@@ -302,34 +198,6 @@ type Solution struct {
 	PublisherName string `json:"_publisherid_value@OData.Community.Display.V1.FormattedValue"`
 }
 
-func (x *Solution) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "solutionid":
-		x.ID, err = s.String()
-	case "uniquename":
-		x.UniqueName, err = s.String()
-	case "friendlyname":
-		x.FriendlyName, err = s.String()
-	case "version":
-		x.Version, err = s.String()
-	case "ismanaged":
-		x.IsManaged, err = s.Bool()
-	case "installedon":
-		x.InstalledOn, err = s.String()
-	case "_createdby_value":
-		x.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		x.CreatedByName, err = s.Interned(m)
-	case "_publisherid_value":
-		x.Publisher, err = s.Interned(m)
-	case "_publisherid_value" + fv:
-		x.PublisherName, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
-}
-
 // ManagedSolutions lists the visible managed solutions, a page at a time.
 func (d *Dataverse) ManagedSolutions(ctx context.Context, fn func([]Solution) error) error {
 	q := url.Values{"$select": {"solutionid,uniquename,friendlyname,version,ismanaged,installedon,_createdby_value,_publisherid_value"},
@@ -347,30 +215,6 @@ type ImportJob struct {
 	Progress      float64 `json:"progress"`
 	CreatedBy     string  `json:"_createdby_value"`
 	CreatedByName string  `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-}
-
-func (j *ImportJob) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "importjobid":
-		j.ID, err = s.String()
-	case "solutionname":
-		j.SolutionName, err = s.Interned(m)
-	case "solutionid":
-		j.SolutionID, err = s.Interned(m)
-	case "startedon":
-		j.StartedOn, err = s.String()
-	case "completedon":
-		j.CompletedOn, err = s.String()
-	case "progress":
-		j.Progress, err = s.Float()
-	case "_createdby_value":
-		j.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		j.CreatedByName, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
 }
 
 // Completed is when the job ended (zero while it runs).

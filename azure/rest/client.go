@@ -158,7 +158,9 @@ type Request struct {
 	Body any
 	// OK are the success statuses (default 200).
 	OK []int
-	// Write marks a call that changes something: it is retried only on 429.
+	// Write marks a call that is not safe to repeat (it changes something and
+	// a repeat could change it twice): it is retried only on 429, which says
+	// the request was not processed.
 	Write bool
 }
 

@@ -72,7 +72,7 @@ var errorShapes = []struct {
 		body: `{"error":"temporarily_unavailable","error_description":"AADSTS50196: The server terminated an operation because it encountered a client request loop.","error_codes":[50196],"trace_id":"e-body"}`,
 		code: "temporarily_unavailable", message: "AADSTS50196: The server terminated an operation because it encountered a client request loop.", request: "e-2", retry: 90 * time.Second},
 	{name: "API Management (Customer Insights)", status: 401, header: map[string]string{"x-ms-request-id": "ci-1"},
-		body: `{"statusCode":401,"message":"Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."}`,
+		body:    `{"statusCode":401,"message":"Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."}`,
 		message: "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.", request: "ci-1"},
 	{name: "OData v3", status: 400, body: `{"odata.error":{"code":"Request_BadRequest","message":{"lang":"en","value":"Invalid value."}}}`,
 		code: "Request_BadRequest", message: "Invalid value."},

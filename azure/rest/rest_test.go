@@ -23,7 +23,9 @@ import (
 
 // fakeCred hands out "tok" (or "tok+claims" when asked for claims) and
 // records the token requests.
-type fakeCred struct{ reqs chan policy.TokenRequestOptions }
+type fakeCred struct {
+	reqs chan policy.TokenRequestOptions
+}
 
 func (f fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	select {

@@ -47,7 +47,7 @@ func Comparable(doc []byte, known ...string) bool {
 		if len(stack) > 0 {
 			top = stack[len(stack)-1]
 		}
-		if top != nil && top.object && top.key {
+		if _, isName := tok.(string); isName && top != nil && top.object && top.key {
 			name, _ := tok.(string)
 			if top.names[name] {
 				return false
