@@ -365,24 +365,21 @@ func fuzzSame(t *testing.T, k kind, b []byte) {
 	}
 }
 
-func fuzzSeeds(f *testing.F, kind string, extra ...string) {
+// fuzzSeeds adds the specification's examples of a kind; the other seeds
+// are the inputs kept in testdata/fuzz/<target>.
+func fuzzSeeds(f *testing.F, kind string) {
 	for _, b := range specExamples(f)[kind] {
 		f.Add(b)
-	}
-	for _, s := range extra {
-		f.Add([]byte(s))
 	}
 }
 
 func FuzzAppDecoding(f *testing.F) {
-	fuzzSeeds(f, "app", `{"name":"a","properties":{"permissions":null}}`, `{"properties":{"permissions":[]}}`, `null`, `{}`,
-		`{"properties":{"sharedUsersCount":9007199254740993}}`, `{"properties":{"owner":{"id":"\u00e9","displayName":"\xff"}}}`,
-		`{"Name":"x"}`, `{"name":"x","name":"y"}`, `{"properties":{"sharedUsersCount":1.0}}`)
+	fuzzSeeds(f, "app")
 	f.Fuzz(func(t *testing.T, b []byte) { fuzzSame(t, kinds["app"], b) })
 }
 
 func FuzzFlowDecoding(f *testing.F) {
-	fuzzSeeds(f, "flow", `{"properties":{"createdTime":"2024-07-09T21:32:15.1234567"}}`, `{"properties":{"creator":null}}`, `[]`)
+	fuzzSeeds(f, "flow")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzSame(t, kinds["flow"], b)
 		fuzzSame(t, kinds["flow in a list"], b)
@@ -390,7 +387,7 @@ func FuzzFlowDecoding(f *testing.F) {
 }
 
 func FuzzPermissionDecoding(f *testing.F) {
-	fuzzSeeds(f, "permission", `{"id":1}`, `{"properties":{"principal":{"type":null}}}`)
+	fuzzSeeds(f, "permission")
 	for _, b := range specExamples(f)["principal"] {
 		f.Add(b)
 	}
@@ -400,13 +397,9 @@ func FuzzPermissionDecoding(f *testing.F) {
 	})
 }
 
-// FuzzParseTime: any timestamp reads as the zero time or as an instant that
+// FuzzParseTime (seeds in testdata/fuzz/FuzzParseTime): any timestamp reads as the zero time or as an instant that
 // survives a round trip through RFC 3339.
 func FuzzParseTime(f *testing.F) {
-	for _, s := range []string{"2024-07-09T21:32:15Z", "2019-05-08T01:30:30.5325744Z", "2023-09-27T20:31:37.1234567+02:00", "2024-07-09T21:32:15",
-		"2024-07-09T21:32:15.5", "", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "2024-02-30T00:00:00Z", "2024-07-09 21:32:15", "yesterday"} {
-		f.Add(s)
-	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := parseTime(s)
 		if got.IsZero() {

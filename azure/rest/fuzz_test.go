@@ -15,9 +15,11 @@ import (
 	"github.com/palwiz/palwiz/azure/rest/resttest"
 )
 
-// Fuzz targets for what the client layer reads from the network. `go test`
-// runs their seeds (and the inputs kept in testdata/fuzz) as regression
-// tests; scripts/fuzz.sh runs the fuzzer.
+// Fuzz targets for what the client layer reads from the network. Their
+// seeds are the inputs kept in testdata/fuzz/<target> (the services'
+// documented shapes among them, and every input that once failed), plus
+// the error shapes of TestErrorShapes; `go test` runs them all as
+// regression tests, scripts/fuzz.sh runs the fuzzer.
 
 // FuzzErrorBody: whatever a failed answer holds, it becomes an *Error with
 // the status, a message, the request ID from the headers, and a Retry-After
@@ -26,12 +28,6 @@ func FuzzErrorBody(f *testing.F) {
 	for _, tc := range errorShapes {
 		f.Add(tc.status, []byte(tc.body), tc.request, tc.header["Retry-After"])
 	}
-	for _, s := range []string{``, `not json`, `{"code":"Conflict"}`, `{"error":null,"code":7}`, `{"error":"text"}`, `{"error":[1]}`,
-		`{"error":{"message":{"value":{"value":"x"}}}}`, `{"error":{"pbi.error":{"details":[{"detail":null}]}}}`, `{"error":{"innerError":"x"}}`} {
-		f.Add(400, []byte(s), "req-1", "")
-	}
-	f.Add(429, []byte(`{}`), "", "Sun, 06 Nov 1994 08:49:37 GMT")
-	f.Add(503, []byte(`{}`), "", "99999999999999999999")
 	f.Fuzz(func(t *testing.T, status int, body []byte, requestID, retry string) {
 		if status < 100 || status > 999 {
 			return
@@ -64,12 +60,6 @@ func FuzzErrorBody(f *testing.F) {
 // FuzzRetryAfter: any Retry-After reads as a wait between 0 and a day; whole
 // seconds and HTTP dates read as what they say.
 func FuzzRetryAfter(f *testing.F) {
-	for _, s := range []string{"1", "120", "0", "-1", " 7 ", "soon", "Sun, 01 Mar 2026 10:01:30 GMT", "Sunday, 01-Mar-26 10:00:10 GMT",
-		"Sun Mar  1 10:00:20 2026", "Mon, 01 Mar 2026 10:01:30 GMT", "Sun, 01 Mar 2026 10:01:30 UTC", "1e3", "99999999999999999999", "18446744073709551616"} {
-		f.Add(s, "")
-	}
-	f.Add("9", "1500")
-	f.Add("", "-3")
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, v, ms string) {
 		h := http.Header{}
@@ -98,14 +88,6 @@ func FuzzRetryAfter(f *testing.F) {
 // same items, whenever encoding/json can read it and the two must agree
 // (resttest.Comparable).
 func FuzzPage(f *testing.F) {
-	for _, s := range []string{
-		`{"value":[{"name":"a"},{"name":"b"}],"nextLink":"https://h/p?%24skiptoken=2"}`,
-		`{"@odata.context":"x","value":[],"@odata.nextLink":"https://org.api.crm.dynamics.com/api/data/v9.2/bots?$skiptoken=%3Ccookie%20pagenumber=%222%22/%3E"}`,
-		`{"value":[1,"x",null,{"a":[{}]}],"nextLink":"a","@odata.nextLink":"b"}`,
-		`{"value":null,"nextLink":null}`, `{"Value":[1]}`, `{"value":[1],"value":[2]}`, `{}`, `null`, `[]`, `{"value":{}}`,
-	} {
-		f.Add([]byte(s))
-	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var items []string
 		next, err := ScanPage(body, func(s *Scanner) error {
@@ -140,11 +122,6 @@ func FuzzPage(f *testing.F) {
 // FuzzNextLink: a next link is followed only to the list's own scheme and
 // host, never with credentials in it.
 func FuzzNextLink(f *testing.F) {
-	for _, s := range []string{"https://api.bap.microsoft.com/p?$skiptoken=2", "https://API.bap.microsoft.com/p", "http://api.bap.microsoft.com/p",
-		"https://evil.example/p", "https://api.bap.microsoft.com.evil.example/", "//evil.example", "/relative", "https://u@api.bap.microsoft.com/",
-		"https://api.bap.microsoft.com:8443/", "https://api.bap.microsoft.com%2f@evil.example/", "\x00", "%"} {
-		f.Add(s)
-	}
 	start, _ := url.Parse("https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01")
 	f.Fuzz(func(t *testing.T, next string) {
 		if checkNext(start, next) != nil {
