@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -30,15 +29,8 @@ func (e *ServiceError) Error() string {
 		s += ". " + e.NextStep
 	}
 	var ae *rest.Error
-	if errors.As(e.Err, &ae) {
-		detail := ae.Code
-		if ae.Status != 0 {
-			detail += fmt.Sprintf(", HTTP %d", ae.Status)
-		}
-		if ae.RequestID != "" {
-			detail += ", request " + ae.RequestID
-		}
-		s += " [" + strings.TrimPrefix(detail, ", ") + "]"
+	if errors.As(e.Err, &ae) && ae.Detail() != "" {
+		s += " [" + ae.Detail() + "]"
 	}
 	return s
 }

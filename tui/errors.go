@@ -35,17 +35,8 @@ func explain(err error) (what, next string) {
 	case errors.As(err, &se):
 		what, next = se.Message, se.NextStep
 		var svcErr *rest.Error
-		if errors.As(se.Err, &svcErr) {
-			detail := svcErr.Code
-			if svcErr.Status != 0 {
-				detail = join(", ", detail, fmt.Sprintf("HTTP %d", svcErr.Status))
-			}
-			if svcErr.RequestID != "" {
-				detail = join(", ", detail, "request "+svcErr.RequestID)
-			}
-			if detail != "" {
-				what += " [" + detail + "]"
-			}
+		if errors.As(se.Err, &svcErr) && svcErr.Detail() != "" {
+			what += " [" + svcErr.Detail() + "]"
 		}
 	case errors.As(err, &pe):
 		what = pe.Error()

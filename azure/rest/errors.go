@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,22 @@ type Error struct {
 
 func (e *Error) Error() string {
 	s := e.Op + ": " + e.Message
+	if c := e.codeAndStatus(); c != "" {
+		s += " (" + c + ")"
+	}
+	if r := e.request(); r != "" {
+		s += " [" + r + "]"
+	}
+	return s
+}
+
+// Detail is what to quote to support, for a message that explains the
+// error in its own words: "PartnerIdInvalid, HTTP 400, request 5e1…".
+func (e *Error) Detail() string {
+	return strings.Join(slices.DeleteFunc([]string{e.codeAndStatus(), e.request()}, func(s string) bool { return s == "" }), ", ")
+}
+
+func (e *Error) codeAndStatus() string {
 	var detail []string
 	if e.Code != "" {
 		detail = append(detail, e.Code)
@@ -45,16 +62,17 @@ func (e *Error) Error() string {
 	if e.Status != 0 {
 		detail = append(detail, "HTTP "+strconv.Itoa(e.Status))
 	}
-	if len(detail) > 0 {
-		s += " (" + strings.Join(detail, ", ") + ")"
-	}
+	return strings.Join(detail, ", ")
+}
+
+func (e *Error) request() string {
 	switch {
 	case e.RequestID != "":
-		s += " [request " + e.RequestID + "]"
+		return "request " + e.RequestID
 	case e.ClientRequestID != "":
-		s += " [client request " + e.ClientRequestID + "]"
+		return "client request " + e.ClientRequestID
 	}
-	return s
+	return ""
 }
 
 // IsStatus reports whether err is (or wraps) an *Error with one of the statuses.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,13 @@ func TestErrorShapes(t *testing.T) {
 			if !strings.HasPrefix(msg, "read it: "+tc.message) || !strings.Contains(msg, fmt.Sprintf("HTTP %d", tc.status)) || tc.code != "" && !strings.Contains(msg, tc.code) ||
 				tc.request != "" && !strings.Contains(msg, "[request "+tc.request+"]") {
 				t.Errorf("message %q", msg)
+			}
+			want := strings.Join(slices.DeleteFunc([]string{tc.code, fmt.Sprintf("HTTP %d", tc.status), "request " + tc.request}, func(s string) bool { return s == "" || s == "request " }), ", ")
+			if tc.request == "" {
+				want += ", client request " + e.ClientRequestID
+			}
+			if e.Detail() != want {
+				t.Errorf("Detail %q, want %q", e.Detail(), want)
 			}
 			if !IsStatus(err, 999, tc.status) || IsStatus(err, 999) || Code(fmt.Errorf("wrapped: %w", err)) != tc.code {
 				t.Error("IsStatus or Code disagree with the error")
