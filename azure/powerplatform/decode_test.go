@@ -201,11 +201,7 @@ func specExamples(t testing.TB) map[string][][]byte {
 		return b
 	}
 	out := map[string][][]byte{}
-	add := func(k string, body []byte) {
-		for _, it := range items(t, body) {
-			out[k] = append(out[k], it)
-		}
-	}
+	add := func(k string, body []byte) { out[k] = append(out[k], items(t, body)...) }
 	add("app", read("tf_powerapps_admin_apps_list.json"))
 	add("app", read("cli_pa_app_list.json"))
 	add("flow", read("cli_flow_list_asadmin.json"))
