@@ -116,8 +116,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 func isDecodeError(err error) bool {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	return errors.Is(err, ErrSyntax) || errors.As(err, &se) || errors.As(err, &te) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	return errors.Is(err, ErrSyntax) || errors.As(err, &se) || errors.As(err, &te)
 }
 
 // requestIDHeaders are where the services put their own request IDs, best
@@ -131,7 +130,9 @@ const maxErrorBody = 64 << 10
 
 // NewError reads a failed answer (status, headers and at most 64 KB of its
 // body) into an *Error. It never fails: an unreadable body leaves the
-// status text as the message.
+// status text as the message. The clients call it for every unexpected
+// status; other code holding a service's *http.Response (an MSAL CallErr
+// from Entra ID, say) can use it to get the same error.
 func NewError(service, op string, resp *http.Response) *Error {
 	e := &Error{Service: service, Op: op, Status: resp.StatusCode}
 	for _, h := range requestIDHeaders {
@@ -230,18 +231,19 @@ type errorBody struct {
 // readErrorBody fills e's code, message and (when no header gave one)
 // request ID from a failed answer's body, whatever its shape.
 func readErrorBody(e *Error, b []byte) {
-	var body errorBody
-	if len(bytes.TrimSpace(b)) == 0 || json.Unmarshal(b, &body) != nil {
+	if !json.Valid(b) {
 		return
 	}
+	// A member of an unexpected type (a string innerError, say) is skipped
+	// by encoding/json, which still fills the others: keep what it read.
+	var body errorBody
+	_ = json.Unmarshal(b, &body)
 	var se *serviceError
 	raw := bytes.TrimSpace(body.Error)
 	switch {
 	case len(raw) > 0 && raw[0] == '{':
 		se = new(serviceError)
-		if json.Unmarshal(raw, se) != nil {
-			se = nil
-		}
+		_ = json.Unmarshal(raw, se)
 	case len(raw) > 0 && raw[0] == '"':
 		// Entra ID: error is the OAuth error code, error_description the text.
 		var code text

@@ -79,6 +79,7 @@ var errorShapes = []struct {
 		code: "Request_BadRequest", message: "Invalid value."},
 	{name: "a proxy's HTML page", status: 502, body: `<html><body><h1>502 Bad Gateway</h1></body></html>`, message: "Bad Gateway"},
 	{name: "a status without text or body", status: 520, message: "the service answered HTTP 520 with no explanation"},
+	{name: "members of unexpected types", status: 400, body: `{"odata.error":"x","error":{"code":"X","message":"m","innerError":"x","pbi.error":[]}}`, code: "X", message: "m"},
 	{name: "a numeric code", status: 400, body: `{"error":{"code":400,"message":"bad"}}`, code: "400", message: "bad"},
 }
 
