@@ -7,6 +7,7 @@ package powerbi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,7 +44,7 @@ type Group struct {
 type Dataset struct {
 	ID           string `json:"id"`
 	Name         string `json:"name"`
-	ConfiguredBy string `json:"configuredBy"`
+	ConfiguredBy string `json:"configuredBy" rest:"intern"`
 	WebURL       string `json:"webUrl"`
 }
 
@@ -71,9 +72,13 @@ func (c *Client) Groups(ctx context.Context, fn func([]Group) error) error {
 // Datasets lists a workspace's datasets (the API does not page them, but a
 // next link would be followed).
 func (c *Client) Datasets(ctx context.Context, groupID string) ([]Dataset, error) {
+	op := "list the datasets of workspace " + groupID
+	scan, err := rest.Tagged[Dataset]()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	var out []Dataset
-	u := base + "/groups/" + url.PathEscape(groupID) + "/datasets"
-	err := rest.Each(ctx, c.c, "list the datasets of workspace "+groupID, u, nil, func(page []Dataset) error {
+	err = rest.EachItems(ctx, c.c, op, base+"/groups/"+url.PathEscape(groupID)+"/datasets", nil, scan, func(page []Dataset) error {
 		out = append(out, page...)
 		return nil
 	})

@@ -1,6 +1,7 @@
 package powerbi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/powerbi"
 	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim/simtest"
@@ -63,9 +65,10 @@ func TestWorkspacesDatasetsTakeOver(t *testing.T) {
 	}
 }
 
-// The Power BI swagger's example of a workspace's datasets decodes to the
-// fields palwiz reads (the same decoding Datasets uses).
-func TestDatasetsSpecExample(t *testing.T) {
+// Datasets are read by their json tags with rest.Tagged (the list) and with
+// encoding/json (Dataset): both read the Power BI swagger's example and the
+// simulator's answer alike.
+func TestDatasetDecodings(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "specs", "powerplatform", "powerbi_datasets_in_group_example.json"))
 	if err != nil {
 		t.Fatalf("%v: the example comes from testdata/specs at the repository root", err)
@@ -73,15 +76,42 @@ func TestDatasetsSpecExample(t *testing.T) {
 	var ex struct {
 		Responses struct {
 			OK struct {
-				Body rest.Page[powerbi.Dataset] `json:"body"`
+				Body rest.Page[json.RawMessage] `json:"body"`
 			} `json:"200"`
 		} `json:"responses"`
 	}
 	if err := json.Unmarshal(b, &ex); err != nil {
 		t.Fatal(err)
 	}
-	got := ex.Responses.OK.Body.Value
-	if len(got) != 1 || got[0] != (powerbi.Dataset{ID: "cfafbeb1-8037-4d0c-896e-a46fb27ff229", Name: "SalesMarketing", ConfiguredBy: "john@contoso.com"}) {
-		t.Errorf("datasets %+v", got)
+	w := simtest.Start(t, simtest.Options{})
+	w.SignIn(t, serviceUPN, "")
+	raw := rest.New(powerbi.Service, cloud.PowerBIScope, w.Session.Credential(contoso), w.Cloud, rest.Options{})
+	var buf bytes.Buffer
+	if err := raw.Fetch(context.Background(), rest.Request{Op: "fetch", URL: "https://api.powerbi.com/v1.0/myorg/groups/" + salesGroup + "/datasets"}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	var answer rest.Page[json.RawMessage]
+	if err := json.Unmarshal(buf.Bytes(), &answer); err != nil {
+		t.Fatal(err)
+	}
+	items := append(ex.Responses.OK.Body.Value, answer.Value...)
+	if len(items) != 3 {
+		t.Fatalf("%d datasets, want the example's one and the simulator's two", len(items))
+	}
+	scan, err := rest.Tagged[powerbi.Dataset]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		var want, got powerbi.Dataset
+		if err := json.Unmarshal(it, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := scan(rest.NewScanner(it), &got, map[string]string{}); err != nil || got != want || got.ID == "" || got.ConfiguredBy == "" {
+			t.Errorf("%s:\nTagged        %+v (%v)\nencoding/json %+v", it, got, err, want)
+		}
+		if i == 0 && got != (powerbi.Dataset{ID: "cfafbeb1-8037-4d0c-896e-a46fb27ff229", Name: "SalesMarketing", ConfiguredBy: "john@contoso.com"}) {
+			t.Errorf("the example reads as %+v", got)
+		}
 	}
 }

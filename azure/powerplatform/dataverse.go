@@ -65,10 +65,14 @@ func (d *Dataverse) url(set string, q url.Values) string {
 	return s
 }
 
-// list follows a query's pages, decoding each with encoding/json, and
-// hands fn a page at a time.
+// list follows a query's pages and hands fn a page at a time (fn must not
+// keep the slice). Rows are read by their json tags in one pass (rest.Tagged).
 func list[T any](ctx context.Context, d *Dataverse, op, set string, q url.Values, fn func([]T) error) error {
-	return rest.Each(ctx, d.c, op, d.url(set, q), d.header, fn)
+	scan, err := rest.Tagged[T]()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return rest.EachItems(ctx, d.c, op, d.url(set, q), d.header, scan, fn)
 }
 
 // SystemUser is a user of the organisation.
@@ -111,10 +115,10 @@ type AppModule struct {
 	ID            string `json:"appmoduleid"`
 	Name          string `json:"name"`
 	UniqueName    string `json:"uniquename"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 	IsManaged     bool   `json:"ismanaged"`
-	SolutionID    string `json:"solutionid"`
+	SolutionID    string `json:"solutionid" rest:"intern"`
 }
 
 // AppModules lists the model-driven apps, a page at a time.
@@ -127,12 +131,12 @@ func (d *Dataverse) AppModules(ctx context.Context, fn func([]AppModule) error) 
 type Bot struct {
 	ID            string `json:"botid"`
 	Name          string `json:"name"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-	Owner         string `json:"_ownerid_value"`
-	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
+	Owner         string `json:"_ownerid_value" rest:"intern"`
+	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 	IsManaged     bool   `json:"ismanaged"`
-	SolutionID    string `json:"solutionid"`
+	SolutionID    string `json:"solutionid" rest:"intern"`
 }
 
 const botSelect = "botid,name,_createdby_value,_ownerid_value,ismanaged,solutionid"
@@ -169,12 +173,12 @@ func (d *Dataverse) AssignBot(ctx context.Context, botID, systemUserID string) e
 type Workflow struct {
 	ID            string `json:"workflowid"`
 	Name          string `json:"name"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-	Owner         string `json:"_ownerid_value"`
-	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
+	Owner         string `json:"_ownerid_value" rest:"intern"`
+	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 	IsManaged     bool   `json:"ismanaged"`
-	SolutionID    string `json:"solutionid"`
+	SolutionID    string `json:"solutionid" rest:"intern"`
 	StateCode     int    `json:"statecode"`
 }
 
@@ -192,10 +196,10 @@ type Solution struct {
 	Version       string `json:"version"`
 	IsManaged     bool   `json:"ismanaged"`
 	InstalledOn   string `json:"installedon"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-	Publisher     string `json:"_publisherid_value"`
-	PublisherName string `json:"_publisherid_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
+	Publisher     string `json:"_publisherid_value" rest:"intern"`
+	PublisherName string `json:"_publisherid_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 }
 
 // ManagedSolutions lists the visible managed solutions, a page at a time.
@@ -208,13 +212,13 @@ func (d *Dataverse) ManagedSolutions(ctx context.Context, fn func([]Solution) er
 // ImportJob is one solution import: CreatedBy is who ran it.
 type ImportJob struct {
 	ID            string  `json:"importjobid"`
-	SolutionName  string  `json:"solutionname"`
-	SolutionID    string  `json:"solutionid"`
+	SolutionName  string  `json:"solutionname" rest:"intern"`
+	SolutionID    string  `json:"solutionid" rest:"intern"`
 	StartedOn     string  `json:"startedon"`
 	CompletedOn   string  `json:"completedon"`
 	Progress      float64 `json:"progress"`
-	CreatedBy     string  `json:"_createdby_value"`
-	CreatedByName string  `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string  `json:"_createdby_value" rest:"intern"`
+	CreatedByName string  `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 }
 
 // Completed is when the job ended (zero while it runs).

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -97,8 +99,53 @@ func (r jsonFlow) flow() Flow {
 }
 
 // names are every member name the scanners read, for resttest.Comparable.
-var names = []string{"name", "id", "properties", "displayName", "owner", "almMode", "sharedUsersCount", "sharedGroupsCount", "permissions",
-	"roleName", "principal", "email", "userPrincipalName", "type", "tenantId", "state", "createdTime", "isManaged", "creator", "objectId"}
+var names = append([]string{"name", "id", "properties", "displayName", "owner", "almMode", "sharedUsersCount", "sharedGroupsCount", "permissions",
+	"roleName", "principal", "email", "userPrincipalName", "type", "tenantId", "state", "createdTime", "isManaged", "creator", "objectId"},
+	jsonNames[SystemUser, AppModule, Bot, Workflow, Solution, ImportJob]()...)
+
+// jsonNames are the json names of the Dataverse row types' fields.
+func jsonNames[A, B, C, D, E, F any]() []string {
+	var out []string
+	for _, t := range []reflect.Type{reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C](), reflect.TypeFor[D](), reflect.TypeFor[E](), reflect.TypeFor[F]()} {
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// tagged is a Dataverse row type: read by rest.Tagged in the lists, by
+// encoding/json in single reads (GetBot) and here.
+func tagged[T any]() kind {
+	name := reflect.TypeFor[T]().Name()
+	return kind{name,
+		func(b []byte) (any, error) {
+			scan, err := rest.Tagged[T]()
+			if err != nil {
+				return nil, err
+			}
+			var x T
+			s := rest.NewScanner(b)
+			if err = scan(s, &x, map[string]string{}); err == nil {
+				err = s.End()
+			}
+			return x, err
+		},
+		func(b []byte) (any, error) {
+			var x T
+			err := json.Unmarshal(b, &x)
+			return x, err
+		},
+		// The first field is the row's ID.
+		func(v any) bool { return reflect.ValueOf(v).Field(0).String() != "" }}
+}
+
+// dataverseKinds are the Dataverse row types by entity set.
+var dataverseKinds = map[string]kind{
+	"systemusers": tagged[SystemUser](), "appmodules": tagged[AppModule](), "bots": tagged[Bot](),
+	"workflows": tagged[Workflow](), "solutions": tagged[Solution](), "importjobs": tagged[ImportJob](),
+}
 
 // kind is one of the scanned types: how the scanner and the reference
 // mapping read one JSON value of it.
@@ -304,6 +351,17 @@ func simulatorAnswers(t *testing.T) map[string][][]byte {
 		out["permission"] = append(out["permission"], items(t, fetch(flows, fbase+"/flows/"+f.Name+"/permissions?api-version="+FlowAPIVersion))...)
 	}
 
+	dv := rest.New(ServiceDataverse, cloud.DataverseScope("https://contosoprod.crm.dynamics.com/"), cred, w.Cloud, rest.Options{})
+	for set := range dataverseKinds {
+		u := "https://contosoprod.api.crm.dynamics.com" + DataverseAPIPath + set
+		var buf bytes.Buffer
+		h := http.Header{"Prefer": {preferFormattedAndPage + "5000"}}
+		if err := dv.Fetch(ctx, rest.Request{Op: "fetch", URL: u, Header: h}, &buf); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		out[set] = items(t, buf.Bytes())
+	}
+
 	large := simtest.Start(t, simtest.Options{Scenario: sim.LargeScenario(1, 60)})
 	large.SignInSP(t, sim.LargeTenantID, sim.LargeSPAppID, sim.LargeSPSecret)
 	lcred := large.Session.Credential(sim.LargeTenantID)
@@ -324,7 +382,7 @@ func simulatorAnswers(t *testing.T) map[string][][]byte {
 
 func TestScannersMatchEncodingJSONOnSimulatorAnswers(t *testing.T) {
 	answers := simulatorAnswers(t)
-	for name, k := range kinds {
+	for name, k := range all() {
 		t.Logf("%d simulator answers for a %s", len(answers[name]), name)
 		if len(answers[name]) < 2 {
 			t.Errorf("%d simulator answers for a %s", len(answers[name]), name)
@@ -338,6 +396,13 @@ func TestScannersMatchEncodingJSONOnSimulatorAnswers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// all are the scanned kinds and the Dataverse row types, by name.
+func all() map[string]kind {
+	out := maps.Clone(kinds)
+	maps.Copy(out, dataverseKinds)
+	return out
 }
 
 // fuzzSame is the property of the fuzz targets below: on any input that
@@ -390,6 +455,17 @@ func FuzzPermissionDecoding(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzSame(t, kinds["permission"], b)
 		fuzzSame(t, kinds["principal"], b)
+	})
+}
+
+// FuzzDataverseDecoding: every Dataverse row type reads any row alike
+// through rest.Tagged (the lists) and encoding/json.
+func FuzzDataverseDecoding(f *testing.F) {
+	f.Add([]byte(`{"@odata.etag":"W/\"1\"","botid":"b","_ownerid_value":"u","_ownerid_value@OData.Community.Display.V1.FormattedValue":"Ana","ismanaged":true,"statecode":0,"progress":100}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, k := range dataverseKinds {
+			fuzzSame(t, k, b)
+		}
 	})
 }
 

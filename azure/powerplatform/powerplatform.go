@@ -18,10 +18,12 @@
 // followed page by page (nextLink with $skiptoken, @odata.nextLink with
 // Prefer: odata.maxpagesize) and handed to a callback, so a caller never
 // holds more than a page of the service's answer. Each type has one
-// decoding: the canvas-app and flow lists, where it was measured to matter,
-// are read by a single-pass rest.Scanner (and so are the types inside them,
-// Permission and Principal, wherever they are decoded); everything else by
-// encoding/json and its tags. Failures are *rest.Error values carrying the
+// mapping from JSON: the canvas apps and flows (and Permission and
+// Principal inside them), whose answers are large, are read by single-pass
+// scanners, wherever they are decoded; the Dataverse rows by their json
+// tags, through rest.Tagged in the lists and encoding/json in single reads
+// (tests and fuzz targets hold each scanner to encoding/json); everything
+// else by encoding/json. Failures are *rest.Error values carrying the
 // service's code and request ID.
 package powerplatform
 
