@@ -101,12 +101,13 @@ func (r jsonFlow) flow() Flow {
 // names are every member name the scanners read, for resttest.Comparable.
 var names = append([]string{"name", "id", "properties", "displayName", "owner", "almMode", "sharedUsersCount", "sharedGroupsCount", "permissions",
 	"roleName", "principal", "email", "userPrincipalName", "type", "tenantId", "state", "createdTime", "isManaged", "creator", "objectId"},
-	jsonNames[SystemUser, AppModule, Bot, Workflow, Solution, ImportJob]()...)
+	jsonNames(reflect.TypeFor[SystemUser](), reflect.TypeFor[AppModule](), reflect.TypeFor[Bot](), reflect.TypeFor[Workflow](),
+		reflect.TypeFor[Solution](), reflect.TypeFor[ImportJob]())...)
 
-// jsonNames are the json names of the Dataverse row types' fields.
-func jsonNames[A, B, C, D, E, F any]() []string {
+// jsonNames are the json names of the types' fields.
+func jsonNames(types ...reflect.Type) []string {
 	var out []string
-	for _, t := range []reflect.Type{reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C](), reflect.TypeFor[D](), reflect.TypeFor[E](), reflect.TypeFor[F]()} {
+	for _, t := range types {
 		for i := range t.NumField() {
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 			out = append(out, name)
@@ -116,27 +117,14 @@ func jsonNames[A, B, C, D, E, F any]() []string {
 }
 
 // tagged is a Dataverse row type: read by rest.Tagged in the lists, by
-// encoding/json in single reads (GetBot) and here.
+// encoding/json in single reads (GetBot).
 func tagged[T any]() kind {
-	name := reflect.TypeFor[T]().Name()
-	return kind{name,
-		func(b []byte) (any, error) {
-			scan, err := rest.Tagged[T]()
-			if err != nil {
-				return nil, err
-			}
-			var x T
-			s := rest.NewScanner(b)
-			if err = scan(s, &x, map[string]string{}); err == nil {
-				err = s.End()
-			}
-			return x, err
-		},
-		func(b []byte) (any, error) {
-			var x T
-			err := json.Unmarshal(b, &x)
-			return x, err
-		},
+	scan, err := rest.Tagged[T]()
+	read := func([]byte) (any, error) { return nil, err }
+	if err == nil {
+		read = scanned(scan)
+	}
+	return kind{read, viaJSON[T],
 		// The first field is the row's ID.
 		func(v any) bool { return reflect.ValueOf(v).Field(0).String() != "" }}
 }
@@ -147,10 +135,22 @@ var dataverseKinds = map[string]kind{
 	"workflows": tagged[Workflow](), "solutions": tagged[Solution](), "importjobs": tagged[ImportJob](),
 }
 
+// scanned reads one JSON value with a list's scan function, to its end.
+func scanned[T any](scan func(*rest.Scanner, *T, map[string]string) error) func([]byte) (any, error) {
+	return func(b []byte) (any, error) {
+		var x T
+		s := rest.NewScanner(b)
+		err := scan(s, &x, map[string]string{})
+		if err == nil {
+			err = s.End()
+		}
+		return x, err
+	}
+}
+
 // kind is one of the scanned types: how the scanner and the reference
 // mapping read one JSON value of it.
 type kind struct {
-	name       string
 	scan       func([]byte) (any, error)
 	reference  func([]byte) (any, error)
 	nonTrivial func(any) bool
@@ -173,32 +173,12 @@ func viaJSON[T any](b []byte) (any, error) {
 }
 
 var kinds = map[string]kind{
-	"app": {"app",
-		func(b []byte) (any, error) {
-			var a App
-			s := rest.NewScanner(b)
-			err := scanApp(s, &a, map[string]string{})
-			if err == nil {
-				err = s.End()
-			}
-			return a, err
-		},
-		reference(jsonApp.app), func(v any) bool { return v.(App).Name != "" && v.(App).Owner.ID != "" }},
-	"flow": {"flow", viaJSON[Flow], reference(jsonFlow.flow), func(v any) bool { return v.(Flow).Name != "" && v.(Flow).Creator != "" }},
-	"flow in a list": {"flow in a list",
-		func(b []byte) (any, error) {
-			var f Flow
-			s := rest.NewScanner(b)
-			err := scanFlow(s, &f, map[string]string{})
-			if err == nil {
-				err = s.End()
-			}
-			return f, err
-		},
-		reference(jsonFlow.flow), func(v any) bool { return v.(Flow).Name != "" }},
-	"permission": {"permission", viaJSON[Permission], reference(jsonPermission.permission),
+	"app":            {scanned(scanApp), reference(jsonApp.app), func(v any) bool { return v.(App).Name != "" && v.(App).Owner.ID != "" }},
+	"flow":           {viaJSON[Flow], reference(jsonFlow.flow), func(v any) bool { return v.(Flow).Name != "" && v.(Flow).Creator != "" }},
+	"flow in a list": {scanned(scanFlow), reference(jsonFlow.flow), func(v any) bool { return v.(Flow).Name != "" }},
+	"permission": {viaJSON[Permission], reference(jsonPermission.permission),
 		func(v any) bool { return v.(Permission).RoleName != "" && v.(Permission).Principal.ID != "" }},
-	"principal": {"principal", viaJSON[Principal], reference(jsonPrincipal.principal), func(v any) bool { return v.(Principal).ID != "" }},
+	"principal": {viaJSON[Principal], reference(jsonPrincipal.principal), func(v any) bool { return v.(Principal).ID != "" }},
 }
 
 // same decodes b both ways and reports a difference ("" when they agree).
