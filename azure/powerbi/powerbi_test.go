@@ -39,7 +39,7 @@ func TestWorkspacesDatasetsTakeOver(t *testing.T) {
 		t.Fatalf("workspaces %+v, want the two the account is a member of", groups)
 	}
 	ds, err := c.Datasets(ctx, salesGroup)
-	if err != nil || len(ds) != 2 {
+	if err != nil || len(ds) != 3 {
 		t.Fatalf("datasets %+v %v", ds, err)
 	}
 	before, err := c.Dataset(ctx, salesGroup, targets)

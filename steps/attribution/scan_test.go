@@ -1,4 +1,4 @@
-package steps
+package attribution
 
 import (
 	"context"
@@ -8,41 +8,49 @@ import (
 	"testing"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/steps"
 )
 
 // demoVerdicts are the verdicts a check of Contoso as its dedicated service
 // account must give, by environment and resource name.
 var demoVerdicts = map[string]Verdict{
-	"Contoso Ltd (default)/Lunch Menu":                     CannotTell,
-	"Contoso Ltd (default)/Team Birthdays":                 CannotTell,
-	"Contoso Ltd (default)/Notify on new lunch order":      CannotTell,
+	// The Default environment counts as production.
+	"Contoso Ltd (default)/Lunch Menu":                     Attributed,
+	"Contoso Ltd (default)/Team Birthdays":                 NotAttributed,
+	"Contoso Ltd (default)/Visit Booking":                  NotAttributed,
+	"Contoso Ltd (default)/Notify on new lunch order":      NotAttributed,
 	"Contoso Production/Field Inspection":                  Attributed,
 	"Contoso Production/Technician Schedule":               Attributed,
 	"Contoso Production/Expense Claims":                    Attributed,
 	"Contoso Production/Site Survey":                       NotAttributed,
 	"Contoso Production/Visitor Check-in":                  CannotTell,
 	"Contoso Production/Field Service Hub":                 Attributed,
-	"Contoso Production/HR Onboarding":                     NotAttributed,
+	"Contoso Production/HR Onboarding":                     CannotTell, // the linked account imported ContosoHR before Adele did
 	"Contoso Production/Case Desk":                         NotAttributed,
+	"Contoso Production/Expense Review":                    NotAttributed, // in Contoso's own solution
 	"Contoso Production/Approve expense claims":            Attributed,
 	"Contoso Production/Dispatch field technicians":        Attributed,
 	"Contoso Production/Escalate overdue surveys":          NotAttributed,
-	"Contoso Production/New hire welcome":                  NotAttributed,
+	"Contoso Production/New hire welcome":                  CannotTell,
 	"Contoso Production/Sync inspections to SharePoint":    NotAttributed,
+	"Contoso Production/Weekly inspection digest":          CannotTell, // owned, not created, by the linked account
+	"Contoso Production/Route field requests":              NotAttributed,
 	"Contoso Production/Field Assistant":                   Attributed,
 	"Contoso Production/HR Helper":                         NotAttributed,
-	"Contoso Production/IT Helpdesk":                       CannotTell,
+	"Contoso Production/IT Helpdesk":                       NotAttributed, // owned, not created: the creator decides
 	"Contoso Production/Field Service (Fabrikam)":          Attributed,
-	"Contoso Production/Contoso HR":                        NotAttributed,
+	"Contoso Production/Contoso HR":                        CannotTell,
 	"Contoso Production/Contoso Reporting":                 Attributed,
+	"Contoso Production/Contoso Expenses":                  NotAttributed,
 	"Contoso UAT/Field Inspection (test)":                  DoesNotCount,
 	"Contoso UAT/Approve expense claims (test)":            DoesNotCount,
 	"Contoso UAT/HR Helper (test)":                         DoesNotCount,
 	"Megan Bowen's Environment/Prototype: parts catalogue": DoesNotCount,
 	"Contoso Sales/Sales Pipeline":                         Attributed,
 	"Contoso Sales/Regional Targets":                       NotAttributed,
+	"Contoso Sales/Service Levels":                         CannotTell, // taken over, not published
 	"Operations/Inspections":                               NotAttributed,
-	"Customer Insights (production)/Contoso Customer 360":  Attributed,
+	"Customer Insights (production)/Contoso Customer 360":  CannotTell, // a role is not activity
 	"Customer Insights (trial)/Contoso CI trial":           DoesNotCount,
 }
 
@@ -110,14 +118,30 @@ func TestScanDemo(t *testing.T) {
 	if r := byName["Expense Claims"]; r.LinkedRole != "co-owner (CanEdit)" || !strings.Contains(r.Holder.Label(), "Megan Bowen") {
 		t.Errorf("Expense Claims: %+v", r)
 	}
-	if r := byName["HR Onboarding"]; r.Solution != "ContosoHR" || r.Role != "last importer" || !strings.Contains(r.Holder.Label(), "Adele Vance") {
+	if r := byName["HR Onboarding"]; r.Solution != "ContosoHR" || r.Role != "importer" || !strings.Contains(r.Holder.Label(), "Adele Vance") ||
+		r.Publisher != "Fabrikam Consulting" || !strings.Contains(r.Reason, "2025-01-20") || !strings.Contains(r.Reason, "has no link of its own") {
 		t.Errorf("HR Onboarding: %+v", r)
 	}
 	if r := byName["Contoso Reporting"]; !strings.Contains(r.Reason, "2025-03-01") {
 		t.Errorf("Contoso Reporting: the failed later import must not count: %s", r.Reason)
 	}
-	if r := byName["Lunch Menu"]; !r.Owned || !strings.Contains(r.Reason, "Default environment") {
+	if r := byName["Lunch Menu"]; !r.Owned || !strings.Contains(strings.Join(r.Notes, " "), "special type of production environment") {
 		t.Errorf("Lunch Menu: %+v", r)
+	}
+	if r := byName["Weekly inspection digest"]; r.LinkedRole != "owner, not creator" || !strings.Contains(r.Holder.Label(), "Megan Bowen") || r.Owner == nil {
+		t.Errorf("Weekly inspection digest: %+v", r)
+	}
+	if r := byName["IT Helpdesk"]; r.LinkedRole != "owner, not creator" || !strings.Contains(r.Reason, "credits the creator") {
+		t.Errorf("IT Helpdesk: %+v", r)
+	}
+	if r := byName["Service Levels"]; r.LinkedRole != "owner (took it over)" || !strings.Contains(r.Reason, "take-over is not documented to count") {
+		t.Errorf("Service Levels: %+v", r)
+	}
+	if r := byName["Sales Pipeline"]; !strings.Contains(r.Reason, "it published the dataset") {
+		t.Errorf("Sales Pipeline: the report published with it says it published it: %+v", r)
+	}
+	if r := byName["Contoso Customer 360"]; r.LinkedRole != "has a role" || !strings.Contains(r.Reason, "activity") {
+		t.Errorf("Contoso Customer 360: %+v", r)
 	}
 	if r := byName["Escalate overdue surveys"]; !strings.Contains(r.Reason, "co-owners do not count") {
 		t.Errorf("a flow's reason must say co-owners do not count: %s", r.Reason)
@@ -127,7 +151,7 @@ func TestScanDemo(t *testing.T) {
 	for _, c := range res.Coverage {
 		cov[c.Product] = c
 	}
-	if c := cov[CanvasApp]; c.Total != 9 || c.ByVerdict[Attributed] != 3 || c.ByVerdict[NotAttributed] != 1 || c.ByVerdict[CannotTell] != 3 || c.ByVerdict[DoesNotCount] != 2 {
+	if c := cov[CanvasApp]; c.Total != 10 || c.ByVerdict[Attributed] != 4 || c.ByVerdict[NotAttributed] != 3 || c.ByVerdict[CannotTell] != 1 || c.ByVerdict[DoesNotCount] != 2 {
 		t.Errorf("canvas coverage %+v", c)
 	}
 	if c := cov[Solution]; c.Skipped != 1 || !strings.Contains(c.Note, "Microsoft") {
@@ -164,7 +188,7 @@ func TestScanWithoutCIKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range res.Coverage {
-		if c.Product == CIInstance && (c.Checked || !strings.Contains(c.Note, "Cannot tell") || !strings.Contains(c.Note, "PALWIZ_CI_SUBSCRIPTION_KEY")) {
+		if c.Product == CIInstance && (c.Checked || !strings.Contains(c.Note, "Not checked") || !strings.Contains(c.Note, "PALWIZ_CI_SUBSCRIPTION_KEY")) {
 			t.Errorf("CI coverage %+v", c)
 		}
 		if c.Product == CanvasApp {
@@ -174,8 +198,8 @@ func TestScanWithoutCIKey(t *testing.T) {
 	if res.Partial() {
 		t.Errorf("a missing key is not a failure: %+v", res.Failures)
 	}
-	if n := len(res.Resources); n != 3 {
-		t.Errorf("%d resources, want the three datasets", n)
+	if n := len(res.Resources); n != 4 {
+		t.Errorf("%d resources, want the four datasets", n)
 	}
 }
 
@@ -187,16 +211,20 @@ func TestScanPartialFailure(t *testing.T) {
 		product Product
 		where   string
 		lost    []string // resources that cannot be reported
+		changed map[string]Verdict
 	}{
 		{"flow service down", sim.Fault{Host: "api.flow.microsoft.com", Kind: "status", Status: 503, Code: "ServiceUnavailable"}, CloudFlow, "",
 			[]string{"Contoso Ltd (default)/Notify on new lunch order", "Contoso Production/Approve expense claims", "Contoso Production/Escalate overdue surveys",
-				"Contoso Production/Sync inspections to SharePoint", "Contoso UAT/Approve expense claims (test)"}},
+				"Contoso Production/Sync inspections to SharePoint", "Contoso UAT/Approve expense claims (test)"}, nil},
 		{"one Dataverse organisation forbidden", sim.Fault{Host: "contosoprod.api.crm.dynamics.com", Kind: "status", Status: 403, Code: "0x80040220"}, ModelDrivenApp, "Contoso Production",
 			[]string{"Contoso Production/Field Service Hub", "Contoso Production/HR Onboarding", "Contoso Production/Case Desk", "Contoso Production/Field Assistant",
 				"Contoso Production/HR Helper", "Contoso Production/IT Helpdesk", "Contoso Production/Field Service (Fabrikam)", "Contoso Production/Contoso HR",
-				"Contoso Production/Contoso Reporting"}},
+				"Contoso Production/Contoso Reporting", "Contoso Production/Expense Review", "Contoso Production/Contoso Expenses"},
+			// Without Dataverse palwiz cannot see whether a flow is in a managed solution.
+			map[string]Verdict{"Contoso Production/Escalate overdue surveys": CannotTell, "Contoso Production/Sync inspections to SharePoint": CannotTell,
+				"Contoso Production/Route field requests": CannotTell}},
 		{"Power BI throttling without end", sim.Fault{Host: "api.powerbi.com", Kind: "throttle", RetryAfter: 1}, Dataset, "",
-			[]string{"Contoso Sales/Sales Pipeline", "Contoso Sales/Regional Targets", "Operations/Inspections"}},
+			[]string{"Contoso Sales/Sales Pipeline", "Contoso Sales/Regional Targets", "Contoso Sales/Service Levels", "Operations/Inspections"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -228,6 +256,9 @@ func TestScanPartialFailure(t *testing.T) {
 			for _, k := range c.lost {
 				delete(want, k)
 			}
+			for k, v := range c.changed {
+				want[k] = v
+			}
 			// Flows in solutions are still found in Dataverse when the flow service fails.
 			checkVerdicts(t, res, want)
 			for _, cv := range res.Coverage {
@@ -256,7 +287,7 @@ func TestScanFilters(t *testing.T) {
 		}
 	}
 	_, err = Scan(ctx, env, ScanOptions{Environments: []string{"Contoso Prod"}}, nil)
-	var se *ServiceError
+	var se *steps.ServiceError
 	if !errors.As(err, &se) || !strings.Contains(se.Error(), `"Contoso Prod"`) || !strings.Contains(se.Error(), "Contoso Production") {
 		t.Errorf("an unknown environment: %v", err)
 	}
@@ -298,7 +329,7 @@ func TestScanGuest(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkVerdicts(t, res, map[string]Verdict{
-		"Northwind Traders (default)/Holiday Planner": CannotTell,
+		"Northwind Traders (default)/Holiday Planner": NotAttributed,
 		"Northwind Production/Order Desk":             Attributed,
 		"Northwind Production/Stock Levels":           NotAttributed,
 		"Northwind Production/Order confirmation":     Attributed,
@@ -327,7 +358,16 @@ func TestScanForAnotherIdentity(t *testing.T) {
 			want[k] = v
 		}
 	}
+	// Not signed in as the linked account, palwiz cannot see whose report
+	// came with the dataset: it says the owner is the publisher unless it
+	// took the dataset over, and that it could not confirm which.
+	want["Contoso Sales/Service Levels"] = Attributed
 	checkVerdicts(t, res, want)
+	for _, r := range res.Resources {
+		if r.Name == "Service Levels" && (!strings.Contains(r.Reason, "unless it took the dataset over") || !strings.Contains(strings.Join(r.Notes, " "), "could not confirm")) {
+			t.Errorf("Service Levels: %+v", r)
+		}
+	}
 	if !strings.Contains(strings.Join(res.Notes, " "), "not signed in as") {
 		t.Errorf("notes %v should say palwiz is not signed in as the linked account", res.Notes)
 	}

@@ -1,4 +1,4 @@
-package steps
+package attribution
 
 import (
 	"testing"
@@ -7,6 +7,7 @@ import (
 	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/azure/sim/simtest"
+	"github.com/palwiz/palwiz/steps"
 )
 
 // Demo scenario identities the attribution tests use.
@@ -25,7 +26,7 @@ const (
 
 // ppSim starts the demo scenario (changed by edit) and returns it with a
 // steps environment whose session is not signed in yet.
-func ppSim(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, *Env) {
+func ppSim(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, *steps.Env) {
 	t.Helper()
 	sc, err := sim.LoadScenario("demo", nil)
 	if err != nil {
@@ -37,21 +38,21 @@ func ppSim(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, *Env) {
 	return ppSimWith(t, sc)
 }
 
-func ppSimWith(t testing.TB, sc *sim.Scenario) (*sim.Server, *Env) {
+func ppSimWith(t testing.TB, sc *sim.Scenario) (*sim.Server, *steps.Env) {
 	t.Helper()
 	w := simtest.Start(t, simtest.Options{Scenario: sc})
-	return w.Sim, &Env{Cloud: w.Cloud, Session: w.Session}
+	return w.Sim, &steps.Env{Cloud: w.Cloud, Session: w.Session}
 }
 
 // ppSignIn signs a person in with a device code the simulator approves, in
 // tenant ("" = home).
-func ppSignIn(t testing.TB, s *sim.Server, env *Env, upn, tenant string) {
+func ppSignIn(t testing.TB, s *sim.Server, env *steps.Env, upn, tenant string) {
 	t.Helper()
 	(&simtest.World{Sim: s, Cloud: env.Cloud, Session: env.Session}).SignIn(t, upn, tenant)
 }
 
 // ppSignInSP signs a service principal in.
-func ppSignInSP(t testing.TB, env *Env, tenant, appID, secret string) {
+func ppSignInSP(t testing.TB, env *steps.Env, tenant, appID, secret string) {
 	t.Helper()
 	(&simtest.World{Cloud: env.Cloud, Session: env.Session}).SignInSP(t, tenant, appID, secret)
 }

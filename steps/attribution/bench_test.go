@@ -1,4 +1,4 @@
-package steps
+package attribution
 
 import (
 	"bufio"
@@ -23,6 +23,7 @@ import (
 	"github.com/palwiz/palwiz/azure/powerbi"
 	"github.com/palwiz/palwiz/azure/powerplatform"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/steps"
 )
 
 // The attribution scan benchmark: a generated tenant of about 100,000
@@ -238,7 +239,7 @@ func BenchmarkAttributionScan(b *testing.B) {
 	if _, err := sess.LoginServicePrincipal(ctx, sim.LargeTenantID, sim.LargeSPAppID, auth.SPCredential{Secret: sim.LargeSPSecret}); err != nil {
 		b.Fatal(err)
 	}
-	env := &Env{Cloud: c, Session: sess}
+	env := &steps.Env{Cloud: c, Session: sess}
 	linked := LinkedIdentity{ObjectID: sim.LargeLinkedObjectID, UPN: sim.LargeLinkedUPN, TenantID: sim.LargeTenantID, Linked: true}
 	slots, detail := lowerBound(envs, per)
 	lb := time.Duration(slots) * latency

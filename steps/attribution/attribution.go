@@ -1,49 +1,36 @@
-package steps
-
-// Attribution (the PAL guidance's step 3): which resources earn the partner
-// credit, and how to fix the rest.
+// Package attribution is the PAL guidance's step 3: which resources earn the
+// partner credit, why, and how to fix the rest, as plain Go for the wizard
+// and the commands alike.
 //
-// The API, for the TUI and the commands alike:
+//	linked, err := attribution.ResolveLinked(ctx, env, tenant) // the signed-in identity and its PAL link
+//	res, err := attribution.Scan(ctx, env, attribution.ScanOptions{Tenant: tenant, Linked: &linked}, progress)
+//	// res.Resources: one row per app, flow, bot, solution, dataset and instance with a Verdict
+//	//   and a Reason; res.Failures: what could not be read (the rest is still there).
+//	sum := attribution.Summarize(res) // counts, failures first; sum.ExitCode() is 4 when a read failed
+//	plan := attribution.PlanFixes(res, attribution.FixOptions{Delivered: delivered})
+//	// plan.Fixes: what moves a verdict (palwiz's changes and a person's); plan.Advice: what does
+//	//   not move the credit; plan.Held: ownership changes waiting for "delivered" marks.
+//	results, err := attribution.ApplyFixes(ctx, env, res, plan.Applicable(), progress)
+//	// each FixResult holds the resource read again and judged again (After).
 //
-//	linked, err := steps.ResolveLinked(ctx, env, tenant) // the signed-in identity and its PAL link ("" tenant = current)
-//	res, err := steps.Scan(ctx, env, steps.ScanOptions{
-//		Tenant: tenant, Linked: &linked,        // nil Linked: ResolveLinked is called for you
-//		CISubscriptionKey: key,                 // from PALWIZ_CI_SUBSCRIPTION_KEY; "" = Customer Insights "cannot tell"
-//	}, func(p steps.ScanProgress) { … })       // counts only, serialised, keep it quick
-//	// res.Resources: one row per app, flow, bot, solution, dataset and instance, with a Verdict
-//	//   (attributed, not-attributed, does-not-count, cannot-tell), a Reason in words, the Holder the
-//	//   rule looks at and, when the environment decided, the Ownership the rule found.
-//	// res.Coverage: per product, how many of each verdict, failures, and a note on what is left out.
-//	// res.Failures: the environments or services that could not be read (the rest is still there);
-//	//   res.Partial(). Scan's error is only for what must be fixed first (sign-in, unknown names).
-//	fixes := steps.PlanFixes(res, steps.FixOptions{CanvasApp: steps.CanvasCoOwner})
-//	// each Fix: a Summary, an Explanation (what it achieves and what it does not), Automatic or
-//	//   Commands for a person (pac solution import …), Blocked when it cannot be applied now,
-//	//   Attributes when the resource will be attributed afterwards, Covers for solution imports.
-//	results, err := steps.ApplyFixes(ctx, env, res, chosen, func(p steps.FixProgress) { … })
-//	// applies only fixes with Applicable(); each FixResult holds the resource read again (After),
-//	//   judged again; res.Find(after.Key()) locates the row to replace.
+// The rules are data too (Rules, RuleFor, ClassifyEnvironment), each with
+// the sentence of the PAL guidance and the Microsoft Learn page it rests on;
+// docs/attribution-rules.md is their long form.
 //
-// The rules are data too: Rules and RuleFor give each product's rule, the
-// limits of changing its holder, the fix palwiz offers and where the
-// guidance is unclear, in palwiz's own words; the PAL guidance's tooling
-// tables are assets.Guide().
+// The code is split by product family: powerapps.go (canvas apps),
+// flows.go, dataverse.go (model-driven apps, bots, solutions), powerbi.go,
+// ci.go (Customer Insights); scan.go runs them, plan.go and apply.go fix.
 //
 // Scan never changes anything. ApplyFixes changes only what the fixes name.
+package attribution
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/cloud"
-	"github.com/palwiz/palwiz/azure/graph"
-	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // Product is a kind of resource that can earn PAL credit.
@@ -62,6 +49,9 @@ const (
 
 // Products lists every product palwiz checks.
 var Products = []Product{CanvasApp, ModelDrivenApp, CloudFlow, CopilotBot, Solution, Dataset, CIInstance}
+
+// powerPlatformProducts are the products read from Power Platform environments.
+var powerPlatformProducts = []Product{CanvasApp, ModelDrivenApp, CloudFlow, CopilotBot, Solution}
 
 // Title is the product's name for people.
 func (p Product) Title() string {
@@ -82,6 +72,34 @@ func (p Product) Title() string {
 		return "Customer Insights instance"
 	}
 	return string(p)
+}
+
+// Plural is the product's name for a count of them ("Canvas apps").
+func (p Product) Plural() string {
+	switch p {
+	case CopilotBot:
+		return "Copilot Studio bots"
+	case CIInstance:
+		return "Customer Insights instances"
+	}
+	return p.Title() + "s"
+}
+
+// noun is the product's name inside a sentence.
+func (p Product) noun() string {
+	switch p {
+	case CopilotBot:
+		return "Copilot Studio bot"
+	case CloudFlow:
+		return "flow"
+	case Solution:
+		return "solution"
+	case Dataset:
+		return "dataset"
+	case CIInstance:
+		return "Customer Insights instance"
+	}
+	return strings.ToLower(p.Title())
 }
 
 // ParseProduct reads a product name as the commands accept it ("canvas-app",
@@ -121,7 +139,8 @@ const (
 	NotAttributed Verdict = "not-attributed"
 	// DoesNotCount: the resource is in a non-production environment.
 	DoesNotCount Verdict = "does-not-count"
-	// CannotTell: the guidance is ambiguous here, or palwiz could not read what it needs.
+	// CannotTell: the guidance does not settle it, or palwiz cannot see
+	// what it needs (activity, a take-over, another account's link).
 	CannotTell Verdict = "cannot-tell"
 )
 
@@ -158,7 +177,8 @@ type LinkedIdentity struct {
 	PartnerID   string `json:"partnerId,omitempty"`
 	PartnerName string `json:"partnerName,omitempty"`
 	// SignedIn says palwiz is signed in as this identity (Power BI's
-	// TakeOver and the Customer Insights check need that).
+	// TakeOver, the Power BI publisher check and the Customer Insights
+	// check need that).
 	SignedIn bool `json:"signedIn"`
 }
 
@@ -173,6 +193,19 @@ func (l LinkedIdentity) Name() string {
 	return l.ObjectID
 }
 
+// SignInName is the name the identity signs in with: a guest signs in with
+// its home account (name@home.example), never with its #EXT# name.
+func (l LinkedIdentity) SignInName() string {
+	if h := HomeUPN(l.UPN); h != "" {
+		return h
+	}
+	return l.Name()
+}
+
+// IsGuest reports whether the identity is a guest in this directory (its
+// UPN is the #EXT# form).
+func (l LinkedIdentity) IsGuest() bool { return isExtUPN(l.UPN) }
+
 // IsServicePrincipal reports whether the identity is an application.
 func (l LinkedIdentity) IsServicePrincipal() bool { return l.Kind == auth.KindServicePrincipal }
 
@@ -186,19 +219,27 @@ type Holder struct {
 	SystemUserID string `json:"systemUserId,omitempty"`
 }
 
-// Label is the holder for people.
+// Label is the holder for people; a guest is named by its home address.
 func (h Holder) Label() string {
+	upn := h.UPN
+	if home := HomeUPN(upn); home != "" {
+		upn = home
+	}
 	switch {
-	case h.Name != "" && h.UPN != "" && !strings.EqualFold(h.Name, h.UPN):
-		return h.Name + " <" + h.UPN + ">"
-	case h.UPN != "":
-		return h.UPN
+	case h.Name != "" && upn != "" && !strings.EqualFold(h.Name, upn):
+		return h.Name + " <" + upn + ">"
+	case upn != "":
+		return upn
 	case h.Name != "":
 		return h.Name
 	case h.ObjectID != "":
 		return h.ObjectID
 	}
 	return h.SystemUserID
+}
+
+func (h Holder) known() bool {
+	return h.ObjectID != "" || h.UPN != "" || h.Name != "" || h.SystemUserID != ""
 }
 
 // Environment is where resources live: a Power Platform environment, a Power
@@ -253,17 +294,34 @@ type Resource struct {
 	// Reason says why, in words.
 	Reason string `json:"reason"`
 	// Ownership is what the product's rule says about the holder when the
-	// verdict comes from the environment instead (does not count, Default).
+	// verdict comes from the environment instead (does not count).
 	Ownership string   `json:"ownership,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
 	// Owned says the product's rule would name the linked identity if the
-	// environment counted (also for does-not-count and Default rows).
+	// environment counted (also for does-not-count rows).
 	Owned bool `json:"owned"`
 	// Solution is the unique name of the managed solution the resource is
-	// in; PAL credits that solution's last importer.
+	// in (or, for a solution, its own); PAL credits that solution's last
+	// PAL-linked importer.
 	Solution string `json:"solution,omitempty"`
+	// Publisher is that solution's publisher (what "--delivered
+	// publisher=…" matches).
+	Publisher string `json:"publisher,omitempty"`
 	// GroupCoOwners names groups with CanEdit on a canvas app.
 	GroupCoOwners []string `json:"groupCoOwners,omitempty"`
+	// Owner is the primary owner where it differs from the holder the rule
+	// looks at (a solution-aware flow's or a bot's owner).
+	Owner *Holder `json:"owner,omitempty"`
+
+	facts facts
+}
+
+// facts are what the scan learnt beyond the verdict, for the plan.
+type facts struct {
+	solutionAware bool // a flow palwiz can give a new primary owner (Dataverse workflow)
+	linkedImport  bool // the linked account imported the solution at some point
+	takenOver     bool // a dataset the linked account owns but did not publish
+	coOwnersKnown bool // the flow's co-owners were read (linkedRole is complete)
 }
 
 // MarshalJSON writes the resource with its environment's ID, name and type.
@@ -290,13 +348,38 @@ func (r Resource) Key() string {
 	return string(r.Product) + "/" + strings.ToLower(env) + "/" + strings.ToLower(r.ID)
 }
 
+// label is the resource inside a sentence: `canvas app "Site Survey"`.
+func (r Resource) label() string { return fmt.Sprintf("%s %q", r.Product.noun(), r.Name) }
+
 // Failure is a part of the scan that could not be read.
 type Failure struct {
 	Product     Product `json:"product,omitempty"`
 	Environment string  `json:"environment,omitempty"` // environment or workspace name ("" = the whole service)
 	Service     string  `json:"service"`
-	Message     string  `json:"message"`
-	Err         error   `json:"-"`
+	// Cause is why, as a value the wizard and the commands word the same way.
+	Cause Cause `json:"cause"`
+	// Message says what failed and why; NextStep what to do.
+	Message  string `json:"message"`
+	NextStep string `json:"nextStep,omitempty"`
+	Err      error  `json:"-"`
+}
+
+// Where names the part that was not checked: "Cloud flows in Contoso
+// Production (Power Automate)".
+func (f Failure) Where() string {
+	what := "Everything"
+	if f.Product != "" {
+		what = f.Product.Plural()
+	} else if f.Service != "" {
+		what = "Everything in " + f.Service
+	}
+	if f.Environment != "" {
+		what += " in " + f.Environment
+	}
+	if f.Product != "" && f.Service != "" {
+		what += " (" + f.Service + ")"
+	}
+	return what
 }
 
 // Coverage is one product's tally.
@@ -370,133 +453,94 @@ func (r *ScanResult) Find(key string) *Resource {
 	return nil
 }
 
-// ResolveLinked finds the identity whose link earns the credit in tenant
-// ("" = the current directory): the signed-in identity, as the directory
-// sees it, and its Partner Admin Link if it has one.
-func ResolveLinked(ctx context.Context, env *Env, tenant string) (LinkedIdentity, error) {
-	p := env.Session.Profile()
-	if p == nil {
-		return LinkedIdentity{}, auth.ErrNotSignedIn
+// Replace puts a resource read again (FixResult.After) in place of the
+// row with its key; it reports whether there was one.
+func (r *ScanResult) Replace(after Resource) bool {
+	cur := r.Find(after.Key())
+	if cur == nil {
+		return false
 	}
-	if tenant == "" {
-		tenant = p.Tenant
-	}
-	l := LinkedIdentity{Kind: p.Kind, TenantID: tenant, SignedIn: true}
-	g := env.Graph(tenant)
-	if p.Kind == auth.KindServicePrincipal {
-		l.AppID, l.DisplayName = p.ClientID, p.DisplayName
-		sp, err := g.ServicePrincipalByAppID(ctx, p.ClientID)
-		switch {
-		case err == nil:
-			l.ObjectID, l.DisplayName = sp.ID, sp.DisplayName
-		case asAuth(err) != nil:
-			return l, asAuth(err)
-		default:
-			tok, terr := env.Session.Token(ctx, tenant, []string{cloud.ARMScope}, "")
-			if terr != nil {
-				return l, Explain(terr)
-			}
-			l.ObjectID = auth.TokenObjectID(tok.Token)
-		}
-	} else {
-		l.UPN, l.DisplayName = p.Username, p.DisplayName
-		me, err := g.Me(ctx)
-		switch {
-		case err == nil:
-			l.ObjectID, l.DisplayName = me.ID, me.DisplayName
-			if me.UserPrincipalName != "" {
-				l.UPN = me.UserPrincipalName
-			}
-		case asAuth(err) != nil:
-			return l, asAuth(err)
-		case graph.IsStatus(err, http.StatusNotFound) || graph.IsStatus(err, http.StatusForbidden):
-			return l, &ServiceError{Message: "This account has no user object of its own in directory " + tenant + " (a CSP, GDAP or foreign sign-in), so nothing there can be attributed to it",
-				NextStep: "Sign in with the customer's dedicated account, a guest account or a service principal of that directory", Err: err}
-		default:
-			tok, terr := env.Session.Token(ctx, tenant, []string{cloud.ARMScope}, "")
-			if terr != nil {
-				return l, Explain(terr)
-			}
-			l.ObjectID = auth.TokenObjectID(tok.Token)
-		}
-	}
-	c, err := env.ARMClient(tenant)
-	if err != nil {
-		return l, err
-	}
-	link, err := c.GetLink(ctx)
-	if err != nil {
-		return l, Explain(err)
-	}
-	if link != nil && link.State != "Deleted" {
-		l.Linked, l.PartnerID, l.PartnerName = true, link.PartnerID, link.PartnerName
-		if link.ObjectID != "" {
-			l.ObjectID = link.ObjectID
-		}
-	}
-	if l.ObjectID == "" {
-		return l, errors.New("could not tell the signed-in identity's object ID in directory " + tenant)
-	}
-	return l, nil
+	*cur = after
+	r.recount()
+	return true
 }
 
-// linkedNote says what the check compares against, when that needs saying.
-func linkedNotes(l LinkedIdentity) []string {
-	var out []string
-	if !l.Linked {
-		out = append(out, fmt.Sprintf("%s has no Partner Admin Link in this directory: the results show what would earn credit once it is linked (`palwiz link --partner-id ID`).", l.Name()))
-	} else if l.PartnerName != "" {
-		out = append(out, fmt.Sprintf("%s is linked to %s (%s): attributed resources earn credit for that partner.", l.Name(), l.PartnerName, l.PartnerID))
+// recount brings the coverage tallies in line with the resources.
+func (r *ScanResult) recount() {
+	for i := range r.Coverage {
+		c := &r.Coverage[i]
+		c.Total, c.ByVerdict = 0, map[Verdict]int{}
 	}
-	if !l.SignedIn {
-		out = append(out, "palwiz is not signed in as "+l.Name()+": Power BI datasets can be taken over, and Customer Insights checked, only when signed in as the linked identity.")
+	at := map[Product]int{}
+	for i, c := range r.Coverage {
+		at[c.Product] = i
+	}
+	for i := range r.Resources {
+		if j, ok := at[r.Resources[i].Product]; ok {
+			r.Coverage[j].Total++
+			r.Coverage[j].ByVerdict[r.Resources[i].Verdict]++
+		}
+	}
+}
+
+// SameObject compares object IDs (GUIDs) case-insensitively.
+func SameObject(a, b string) bool { return a != "" && strings.EqualFold(a, b) }
+
+func sameHolder(a, b Holder) bool {
+	return SameObject(a.SystemUserID, b.SystemUserID) || SameObject(a.ObjectID, b.ObjectID)
+}
+
+func who(h Holder) string {
+	if s := h.Label(); s != "" {
+		return s
+	}
+	return "an unknown account"
+}
+
+// isExtUPN reports a guest's UPN (name_home.example#EXT#@tenant).
+func isExtUPN(upn string) bool { return strings.Contains(strings.ToUpper(upn), "#EXT#@") }
+
+// HomeUPN is a guest's home address (ana.lopez@fabrikam.example for
+// ana.lopez_fabrikam.example#EXT#@contoso.onmicrosoft.com), or "" when
+// upn is not a guest's.
+func HomeUPN(upn string) string {
+	i := strings.Index(strings.ToUpper(upn), "#EXT#@")
+	if i <= 0 {
+		return ""
+	}
+	local := upn[:i]
+	j := strings.LastIndex(local, "_")
+	if j <= 0 {
+		return ""
+	}
+	return local[:j] + "@" + local[j+1:]
+}
+
+// upnForms are the names Power BI may show for a user: its UPN and, for a
+// guest, its home address.
+func upnForms(upn string) []string {
+	if upn == "" {
+		return nil
+	}
+	out := []string{upn}
+	if h := HomeUPN(upn); h != "" {
+		out = append(out, h)
 	}
 	return out
 }
 
-// rest errors explained in the user's terms.
-func explainService(err error) error {
-	if err == nil {
-		return nil
+func first(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
 	}
-	if a := asAuth(err); a != nil {
-		return a
-	}
-	var re *rest.Error
-	if !errors.As(err, &re) {
-		return Explain(err)
-	}
-	msg := strings.TrimRight(re.Message, ". ")
-	detail := fmt.Sprintf(" (HTTP %d", re.Status)
-	if re.Code != "" {
-		detail += ", " + re.Code
-	}
-	detail += ")"
-	switch {
-	case re.Status == http.StatusUnauthorized && re.Code == "PowerBINotAuthorizedException":
-		return &ServiceError{Message: re.Service + " refused" + detail + ": " + msg, NextStep: "Add the identity to the workspace (Member or Admin)", Err: err}
-	case re.Status == http.StatusUnauthorized && strings.Contains(re.Message, "subscription key"):
-		return &ServiceError{Message: "Customer Insights refused the API key: " + msg, NextStep: "Set PALWIZ_CI_SUBSCRIPTION_KEY to the primary key under Settings > Permissions > APIs in Customer Insights", Err: err}
-	case re.Status == http.StatusUnauthorized:
-		return &auth.Error{Reason: auth.ReasonTokenRejected, Message: re.Service + " refused the access token (" + msg + ")", NextStep: "Sign in again with `palwiz login`", Err: err}
-	case re.Status == http.StatusForbidden && re.Service == "Dataverse":
-		return &ServiceError{Message: "Dataverse refused" + detail + ": " + msg, NextStep: "Add the signed-in identity to the environment as a user with a security role that reads solutions, apps and bots (System Administrator or System Customizer)", Err: err}
-	case re.Status == http.StatusForbidden:
-		return &ServiceError{Message: re.Service + " refused" + detail + ": " + msg, NextStep: "Sign in as a Power Platform administrator, or as an admin of the environments to check", Err: err}
-	case re.Status == http.StatusTooManyRequests:
-		return &ServiceError{Message: re.Service + " kept throttling the requests" + detail + " and the retries ran out", NextStep: "Wait a few minutes and run the check again, perhaps for one --environment", Err: err}
-	case re.Status >= 500:
-		return &ServiceError{Message: re.Service + " had a server error" + detail + ": " + msg, NextStep: "Run it again in a moment; if it persists, quote the request ID to Microsoft support", Err: err}
-	}
-	return &ServiceError{Message: re.Error(), Err: err}
+	return ""
 }
 
-// failureMessage is one line for a failed list, with the request ID.
-func failureMessage(err error) string {
-	msg := explainService(err).Error()
-	var re *rest.Error
-	if errors.As(err, &re) && re.RequestID != "" && !strings.Contains(msg, re.RequestID) {
-		msg += " [request " + re.RequestID + "]"
+func plural(n int) string {
+	if n == 1 {
+		return ""
 	}
-	return msg
+	return "s"
 }
