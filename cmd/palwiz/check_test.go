@@ -211,7 +211,7 @@ func TestFixPlanApplyAndCheckAgain(t *testing.T) {
 		{"Contoso Production", "Visitor Check-in", "attributed"},
 		{"Contoso Production", "Route field requests", "cannot-tell"},
 		{"Contoso Sales", "Regional Targets", "cannot-tell"}, // taken over, not published
-		{"Operations", "Inspections", "not-attributed"},     // not marked as delivered
+		{"Operations", "Inspections", "not-attributed"},      // not marked as delivered
 		{"Contoso Production", "Escalate overdue surveys", "not-attributed"},
 		{"Contoso Production", "Contoso HR", "cannot-tell"},
 	} {
