@@ -63,7 +63,7 @@ func (s Step) String() string {
 	case StepByHand:
 		return "By hand: " + s.Text
 	case StepMark:
-		return "Mark it as delivered so palwiz can plan it: " + s.Text
+		return "If your organisation delivered it, mark it as delivered and palwiz plans: " + s.Text
 	case StepAdvice:
 		return "Only advice (does not move the credit): " + s.Text
 	}
