@@ -75,7 +75,7 @@ func printFix(w io.Writer, i int, f attribution.Fix, mode string) {
 		fmt.Fprintf(w, "    Also settles: %s\n", strings.Join(f.Covers, ", "))
 	}
 	if f.Confirm != "" {
-		fmt.Fprintf(w, "    Counted once %s confirms it.\n", f.Confirm)
+		fmt.Fprintf(w, "    Counted only once %s confirms it.\n", f.Confirm)
 	}
 	for _, c := range f.Commands {
 		fmt.Fprintf(w, "      %s\n", c)
@@ -114,7 +114,7 @@ func printPlanMarkdown(w io.Writer, res *attribution.ScanResult, plan *attributi
 				fmt.Fprintf(w, "\n   Also settles: %s\n", mdEscape(strings.Join(f.Covers, ", ")))
 			}
 			if f.Confirm != "" {
-				fmt.Fprintf(w, "\n   Counted once %s confirms it.\n", mdEscape(f.Confirm))
+				fmt.Fprintf(w, "\n   Counted only once %s confirms it.\n", mdEscape(f.Confirm))
 			}
 			if len(f.Commands) > 0 {
 				fmt.Fprintf(w, "\n   ```\n   %s\n   ```\n", strings.Join(f.Commands, "\n   "))

@@ -233,27 +233,35 @@ func (d *dvData) inSolution(si *solutionInfo) *inSolution {
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // solutionRule applies "the last account with a PAL link to import a
-// managed solution owns everything in it" to a solution or a component
-// (what names it in the reason: "the flow", "it").
+// managed solution owns everything in it" to a solution (component "") or
+// to one of its components ("app", "flow", "bot").
 func solutionRule(s inSolution, component string, creator Holder, creatorLinked bool) ownership {
-	in := "It"
-	if component != "" {
-		in = "In managed solution " + s.name + ", which"
+	// it is how the reason opens: about the solution itself, or about the
+	// solution a component is in.
+	it := func(subject, rest string) string {
+		if component == "" {
+			return strings.ToUpper(subject[:1]) + subject[1:] + " " + rest
+		}
+		return "In managed solution " + s.name + ", which " + subject + " " + strings.Replace(rest, "imported it", "imported", 1)
 	}
+	const rule = "PAL credits the last account with a PAL link to import it"
 	switch {
 	case !s.known:
-		return ownership{verdict: CannotTell, reason: fmt.Sprintf("%s has no completed import, so palwiz cannot tell who imported it last.", first(strings.TrimSuffix(in, ", which"), "It"))}
+		if component == "" {
+			return ownership{verdict: CannotTell, reason: "It has no completed import, so palwiz cannot tell who imported it last."}
+		}
+		return ownership{verdict: CannotTell, reason: "In managed solution " + s.name + ", which has no completed import, so palwiz cannot tell who imported it last."}
 	case s.linked:
-		o := ownership{verdict: Attributed, reason: fmt.Sprintf("%s the linked account imported last (%s): PAL credits the last PAL-linked importer with everything in it.", in, day(s.when))}
+		o := ownership{verdict: Attributed, reason: it("the linked account", fmt.Sprintf("imported it last (%s): %s, with everything in it.", day(s.when), rule))}
 		if component != "" && !creatorLinked && creator.known() {
 			o.notes = []string{fmt.Sprintf("The %s was created by %s; the import made the linked account its owner.", component, who(creator))}
 		}
 		return o
 	case !s.linkedWhen.IsZero():
-		return ownership{verdict: CannotTell, reason: fmt.Sprintf("%s the linked account imported on %s and %s imported again on %s. PAL credits the last account with a PAL link to import it: the linked account keeps the credit only if %s has no link of its own, which palwiz cannot see.",
-			in, day(s.linkedWhen), who(s.importer), day(s.when), who(s.importer))}
+		return ownership{verdict: CannotTell, reason: it("the linked account", fmt.Sprintf("imported it on %s, and %s imported it again on %s. %s: the linked account keeps the credit only if %s has no link of its own, which palwiz cannot see.",
+			day(s.linkedWhen), who(s.importer), day(s.when), rule, who(s.importer)))}
 	}
-	return ownership{verdict: NotAttributed, reason: fmt.Sprintf("%s %s imported last (%s); the linked account never imported it. PAL credits the last PAL-linked importer.", in, who(s.importer), day(s.when))}
+	return ownership{verdict: NotAttributed, reason: it(who(s.importer), fmt.Sprintf("imported it last (%s), and the linked account never did. %s.", day(s.when), rule))}
 }
 
 func (s *scanner) judgeModelDrivenApps(e *Environment, d *dvData) []Resource {

@@ -351,7 +351,7 @@ func importerName(r Resource) string {
 // component first made unmanaged in production is refused).
 func (pl planner) rebuild(r Resource, why string) Fix {
 	noun := r.Product.noun()
-	return Fix{Kind: FixRebuild, Resource: r, After: Attributed, Ownership: true, Confirm: "a new check after the import finds the new " + noun,
+	return Fix{Kind: FixRebuild, Resource: r, After: Attributed, Ownership: true, Confirm: "a new check after the import",
 		Summary:     fmt.Sprintf("Rebuild %s in development and ship it in a managed solution imported by %s", r.label(), pl.l.SignInName()),
 		Explanation: strings.TrimSpace(why + " Rebuild or copy the " + noun + " in your development environment (a copy gets a new ID: the one in production cannot be reused, and a managed import over a component first made unmanaged in production is refused), add it to the managed solution you deliver, and import that solution as the linked account: the importing account owns what it creates. palwiz counts it only once a new check finds it."),
 		Loses:       "The new " + noun + " replaces this one: move its users (and connections or run history, where it has them) to it, then retire this one.",

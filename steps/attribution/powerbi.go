@@ -162,7 +162,7 @@ func (pl planner) dataset(r Resource) []Fix {
 	l := pl.l
 	publish := publishCommands(l, r)
 	if r.facts.takenOver {
-		return []Fix{{Kind: FixPublish, Resource: r, After: Attributed, Ownership: true, Confirm: "a new check finds the new model published by the linked account",
+		return []Fix{{Kind: FixPublish, Resource: r, After: Attributed, Ownership: true, Confirm: "a new check after publishing",
 			Summary:     fmt.Sprintf("Publish %s as a new semantic model, signed in as %s", r.label(), l.SignInName()),
 			Explanation: "The PAL guidance's documented path: publishing sets the owner, and PowerShell can publish as any user or service account. Republishing over this dataset keeps its owner, so publish it as a new model (a new name), point its reports at it, and retire this one.",
 			Loses:       "The new model replaces this one: reports, schedules and the data source credentials move to it.",
@@ -193,7 +193,7 @@ func publishCommands(l LinkedIdentity, r Resource) []string {
 	}
 	return []string{
 		signIn,
-		fmt.Sprintf("New-PowerBIReport -Path ./%s.pbix -Name \"%s (new)\" -WorkspaceId %s", fileName(r.Name), r.Name, ws),
+		fmt.Sprintf("New-PowerBIReport -Path ./%s.pbix -Name \"%s (new)\" -WorkspaceId %s   # the .pbix you delivered", fileName(r.Name), r.Name, ws),
 	}
 }
 

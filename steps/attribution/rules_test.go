@@ -74,7 +74,7 @@ func ruleCases() []ruleCase {
 		{"model-driven creator", ModelDrivenApp, func() ownership { return judgeModelDriven(mine, true, true, nil) }, Attributed, "created the app"},
 		{"model-driven other", ModelDrivenApp, func() ownership { return judgeModelDriven(other, false, true, nil) }, NotAttributed, "no co-owners"},
 		{"model-driven, linked not a user", ModelDrivenApp, func() ownership { return judgeModelDriven(other, false, false, nil) }, NotAttributed, "not even a user"},
-		{"model-driven in solution", ModelDrivenApp, func() ownership { return judgeModelDriven(other, false, true, sol(true, true, none)) }, Attributed, "last PAL-linked importer"},
+		{"model-driven in solution", ModelDrivenApp, func() ownership { return judgeModelDriven(other, false, true, sol(true, true, none)) }, Attributed, "last account with a PAL link"},
 		{"bot creator", CopilotBot, func() ownership { return judgeBot(mine, other, true, false, true, nil) }, Attributed, "created the bot"},
 		{"bot owned, not created", CopilotBot, func() ownership { return judgeBot(other, mine, false, true, true, nil) }, NotAttributed, "credits the creator"},
 		{"bot other", CopilotBot, func() ownership { return judgeBot(other, other, false, false, true, nil) }, NotAttributed, "Created and owned"},
@@ -82,7 +82,7 @@ func ruleCases() []ruleCase {
 		{"solution linked importer", Solution, func() ownership {
 			return solutionRule(inSolution{name: "S", importer: mine, when: day(5, 12), known: true, linked: true, linkedWhen: day(5, 12)}, "", Holder{}, false)
 		}, Attributed, "2025-05-12"},
-		{"solution other importer", Solution, func() ownership { return solutionRule(*sol(false, true, none), "", Holder{}, false) }, NotAttributed, "never imported"},
+		{"solution other importer", Solution, func() ownership { return solutionRule(*sol(false, true, none), "", Holder{}, false) }, NotAttributed, "never did"},
 		{"solution linked, then other importer", Solution, func() ownership { return solutionRule(*sol(false, true, day(1, 20)), "", Holder{}, false) }, CannotTell, "2025-01-20"},
 		{"solution no import", Solution, func() ownership { return solutionRule(inSolution{name: "S"}, "", Holder{}, false) }, CannotTell, "no completed import"},
 		{"dataset publisher", Dataset, func() ownership { return judgeDataset(ruleUser, "PAL@Contoso.example", evidencePublished) }, Attributed, "published the dataset"},
