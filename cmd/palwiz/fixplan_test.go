@@ -24,7 +24,7 @@ func TestFixPlanMarkdownReview(t *testing.T) {
 		}
 	}
 	want := []string{
-		`co-owner (CanEdit) of canvas app "Visit Booking"`,  // Power App Canvas: GUI yes, PowerShell yes
+		`co-owner (CanEdit) of canvas app "Visit Booking"`, // Power App Canvas: GUI yes, PowerShell yes
 		`the primary owner of flow "Route field requests"`, // Power Automate: yes for every tool
 		`Take over dataset "Regional Targets"`,             // no row: claims "cannot tell", not the credit
 	}

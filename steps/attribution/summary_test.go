@@ -44,7 +44,9 @@ func assertNoAllClear(t *testing.T, res *ScanResult) {
 // A check with any failed read never says all is well, says what was not
 // checked and why first, and exits 4.
 func TestSummaryNeverOverstates(t *testing.T) {
-	forbidden := func(host string) sim.Fault { return sim.Fault{Host: host, Kind: "status", Status: http.StatusForbidden, Code: "Forbidden"} }
+	forbidden := func(host string) sim.Fault {
+		return sim.Fault{Host: host, Kind: "status", Status: http.StatusForbidden, Code: "Forbidden"}
+	}
 	cases := []struct {
 		name   string
 		faults []sim.Fault
