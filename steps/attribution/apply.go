@@ -190,7 +190,9 @@ func (a *applier) apply(f Fix) error {
 func (a *applier) reread(f Fix) (*Resource, error) {
 	r := f.Resource
 	out := r
-	out.Notes, out.LinkedRole, out.GroupCoOwners, out.Ownership, out.Owner = nil, "", nil, "", nil
+	out.Notes, out.LinkedRole, out.Ownership = nil, "", ""
+	out.setGroups(nil)
+	out.setOwner(nil)
 	var o ownership
 	var err error
 	switch r.Product {
@@ -225,7 +227,8 @@ func (a *applier) rereadCanvas(out *Resource) (ownership, error) {
 		}
 	}
 	groups := groupCoOwners(perms)
-	out.Holder, out.GroupCoOwners = owner, groups
+	out.Holder = owner
+	out.setGroups(groups)
 	return judgeCanvas(a.res.Linked, owner, linkedRoleIn(perms, a.res.Linked.ObjectID), true, groups), nil
 }
 
@@ -247,7 +250,7 @@ func (a *applier) rereadFlow(f Fix, out *Resource) (ownership, error) {
 			owner = Holder{SystemUserID: strings.ToLower(w.Owner), ObjectID: l.ObjectID, UPN: l.UPN, Name: first(w.OwnerName, l.DisplayName)}
 		}
 		if !sameHolder(owner, creator) {
-			out.Owner = &owner
+			out.setOwner(&owner)
 		}
 		out.facts.solutionAware = true
 		return judgeFlow(creator, linked(w.CreatedBy) || SameObject(creator.ObjectID, l.ObjectID), &owner, linked(w.Owner), true, nil), nil
@@ -264,7 +267,7 @@ func (a *applier) rereadFlow(f Fix, out *Resource) (ownership, error) {
 		creator = Holder{ObjectID: strings.ToLower(fl.Creator)}
 		out.Holder = creator
 	}
-	o := judgeFlow(creator, SameObject(fl.Creator, l.ObjectID), f.Resource.Owner, false, f.Resource.facts.solutionAware, nil)
+	o := judgeFlow(creator, SameObject(fl.Creator, l.ObjectID), f.Resource.Owner(), false, f.Resource.facts.solutionAware, nil)
 	if role := linkedRoleIn(perms, l.ObjectID); role != "" && !o.owned() && o.linkedRole == "" {
 		o.linkedRole = linkedRoleText(role)
 		o.notes = append(o.notes, "The linked account is a co-owner of the flow; PAL still credits its creator.")
@@ -289,7 +292,7 @@ func (a *applier) rereadBot(out *Resource) (ownership, error) {
 	}
 	owner := Holder{SystemUserID: strings.ToLower(b.Owner), Name: b.OwnerName}
 	if !sameHolder(owner, creator) {
-		out.Owner = &owner
+		out.setOwner(&owner)
 	}
 	out.Holder = creator
 	return judgeBot(creator, owner, linked(b.CreatedBy), linked(b.Owner), out.Env.LinkedUserID != "", nil), nil

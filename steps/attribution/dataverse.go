@@ -287,7 +287,8 @@ func inManaged(r *Resource, sol *inSolution) {
 	if sol == nil {
 		return
 	}
-	r.Solution, r.Publisher = sol.name, sol.publisher
+	r.Solution = sol.name
+	r.setPublisher(sol.publisher)
 	r.Role, r.Holder = "importer", sol.importer
 	r.facts.linkedImport = !sol.linkedWhen.IsZero()
 }
@@ -318,7 +319,7 @@ func (s *scanner) judgeBots(e *Environment, d *dvData) []Resource {
 		o := judgeBot(creator, owner, d.isLinked(b.CreatedBy), d.isLinked(b.Owner), d.linkedUser != "", sol)
 		r := Resource{Product: CopilotBot, ID: b.ID, Name: b.Name, Env: e, Role: "creator", Holder: creator, LinkedRole: o.linkedRole, Owned: o.owned()}
 		if !sameHolder(owner, creator) {
-			r.Owner = &owner
+			r.setOwner(&owner)
 		}
 		inManaged(&r, sol)
 		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
@@ -353,7 +354,8 @@ func (s *scanner) judgeSolutions(e *Environment, d *dvData) []Resource {
 		sol := d.inSolution(si)
 		o := solutionRule(*sol, "", Holder{}, false)
 		r := Resource{Product: Solution, ID: si.s.ID, Name: si.s.FriendlyName, Env: e, Role: "importer", Holder: sol.importer, Owned: o.owned(),
-			Solution: si.s.UniqueName, Publisher: si.s.PublisherName}
+			Solution: si.s.UniqueName}
+		r.setPublisher(si.s.PublisherName)
 		r.facts.linkedImport = !sol.linkedWhen.IsZero()
 		r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 		out = append(out, r)
@@ -369,8 +371,8 @@ func (pl planner) bot(r Resource) []Fix {
 	out := []Fix{pl.rebuild(r, "PAL (the older draft) credits a bot's creator, which does not change; its tooling table says yes only for the PP CLI and DevOps, that is, a solution import.")}
 	if r.LinkedRole == "" && r.Env != nil && r.Env.LinkedUserID != "" {
 		owner := r.Holder
-		if r.Owner != nil {
-			owner = *r.Owner
+		if o := r.Owner(); o != nil {
+			owner = *o
 		}
 		out = append(out, Fix{Kind: FixAssignBot, Resource: r, Automatic: true, After: r.Verdict, Ownership: true, TakesFrom: who(owner),
 			Summary:     fmt.Sprintf("Make %s the owner of %s (its creator stays %s)", pl.l.Name(), r.label(), who(r.Holder)),

@@ -98,7 +98,7 @@ func (t deliveredTerm) match(r Resource) bool {
 	case "environment":
 		return r.Env != nil && (eq(r.Env.ID) || eq(r.Env.Name))
 	case "publisher":
-		return eq(r.Publisher)
+		return eq(r.Publisher())
 	}
 	return eq(r.Name) || eq(r.ID) || eq(r.Key())
 }

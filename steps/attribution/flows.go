@@ -76,7 +76,7 @@ func (s *scanner) flowResource(e *Environment, d *dvData, id, name string, creat
 	}
 	r := Resource{Product: CloudFlow, ID: id, Name: name, Env: e, Role: "creator", Holder: creator, LinkedRole: o.linkedRole, Owned: o.owned()}
 	if owner != nil && !sameHolder(*owner, creator) && !SameObject(owner.ObjectID, creator.ObjectID) {
-		r.Owner = owner
+		r.setOwner(owner)
 	}
 	r.facts.solutionAware = inDV && sol == nil
 	inManaged(&r, sol)
@@ -151,8 +151,8 @@ func (pl planner) flow(r Resource) []Fix {
 	switch {
 	case r.facts.solutionAware && !ownedNotCreated:
 		owner := r.Holder
-		if r.Owner != nil {
-			owner = *r.Owner
+		if o := r.Owner(); o != nil {
+			owner = *o
 		}
 		f := Fix{Kind: FixFlowOwner, Resource: r, Automatic: true, After: CannotTell, Ownership: true, TakesFrom: who(owner),
 			Summary: fmt.Sprintf("Make %s the primary owner of %s (its creator stays %s)", l.Name(), r.label(), who(r.Holder)),

@@ -207,12 +207,17 @@ func TestParseDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := &Environment{ID: "e1", Name: "Contoso UAT"}
+	published := func(name, publisher string) Resource {
+		r := Resource{Name: name}
+		r.setPublisher(publisher)
+		return r
+	}
 	cases := []struct {
 		r    Resource
 		want bool
 	}{
-		{Resource{Name: "HR Onboarding", Publisher: "fabrikam consulting"}, true},
-		{Resource{Name: "Expense Review", Publisher: "Contoso"}, false},
+		{published("HR Onboarding", "fabrikam consulting"), true},
+		{published("Expense Review", "Contoso"), false},
 		{Resource{Name: "Anything", Env: env}, true},
 		{Resource{Name: "field inspection"}, true},
 		{Resource{Name: "Field Inspection (test)"}, false}, // whole names only

@@ -94,7 +94,8 @@ func (s *scanner) canvasResource(e *Environment, a powerplatform.App, linkedRole
 	owner := s.holderOf(a.Owner)
 	o := judgeCanvas(s.linked, owner, linkedRole, permsKnown, groups)
 	r := Resource{Product: CanvasApp, ID: a.Name, Name: a.DisplayName, Env: e, Role: "owner", Holder: owner, LinkedRole: o.linkedRole,
-		Owned: o.owned(), GroupCoOwners: groups}
+		Owned: o.owned()}
+	r.setGroups(groups)
 	r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
 	if strings.EqualFold(a.AlmMode, "Solution") {
 		r.Notes = append(r.Notes, "The app is in a solution: importing that solution as the linked account makes it the owner.")

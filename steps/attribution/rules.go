@@ -216,6 +216,8 @@ type ownership struct {
 
 func (o ownership) owned() bool { return o.verdict == Attributed }
 
+var defaultNotes = []string{defaultNote}
+
 const defaultNote = "Default environment: it counts as production (Microsoft calls it a special type of production environment). " + PaidUsageCaveat
 
 // weigh combines the ownership with the environment's type into the
@@ -228,6 +230,9 @@ func weigh(env *Environment, o ownership) (v Verdict, reason, owned string, note
 		return CannotTell, fmt.Sprintf("Environment type %q: palwiz does not know whether it counts as production.", env.Type), o.reason, o.notes
 	}
 	if strings.EqualFold(env.Type, "Default") {
+		if len(o.notes) == 0 {
+			return o.verdict, o.reason, "", defaultNotes // shared: appending to it copies (cap 1)
+		}
 		return o.verdict, o.reason, "", append(append([]string(nil), o.notes...), defaultNote)
 	}
 	return o.verdict, o.reason, "", o.notes

@@ -119,7 +119,7 @@ func TestScanDemo(t *testing.T) {
 		t.Errorf("Expense Claims: %+v", r)
 	}
 	if r := byName["HR Onboarding"]; r.Solution != "ContosoHR" || r.Role != "importer" || !strings.Contains(r.Holder.Label(), "Adele Vance") ||
-		r.Publisher != "Fabrikam Consulting" || !strings.Contains(r.Reason, "2025-01-20") || !strings.Contains(r.Reason, "has no link of its own") {
+		r.Publisher() != "Fabrikam Consulting" || !strings.Contains(r.Reason, "2025-01-20") || !strings.Contains(r.Reason, "has no link of its own") {
 		t.Errorf("HR Onboarding: %+v", r)
 	}
 	if r := byName["Contoso Reporting"]; !strings.Contains(r.Reason, "2025-03-01") {
@@ -128,7 +128,7 @@ func TestScanDemo(t *testing.T) {
 	if r := byName["Lunch Menu"]; !r.Owned || !strings.Contains(strings.Join(r.Notes, " "), "special type of production environment") {
 		t.Errorf("Lunch Menu: %+v", r)
 	}
-	if r := byName["Weekly inspection digest"]; r.LinkedRole != "owner, not creator" || !strings.Contains(r.Holder.Label(), "Megan Bowen") || r.Owner == nil {
+	if r := byName["Weekly inspection digest"]; r.LinkedRole != "owner, not creator" || !strings.Contains(r.Holder.Label(), "Megan Bowen") || r.Owner() == nil {
 		t.Errorf("Weekly inspection digest: %+v", r)
 	}
 	if r := byName["IT Helpdesk"]; r.LinkedRole != "owner, not creator" || !strings.Contains(r.Reason, "credits the creator") {

@@ -86,8 +86,8 @@ func RowOf(r Resource) Row {
 	row := Row{Key: r.Key(), Symbol: Symbol(r.Verdict), Verdict: r.Verdict, Product: r.Product, ProductName: r.Product.Title(), Name: r.Name,
 		Environment: envLabel(r.Env), RoleLabel: RoleLabel(r.Product), Role: r.Role, Holder: r.Holder.Label(), LinkedRole: r.LinkedRole,
 		Reason: r.Reason, Notes: r.Notes}
-	if r.Owner != nil {
-		row.Owner = r.Owner.Label()
+	if o := r.Owner(); o != nil {
+		row.Owner = o.Label()
 	}
 	return row
 }
