@@ -199,7 +199,10 @@ func (a *app) printCheck(res *attribution.ScanResult, format string) error {
 	switch format {
 	case "json":
 		a.printFailures(res)
-		return writeJSON(w, res)
+		return writeJSON(w, struct {
+			*attribution.ScanResult
+			Summary attribution.Summary `json:"summary"`
+		}{res, attribution.Summarize(res)})
 	case "csv":
 		tb := &table{header: []string{"environmentId", "environmentName", "environmentType", "product", "id", "name", "role", "holderObjectId",
 			"holderUpn", "holderName", "linkedRole", "verdict", "reason", "ownership", "solution"}}

@@ -104,6 +104,12 @@ func TestSummaryMissingSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := &steps.Env{Cloud: w.Cloud, Session: again}
+	// Resolving the identity stops with the missing secret, called by its name.
+	var ae *auth.Error
+	if _, err := ResolveLinked(ctx, env, ""); !errors.As(err, &ae) || ae.Reason != auth.ReasonSecretNeeded ||
+		strings.Contains(err.Error(), "expired") || !strings.Contains(err.Error(), "does not have this service principal's secret") {
+		t.Errorf("ResolveLinked: %v", err)
+	}
 	linked := LinkedIdentity{ObjectID: "f2b3c4d5-e6f7-4081-92a3-b4c5d6e70502", AppID: demoSPApp, Kind: auth.KindServicePrincipal, TenantID: demoContoso, SignedIn: true}
 	res, err := Scan(ctx, env, ScanOptions{Linked: &linked, CISubscriptionKey: demoCIKey, Retry: fastRetry}, nil)
 	if err != nil {
