@@ -29,8 +29,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/palwiz/palwiz/azure/auth"
 )
 
 // Product is a kind of resource that can earn PAL credit.
@@ -162,86 +160,6 @@ func (v Verdict) Label() string {
 	return string(v)
 }
 
-// LinkedIdentity is the identity whose Partner Admin Link earns the credit:
-// every ownership check compares against its object ID (and, for Power BI,
-// its UPN).
-type LinkedIdentity struct {
-	ObjectID    string    `json:"objectId"`
-	UPN         string    `json:"userPrincipalName,omitempty"`
-	DisplayName string    `json:"displayName,omitempty"`
-	Kind        auth.Kind `json:"kind,omitempty"`
-	AppID       string    `json:"appId,omitempty"`
-	TenantID    string    `json:"tenantId"`
-	// Linked says the identity has a Partner Admin Link in this directory.
-	Linked      bool   `json:"linked"`
-	PartnerID   string `json:"partnerId,omitempty"`
-	PartnerName string `json:"partnerName,omitempty"`
-	// SignedIn says palwiz is signed in as this identity (Power BI's
-	// TakeOver, the Power BI publisher check and the Customer Insights
-	// check need that).
-	SignedIn bool `json:"signedIn"`
-}
-
-// Name is the identity for people.
-func (l LinkedIdentity) Name() string {
-	switch {
-	case l.UPN != "":
-		return l.UPN
-	case l.DisplayName != "":
-		return l.DisplayName
-	}
-	return l.ObjectID
-}
-
-// SignInName is the name the identity signs in with: a guest signs in with
-// its home account (name@home.example), never with its #EXT# name.
-func (l LinkedIdentity) SignInName() string {
-	if h := HomeUPN(l.UPN); h != "" {
-		return h
-	}
-	return l.Name()
-}
-
-// IsGuest reports whether the identity is a guest in this directory (its
-// UPN is the #EXT# form).
-func (l LinkedIdentity) IsGuest() bool { return isExtUPN(l.UPN) }
-
-// IsServicePrincipal reports whether the identity is an application.
-func (l LinkedIdentity) IsServicePrincipal() bool { return l.Kind == auth.KindServicePrincipal }
-
-// Holder is who a resource's rule looks at: its owner, creator, publisher or
-// last importer.
-type Holder struct {
-	ObjectID string `json:"objectId,omitempty"`
-	UPN      string `json:"userPrincipalName,omitempty"`
-	Name     string `json:"name,omitempty"`
-	// SystemUserID is the Dataverse user (Dataverse resources).
-	SystemUserID string `json:"systemUserId,omitempty"`
-}
-
-// Label is the holder for people; a guest is named by its home address.
-func (h Holder) Label() string {
-	upn := h.UPN
-	if home := HomeUPN(upn); home != "" {
-		upn = home
-	}
-	switch {
-	case h.Name != "" && upn != "" && !strings.EqualFold(h.Name, upn):
-		return h.Name + " <" + upn + ">"
-	case upn != "":
-		return upn
-	case h.Name != "":
-		return h.Name
-	case h.ObjectID != "":
-		return h.ObjectID
-	}
-	return h.SystemUserID
-}
-
-func (h Holder) known() bool {
-	return h.ObjectID != "" || h.UPN != "" || h.Name != "" || h.SystemUserID != ""
-}
-
 // Environment is where resources live: a Power Platform environment, a Power
 // BI workspace or (for Customer Insights) the directory.
 type Environment struct {
@@ -275,138 +193,6 @@ const (
 	TypePowerBIWorkspace = "Power BI workspace"
 	TypeCustomerInsights = "Customer Insights"
 )
-
-// Resource is one thing that can earn credit, with palwiz's verdict.
-type Resource struct {
-	Product Product `json:"product"`
-	ID      string  `json:"id"`
-	Name    string  `json:"name"`
-	// Env is the environment, workspace or directory it lives in.
-	Env *Environment `json:"-"`
-	// Role is what the rule looks at: "owner", "creator", "publisher",
-	// "last importer" or "user".
-	Role   string `json:"role"`
-	Holder Holder `json:"holder"`
-	// LinkedRole is the linked identity's own role when it is not the
-	// holder ("co-owner (CanEdit)", "owner, not creator").
-	LinkedRole string  `json:"linkedRole,omitempty"`
-	Verdict    Verdict `json:"verdict"`
-	// Reason says why, in words.
-	Reason string `json:"reason"`
-	// Ownership is what the product's rule says about the holder when the
-	// verdict comes from the environment instead (does not count).
-	Ownership string   `json:"ownership,omitempty"`
-	Notes     []string `json:"notes,omitempty"`
-	// Solution is the unique name of the managed solution the resource is
-	// in (or, for a solution, its own); PAL credits that solution's last
-	// PAL-linked importer. Publisher() is that solution's publisher.
-	Solution string `json:"solution,omitempty"`
-	// Owned says the product's rule would name the linked identity if the
-	// environment counted (also for does-not-count rows).
-	Owned bool `json:"owned"`
-
-	facts facts
-	extra *resourceExtra // what few resources have (kept apart: 100,000 rows add up)
-}
-
-// resourceExtra holds the fields only some resources have. It is never
-// changed in place: setters copy it, so copies of a Resource stay apart.
-type resourceExtra struct {
-	publisher string
-	owner     *Holder
-	groups    []string
-}
-
-func (r *Resource) edit() *resourceExtra {
-	e := &resourceExtra{}
-	if r.extra != nil {
-		*e = *r.extra
-	}
-	r.extra = e
-	return e
-}
-
-// Publisher is the publisher of the managed solution the resource is in
-// (what "--delivered publisher=…" matches).
-func (r Resource) Publisher() string {
-	if r.extra == nil {
-		return ""
-	}
-	return r.extra.publisher
-}
-
-// Owner is the primary owner where it differs from the holder the rule
-// looks at (a solution-aware flow's or a bot's owner), or nil.
-func (r Resource) Owner() *Holder {
-	if r.extra == nil {
-		return nil
-	}
-	return r.extra.owner
-}
-
-// GroupCoOwners names the groups with CanEdit on a canvas app.
-func (r Resource) GroupCoOwners() []string {
-	if r.extra == nil {
-		return nil
-	}
-	return r.extra.groups
-}
-
-func (r *Resource) setPublisher(p string) {
-	if p != "" || r.Publisher() != "" {
-		r.edit().publisher = p
-	}
-}
-
-func (r *Resource) setOwner(h *Holder) {
-	if h != nil || r.Owner() != nil {
-		r.edit().owner = h
-	}
-}
-
-func (r *Resource) setGroups(g []string) {
-	if len(g) > 0 || len(r.GroupCoOwners()) > 0 {
-		r.edit().groups = g
-	}
-}
-
-// facts are what the scan learnt beyond the verdict, for the plan.
-type facts struct {
-	solutionAware bool // a flow palwiz can give a new primary owner (Dataverse workflow)
-	linkedImport  bool // the linked account imported the solution at some point
-	takenOver     bool // a dataset the linked account owns but did not publish
-	coOwnersKnown bool // the flow's co-owners were read (linkedRole is complete)
-}
-
-// MarshalJSON writes the resource with its environment's ID, name and type.
-func (r Resource) MarshalJSON() ([]byte, error) {
-	type plain Resource
-	out := struct {
-		plain
-		Publisher       string   `json:"publisher,omitempty"`
-		GroupCoOwners   []string `json:"groupCoOwners,omitempty"`
-		Owner           *Holder  `json:"owner,omitempty"`
-		EnvironmentID   string   `json:"environmentId,omitempty"`
-		EnvironmentName string   `json:"environmentName,omitempty"`
-		EnvironmentType string   `json:"environmentType,omitempty"`
-	}{plain: plain(r), Publisher: r.Publisher(), GroupCoOwners: r.GroupCoOwners(), Owner: r.Owner()}
-	if r.Env != nil {
-		out.EnvironmentID, out.EnvironmentName, out.EnvironmentType = r.Env.ID, r.Env.Name, r.Env.Type
-	}
-	return json.Marshal(out)
-}
-
-// Key identifies the resource within a scan.
-func (r Resource) Key() string {
-	env := ""
-	if r.Env != nil {
-		env = r.Env.ID
-	}
-	return string(r.Product) + "/" + strings.ToLower(env) + "/" + strings.ToLower(r.ID)
-}
-
-// label is the resource inside a sentence: `canvas app "Site Survey"`.
-func (r Resource) label() string { return fmt.Sprintf("%s %q", r.Product.noun(), r.Name) }
 
 // Failure is a part of the scan that could not be read.
 type Failure struct {
@@ -552,38 +338,6 @@ func who(h Holder) string {
 		return s
 	}
 	return "an unknown account"
-}
-
-// isExtUPN reports a guest's UPN (name_home.example#EXT#@tenant).
-func isExtUPN(upn string) bool { return strings.Contains(strings.ToUpper(upn), "#EXT#@") }
-
-// HomeUPN is a guest's home address (ana.lopez@fabrikam.example for
-// ana.lopez_fabrikam.example#EXT#@contoso.onmicrosoft.com), or "" when
-// upn is not a guest's.
-func HomeUPN(upn string) string {
-	i := strings.Index(strings.ToUpper(upn), "#EXT#@")
-	if i <= 0 {
-		return ""
-	}
-	local := upn[:i]
-	j := strings.LastIndex(local, "_")
-	if j <= 0 {
-		return ""
-	}
-	return local[:j] + "@" + local[j+1:]
-}
-
-// upnForms are the names Power BI may show for a user: its UPN and, for a
-// guest, its home address.
-func upnForms(upn string) []string {
-	if upn == "" {
-		return nil
-	}
-	out := []string{upn}
-	if h := HomeUPN(upn); h != "" {
-		out = append(out, h)
-	}
-	return out
 }
 
 func first(v ...string) string {
