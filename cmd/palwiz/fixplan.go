@@ -140,7 +140,7 @@ func (a *app) applyPlan(ctx context.Context, env *steps.Env, res *attribution.Sc
 		if err := a.printPlan(res, plan, "table"); err != nil {
 			return err
 		}
-		ok, err := a.confirm(fmt.Sprintf("Apply the %d change%s palwiz can make?", n, plural(n)))
+		ok, err := a.confirm(ctx, fmt.Sprintf("Apply the %d change%s palwiz can make?", n, plural(n)))
 		if err != nil {
 			return err
 		}
@@ -148,6 +148,9 @@ func (a *app) applyPlan(ctx context.Context, env *steps.Env, res *attribution.Sc
 			fmt.Fprintln(a.st.err, "Nothing changed.")
 			return nil
 		}
+	}
+	if as, err := steps.WhoActs(ctx, env, res.TenantID); err == nil && n > 0 {
+		fmt.Fprintln(a.st.err, as.String()+": applying the changes.")
 	}
 	var prog func(attribution.FixProgress)
 	if a.st.errTTY && format == "table" {
