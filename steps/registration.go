@@ -118,7 +118,7 @@ func linkFrom(ctx context.Context, api LinkAPI, cur *arm.Link, want string, forc
 				// The link vanished in between: create it instead.
 				return create(ctx, api, nil, want)
 			}
-			return Outcome{Action: ActionMove, Before: cur}, Explain(err)
+			return moveFailed(ctx, api, cur, want, err)
 		}
 		return Outcome{Action: ActionMove, Before: cur, After: after}, nil
 	}
@@ -160,7 +160,7 @@ func Unlink(ctx context.Context, api LinkAPI) (Outcome, error) {
 		return Outcome{Action: ActionNothing}, nil
 	}
 	if err := api.DeleteLink(ctx, cur.PartnerID); err != nil {
-		return Outcome{Action: ActionUnlink, Before: cur}, Explain(err)
+		return unlinkFailed(ctx, api, cur, err)
 	}
 	return Outcome{Action: ActionUnlink, Before: cur}, nil
 }

@@ -120,6 +120,15 @@ func TestRegistrationAgainstSimulator(t *testing.T) {
 		{name: "PUT fails and nothing landed: explained", fault: &sim.Fault{Method: "PUT", Kind: "status", Status: 503},
 			opts: rest.Options{MaxRetries: 1}, want: seattle, action: steps.ActionLink,
 			errAs: new(*steps.ServiceError), errText: "server error", requests: 4}, // GET, 2 × PUT, GET
+		{name: "forced move, PATCH answers lost until retries run out: re-read recovers", edit: linkedTo(dublin),
+			fault: &sim.Fault{Method: "PATCH", Kind: "status", Status: 502, AfterServe: true}, opts: rest.Options{MaxRetries: 1},
+			want: seattle, force: true, action: steps.ActionMove, recovered: true, linked: seattle, requests: 4}, // GET, 2 × PATCH, GET
+		{name: "forced move, PATCH connection reset after the write: re-read recovers", edit: linkedTo(dublin),
+			fault: &sim.Fault{Method: "PATCH", Kind: "reset", AfterServe: true}, opts: rest.Options{MaxRetries: 1},
+			want: seattle, force: true, action: steps.ActionMove, recovered: true, linked: seattle, requests: 4},
+		{name: "forced move, PATCH fails and nothing moved: the link as read", edit: linkedTo(dublin),
+			fault: &sim.Fault{Method: "PATCH", Kind: "status", Status: 503}, opts: rest.Options{MaxRetries: 1},
+			want: seattle, force: true, action: steps.ActionMove, errAs: new(*steps.ReadBackError), errText: "linked to partner Tailspin Partners (Dublin) (5127255)", linked: dublin, requests: 4},
 		{name: "forced move, link vanished since the read: PATCH 404, then PUT",
 			current: stale(dublin), fromRead: true, want: seattle, force: true, action: steps.ActionLink, linked: seattle, requests: 2},
 		{name: "read slower than the try timeout: explained",
@@ -183,6 +192,8 @@ func TestUnlinkAgainstSimulator(t *testing.T) {
 		{"not linked", nil, nil, steps.ActionNothing, 1},
 		{"linked", linkedTo(seattle), nil, steps.ActionUnlink, 2},
 		{"DELETE answer lost once: the retry is idempotent", linkedTo(seattle), &sim.Fault{Method: "DELETE", Kind: "status", Status: 502, Times: 1, AfterServe: true}, steps.ActionUnlink, 3},
+		{"DELETE answers lost until retries run out: read again, gone", linkedTo(seattle), &sim.Fault{Method: "DELETE", Kind: "status", Status: 502, AfterServe: true}, steps.ActionUnlink, 6}, // GET, 4 × DELETE, GET
+		{"DELETE connection reset after the write: read again, gone", linkedTo(seattle), &sim.Fault{Method: "DELETE", Kind: "reset", AfterServe: true}, steps.ActionUnlink, 6},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

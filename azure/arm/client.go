@@ -31,9 +31,10 @@ const Service = "Azure Resource Manager"
 // Client calls ARM as one identity in one directory.
 type Client struct{ c *rest.Client }
 
-// New builds a client on the cloud's HTTP transport.
+// New builds a client on the cloud's HTTP transport, with the interactive
+// defaults (rest.Options.Interactive).
 func New(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *Client {
-	return &Client{c: rest.New(Service, cloud.ARMScope, cred, c, o)}
+	return &Client{c: rest.New(Service, cloud.ARMScope, cred, c, o.Interactive())}
 }
 
 // Link is a Partner Admin Link as the service describes it.

@@ -23,9 +23,10 @@ const Service = "Microsoft Graph"
 // Client calls Microsoft Graph as one identity in one directory.
 type Client struct{ c *rest.Client }
 
-// New builds a Graph client on the cloud's transport.
+// New builds a Graph client on the cloud's transport, with the interactive
+// defaults (rest.Options.Interactive).
 func New(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *Client {
-	return &Client{c: rest.New(Service, cloud.GraphScope, cred, c, o)}
+	return &Client{c: rest.New(Service, cloud.GraphScope, cred, c, o.Interactive())}
 }
 
 // get reads path into out.

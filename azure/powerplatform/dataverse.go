@@ -159,13 +159,18 @@ func (d *Dataverse) AssignBot(ctx context.Context, botID, systemUserID string) e
 	if !isGUID(botID) || !isGUID(systemUserID) {
 		return errors.New("a bot and a systemuser are named by GUIDs")
 	}
+	return d.assign(ctx, "change the owner of bot "+botID, "bots("+botID+")", systemUserID)
+}
+
+// assign makes a systemuser the owner of a record (entity set and key,
+// "bots(…)"): a PATCH of ownerid, not safe to repeat.
+func (d *Dataverse) assign(ctx context.Context, op, record, systemUserID string) error {
 	h := http.Header{}
 	h.Set("If-Match", "*")
 	h.Set("OData-MaxVersion", "4.0")
 	h.Set("OData-Version", "4.0")
-	return d.c.Do(ctx, rest.Request{Op: "change the owner of bot " + botID, Method: http.MethodPatch, Write: true,
-		URL: d.url("bots("+botID+")", nil), Header: h, OK: []int{http.StatusNoContent, http.StatusOK},
-		Body: map[string]string{"ownerid@odata.bind": "/systemusers(" + systemUserID + ")"}}, nil)
+	return d.c.Do(ctx, rest.Request{Op: op, Method: http.MethodPatch, Write: true, URL: d.url(record, nil), Header: h,
+		OK: []int{http.StatusNoContent, http.StatusOK}, Body: map[string]string{"ownerid@odata.bind": "/systemusers(" + systemUserID + ")"}}, nil)
 }
 
 // Workflow is a cloud flow stored in Dataverse (workflow, category 5): the

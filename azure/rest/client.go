@@ -51,6 +51,15 @@ type Options struct {
 	Authorization policy.AuthorizationHandler
 }
 
+// Interactive is o tuned for the services a command waits on for one
+// answer (ARM, Graph): 3 retries and 30 s a try unless o says otherwise,
+// where a long list's defaults are 4 and 60 s.
+func (o Options) Interactive() Options {
+	o.MaxRetries = orDefault(o.MaxRetries, 3)
+	o.TryTimeout = orDefault(o.TryTimeout, 30*time.Second)
+	return o
+}
+
 func (o Options) retry() policy.RetryOptions {
 	return policy.RetryOptions{
 		MaxRetries:    orDefault(o.MaxRetries, 4),

@@ -355,3 +355,15 @@ func TestThroughTheCloudsProxy(t *testing.T) {
 		t.Errorf("%d tunnels through the proxy, want 1", tunnels.Load())
 	}
 }
+
+func TestInteractiveDefaults(t *testing.T) {
+	if o := (Options{}).Interactive().retry(); o.MaxRetries != 3 || o.TryTimeout != 30*time.Second || o.RetryDelay != 800*time.Millisecond {
+		t.Errorf("interactive defaults %+v", o)
+	}
+	if o := (Options{MaxRetries: -1, TryTimeout: time.Second}).Interactive().retry(); o.MaxRetries != -1 || o.TryTimeout != time.Second {
+		t.Errorf("the caller's settings lost: %+v", o)
+	}
+	if o := (Options{}).retry(); o.MaxRetries != 4 || o.TryTimeout != time.Minute || o.MaxRetryDelay != time.Minute {
+		t.Errorf("list defaults %+v", o)
+	}
+}
