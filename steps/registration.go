@@ -2,10 +2,10 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // LinkAPI is what Registration needs from the Management Partner API.
@@ -142,8 +142,7 @@ func create(ctx context.Context, api LinkAPI, before *arm.Link, want string) (Ou
 		}
 		return Outcome{Action: ActionLink, Before: before, After: after}, nil
 	}
-	var ae *arm.Error
-	if errors.As(err, &ae) && ae.Code == arm.CodePartnerInvalid {
+	if rest.Code(err) == arm.CodePartnerInvalid {
 		return Outcome{Action: ActionLink, Before: before}, Explain(err)
 	}
 	// Read again and decide: the write may have landed (a retried PUT), or

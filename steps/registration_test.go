@@ -14,6 +14,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 func active(id, name string) *arm.Link {
@@ -128,8 +129,8 @@ func (f *fakeAPI) DeleteLink(_ context.Context, id string) error {
 	return nil
 }
 
-func armErr(status int, code string) *arm.Error {
-	return &arm.Error{Op: "test", Status: status, Code: code, Message: code + " message", RequestID: "req-1"}
+func armErr(status int, code string) *rest.Error {
+	return &rest.Error{Op: "test", Status: status, Code: code, Message: code + " message", RequestID: "req-1"}
 }
 
 func TestLink(t *testing.T) {
@@ -299,7 +300,7 @@ func TestExplain(t *testing.T) {
 		{"partner ID invalid", armErr(400, arm.CodePartnerInvalid), "service", "Partner Location ID"},
 		{"not linked", armErr(404, arm.CodeNotFound), "service", "palwiz link --partner-id"},
 		{"token rejected", armErr(401, "InvalidAuthenticationToken"), "auth", "palwiz login"},
-		{"foreign principal", &arm.Error{Status: 403, Code: "UserNotFoundInTenant", Message: "The user does not have an account in this tenant, work with the administrator"}, "service", "CSP"},
+		{"foreign principal", &rest.Error{Status: 403, Code: "UserNotFoundInTenant", Message: "The user does not have an account in this tenant, work with the administrator"}, "service", "CSP"},
 		{"forbidden", armErr(403, "AuthorizationFailed"), "service", "may act"},
 		{"throttled", armErr(429, "TooManyRequests"), "service", "throttling"},
 		{"server error quotes the request ID", armErr(503, "ServiceUnavailable"), "service", "request req-1"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/palwiz/palwiz/azure/arm"
@@ -82,17 +81,6 @@ func TestLinkActive(t *testing.T) {
 	}
 	if Decide(&arm.Link{PartnerID: "1", State: "deleted"}, "1") != ActionLink {
 		t.Fatal("a deleted link is no link")
-	}
-}
-
-func TestParseProducts(t *testing.T) {
-	t.Parallel()
-	got, err := ParseProducts([]string{"apps,flows", " ", "datasets,"})
-	if err != nil || !slices.Equal(got, []Product{CanvasApp, CloudFlow, Dataset}) {
-		t.Fatalf("%v %v", got, err)
-	}
-	if _, err := ParseProducts([]string{"canvas-app,sharepoint"}); err == nil {
-		t.Fatal("sharepoint is no product")
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // HolderJSON is who a resource's rule looks at.
@@ -33,16 +33,17 @@ type ResourceJSON struct {
 	Ownership       string     `json:"ownership,omitempty"`
 	Owned           bool       `json:"owned"`
 	Solution        string     `json:"solution,omitempty"`
+	Publisher       string     `json:"publisher,omitempty"`
 	GroupCoOwners   []string   `json:"groupCoOwners,omitempty"`
 	Notes           []string   `json:"notes,omitempty"`
 }
 
 // Resource is the machine shape of r.
-func Resource(r steps.Resource) ResourceJSON {
+func Resource(r attribution.Resource) ResourceJSON {
 	j := ResourceJSON{Product: string(r.Product), ID: r.ID, Name: r.Name, Role: r.Role,
 		Holder:     HolderJSON{ObjectID: r.Holder.ObjectID, UPN: r.Holder.UPN, DisplayName: r.Holder.Name, SystemUserID: r.Holder.SystemUserID},
 		LinkedRole: r.LinkedRole, Verdict: string(r.Verdict), Reason: r.Reason, Ownership: r.Ownership, Owned: r.Owned,
-		Solution: r.Solution, GroupCoOwners: r.GroupCoOwners, Notes: r.Notes}
+		Solution: r.Solution, Publisher: r.Publisher(), GroupCoOwners: r.GroupCoOwners(), Notes: r.Notes}
 	if r.Env != nil {
 		j.EnvironmentID, j.EnvironmentName, j.EnvironmentType = r.Env.ID, r.Env.Name, r.Env.Type
 	}
@@ -59,7 +60,7 @@ type LinkedJSON struct {
 }
 
 // Linked is the machine shape of l.
-func Linked(l steps.LinkedIdentity) LinkedJSON {
+func Linked(l attribution.LinkedIdentity) LinkedJSON {
 	return LinkedJSON{IdentityJSON: IdentityJSON{Kind: string(l.Kind), DisplayName: l.DisplayName, UPN: l.UPN, ObjectID: l.ObjectID,
 		AppID: l.AppID, TenantID: l.TenantID}, Linked: l.Linked, PartnerID: l.PartnerID, PartnerName: l.PartnerName, SignedIn: l.SignedIn}
 }
@@ -89,7 +90,35 @@ type FailureJSON struct {
 	Product         string `json:"product,omitempty"`
 	EnvironmentName string `json:"environmentName,omitempty"`
 	Service         string `json:"service"`
+	Cause           string `json:"cause,omitempty"`
 	Message         string `json:"message"`
+	NextStep        string `json:"nextStep,omitempty"`
+}
+
+// SummaryJSON is the check in numbers (attribution.Summarize).
+type SummaryJSON struct {
+	Headline      string        `json:"headline"`
+	Attributed    int           `json:"attributed"`
+	NotAttributed int           `json:"notAttributed"`
+	CannotTell    int           `json:"cannotTell"`
+	DoesNotCount  int           `json:"doesNotCount"`
+	NotChecked    int           `json:"notChecked"`
+	Unchecked     []UncheckedJS `json:"unchecked"`
+}
+
+// UncheckedJS is a product palwiz did not read, and why.
+type UncheckedJS struct {
+	Product string `json:"product"`
+	Reason  string `json:"reason"`
+}
+
+func summaryJSON(s attribution.Summary, headline string) SummaryJSON {
+	j := SummaryJSON{Headline: headline, Attributed: s.Attributed, NotAttributed: s.NotAttributed, CannotTell: s.CannotTell,
+		DoesNotCount: s.DoesNotCount, NotChecked: len(s.NotChecked), Unchecked: []UncheckedJS{}}
+	for _, u := range s.Unchecked {
+		j.Unchecked = append(j.Unchecked, UncheckedJS{Product: string(u.Product), Reason: u.Reason})
+	}
+	return j
 }
 
 // CheckDoc is the attribution check.
@@ -97,6 +126,7 @@ type CheckDoc struct {
 	SchemaVersion int `json:"schemaVersion"`
 	Directory
 	Linked       LinkedJSON        `json:"linked"`
+	Summary      SummaryJSON       `json:"summary"`
 	Environments []EnvironmentJSON `json:"environments"`
 	Resources    []ResourceJSON    `json:"resources"`
 	Coverage     []CoverageJSON    `json:"coverage"`
@@ -114,11 +144,22 @@ type CheckFilter struct {
 	Products     []string `json:"products"`
 }
 
+func failures(fs []attribution.Failure) []FailureJSON {
+	out := make([]FailureJSON, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, FailureJSON{Product: string(f.Product), EnvironmentName: f.Environment, Service: f.Service,
+			Cause: string(f.Cause), Message: f.Message, NextStep: f.NextStep})
+	}
+	return out
+}
+
 // Check is the machine shape of a scan of dir.
-func Check(dir Directory, res *steps.ScanResult) CheckDoc {
-	d := CheckDoc{SchemaVersion: SchemaVersion, Directory: dir, Linked: Linked(res.Linked), Notes: nonNil(res.Notes),
-		Requests: res.Requests, Started: res.Started.UTC().Format(time.RFC3339), Elapsed: time.Duration(res.Elapsed).Round(time.Millisecond).String(),
-		Filter: CheckFilter{Environments: nonNil(res.Options.Environments), Products: []string{}}}
+func Check(dir Directory, res *attribution.ScanResult) CheckDoc {
+	sum := attribution.Summarize(res)
+	d := CheckDoc{SchemaVersion: SchemaVersion, Directory: dir, Linked: Linked(res.Linked), Summary: summaryJSON(sum, sum.Headline()),
+		Notes: nonNil(res.Notes), Requests: res.Requests, Started: res.Started.UTC().Format(time.RFC3339),
+		Elapsed: time.Duration(res.Elapsed).Round(time.Millisecond).String(),
+		Filter:  CheckFilter{Environments: nonNil(res.Options.Environments), Products: []string{}}, Failures: failures(res.Failures)}
 	if d.TenantID == "" {
 		d.TenantID = res.TenantID
 	}
@@ -143,10 +184,6 @@ func Check(dir Directory, res *steps.ScanResult) CheckDoc {
 		d.Coverage = append(d.Coverage, CoverageJSON{Product: string(c.Product), Total: c.Total, ByVerdict: by, Failed: c.Failed,
 			Skipped: c.Skipped, Note: c.Note, Checked: c.Checked})
 	}
-	d.Failures = make([]FailureJSON, 0, len(res.Failures))
-	for _, f := range res.Failures {
-		d.Failures = append(d.Failures, FailureJSON{Product: string(f.Product), EnvironmentName: f.Environment, Service: f.Service, Message: f.Message})
-	}
 	return d
 }
 
@@ -166,7 +203,7 @@ func resourceRow(r ResourceJSON) []string {
 }
 
 // holderLabel is "owner: Adele Vance <adele@…>".
-func holderLabel(r steps.Resource) string {
+func holderLabel(r attribution.Resource) string {
 	h := r.Holder.Label()
 	if h == "" {
 		return ""
@@ -174,10 +211,10 @@ func holderLabel(r steps.Resource) string {
 	return r.Role + ": " + h
 }
 
-// CheckResult prints the attribution check of dir. The notes and what
-// could not be read go to errW (stderr) for people; the JSON document
-// carries them itself.
-func CheckResult(w, errW io.Writer, f Format, dir Directory, res *steps.ScanResult) error {
+// CheckResult prints the attribution check of dir. What could not be read
+// is said first, on stdout for people (before any number) and on stderr
+// for the machine formats, whose documents carry it too.
+func CheckResult(w, errW io.Writer, f Format, dir Directory, res *attribution.ScanResult) error {
 	switch f {
 	case JSON:
 		return writeJSON(w, Check(dir, res))
@@ -197,29 +234,39 @@ func CheckResult(w, errW io.Writer, f Format, dir Directory, res *steps.ScanResu
 		return nil
 	}
 	linkedHeader(w, errW, dir, res)
-	t := newTable("ENVIRONMENT", "TYPE", "PRODUCT", "NAME", "ATTRIBUTED TO", "VERDICT", "WHY")
+	sum := attribution.Summarize(res)
+	for _, fl := range sum.NotChecked {
+		line(w, "%s", attribution.NotCheckedLine(fl))
+	}
+	if len(sum.NotChecked) > 0 {
+		fmt.Fprintln(w)
+	}
+	t := newTable("", "ENVIRONMENT", "TYPE", "PRODUCT", "NAME", "HELD BY", "VERDICT", "WHY")
 	for _, r := range res.Resources {
-		t.add(envName(r), envType(r), r.Product.Title(), r.Name, holderLabel(r), r.Verdict.Label(), r.Reason)
+		t.add(attribution.Symbol(r.Verdict), envName(r), envType(r), r.Product.Title(), r.Name, holderLabel(r), r.Verdict.Label(), r.Reason)
 	}
-	if len(res.Resources) == 0 {
-		fmt.Fprintln(w, "No resources found.")
-	} else if err := t.write(w, Table); err != nil {
-		return err
+	if len(res.Resources) > 0 {
+		if err := t.write(w, Table); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
 	}
+	line(w, "%s", sum.Headline())
+	line(w, "%s", sum.Counts())
 	fmt.Fprintln(w)
 	coverage(w, res)
 	Failures(errW, res)
 	return nil
 }
 
-func envName(r steps.Resource) string {
+func envName(r attribution.Resource) string {
 	if r.Env == nil {
 		return ""
 	}
 	return r.Env.Name
 }
 
-func envType(r steps.Resource) string {
+func envType(r attribution.Resource) string {
 	if r.Env == nil {
 		return ""
 	}
@@ -228,7 +275,7 @@ func envType(r steps.Resource) string {
 
 // linkedHeader names whose attribution follows, and where; the scan's notes
 // go to errW.
-func linkedHeader(w, errW io.Writer, dir Directory, res *steps.ScanResult) {
+func linkedHeader(w, errW io.Writer, dir Directory, res *attribution.ScanResult) {
 	l := res.Linked
 	who := l.Name()
 	if l.ObjectID != "" && who != l.ObjectID {
@@ -244,35 +291,28 @@ func linkedHeader(w, errW io.Writer, dir Directory, res *steps.ScanResult) {
 	fmt.Fprintln(w)
 }
 
-func coverage(w io.Writer, res *steps.ScanResult) {
+func coverage(w io.Writer, res *attribution.ScanResult) {
 	t := newTable("PRODUCT", "RESOURCES", "ATTRIBUTED", "NOT ATTRIBUTED", "CANNOT TELL", "DOES NOT COUNT", "FAILED", "NOTE")
 	for _, c := range res.Coverage {
 		total := strconv.Itoa(c.Total)
 		if !c.Checked {
 			total = "-"
 		}
-		t.add(c.Product.Title(), total, strconv.Itoa(c.ByVerdict[steps.Attributed]), strconv.Itoa(c.ByVerdict[steps.NotAttributed]),
-			strconv.Itoa(c.ByVerdict[steps.CannotTell]), strconv.Itoa(c.ByVerdict[steps.DoesNotCount]), strconv.Itoa(c.Failed), c.Note)
+		t.add(c.Product.Title(), total, strconv.Itoa(c.ByVerdict[attribution.Attributed]), strconv.Itoa(c.ByVerdict[attribution.NotAttributed]),
+			strconv.Itoa(c.ByVerdict[attribution.CannotTell]), strconv.Itoa(c.ByVerdict[attribution.DoesNotCount]), strconv.Itoa(c.Failed), c.Note)
 	}
 	_ = t.write(w, Table)
 	fmt.Fprintf(w, "\n%d resources checked in %s with %d requests.\n", len(res.Resources), time.Duration(res.Elapsed).Round(time.Millisecond), res.Requests)
 }
 
-// Failures lists on w (stderr) what could not be read.
-func Failures(w io.Writer, res *steps.ScanResult) {
+// Failures lists on w (stderr) what could not be read, with the next step.
+func Failures(w io.Writer, res *attribution.ScanResult) {
 	for _, f := range res.Failures {
-		where := f.Service
-		if f.Environment != "" {
-			where += " in " + f.Environment
-		}
-		if f.Product != "" {
-			where = f.Product.Title() + "s, " + where
-		}
-		line(w, "Failed: %s: %s", where, f.Message)
+		line(w, "%s", attribution.NotCheckedLine(f))
 	}
 }
 
-func checkMarkdown(w io.Writer, dir Directory, res *steps.ScanResult) {
+func checkMarkdown(w io.Writer, dir Directory, res *attribution.ScanResult) {
 	l := res.Linked
 	if dir.TenantID == "" {
 		dir.TenantID = res.TenantID
@@ -285,11 +325,16 @@ func checkMarkdown(w io.Writer, dir Directory, res *steps.ScanResult) {
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "> %s\n\n", md(n))
 	}
+	sum := attribution.Summarize(res)
+	for _, f := range sum.NotChecked {
+		fmt.Fprintf(w, "> %s\n\n", md(attribution.NotCheckedLine(f)))
+	}
+	fmt.Fprintf(w, "**%s** %s\n\n", md(sum.Headline()), md(sum.Counts()))
 	fmt.Fprint(w, "## Coverage\n\n")
 	t := newTable("Product", "Resources", "Attributed", "Not attributed", "Cannot tell", "Does not count", "Failed")
 	for _, c := range res.Coverage {
-		t.add(c.Product.Title(), strconv.Itoa(c.Total), strconv.Itoa(c.ByVerdict[steps.Attributed]), strconv.Itoa(c.ByVerdict[steps.NotAttributed]),
-			strconv.Itoa(c.ByVerdict[steps.CannotTell]), strconv.Itoa(c.ByVerdict[steps.DoesNotCount]), strconv.Itoa(c.Failed))
+		t.add(c.Product.Title(), strconv.Itoa(c.Total), strconv.Itoa(c.ByVerdict[attribution.Attributed]), strconv.Itoa(c.ByVerdict[attribution.NotAttributed]),
+			strconv.Itoa(c.ByVerdict[attribution.CannotTell]), strconv.Itoa(c.ByVerdict[attribution.DoesNotCount]), strconv.Itoa(c.Failed))
 	}
 	_ = t.write(w, Markdown)
 	for _, c := range res.Coverage {
@@ -298,7 +343,7 @@ func checkMarkdown(w io.Writer, dir Directory, res *steps.ScanResult) {
 		}
 	}
 	fmt.Fprint(w, "\n\n## Resources\n\n")
-	t = newTable("Environment", "Type", "Product", "Name", "Attributed to", "Verdict", "Why")
+	t = newTable("Environment", "Type", "Product", "Name", "Held by", "Verdict", "Why")
 	for _, r := range res.Resources {
 		t.add(envName(r), envType(r), r.Product.Title(), r.Name, holderLabel(r), r.Verdict.Label(), r.Reason)
 	}
@@ -306,7 +351,7 @@ func checkMarkdown(w io.Writer, dir Directory, res *steps.ScanResult) {
 	if len(res.Failures) > 0 {
 		fmt.Fprint(w, "\n## Not checked\n")
 		for _, f := range res.Failures {
-			fmt.Fprintf(w, "\n- %s", md(joinNonEmpty(" ", f.Product.Title(), f.Service, f.Environment)+": "+f.Message))
+			fmt.Fprintf(w, "\n- %s", md(attribution.NotCheckedLine(f)))
 		}
 		fmt.Fprintln(w)
 	}

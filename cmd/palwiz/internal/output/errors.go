@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/steps"
@@ -28,7 +27,6 @@ func Describe(err error, r steps.Remedy, pipeline bool, names func(tenantID stri
 		nf    *steps.NeedsForceError
 		pid   *steps.PartnerIDError
 		ut    *steps.UnknownTenantError
-		armE  *arm.Error
 		restE *rest.Error
 	)
 	switch {
@@ -50,17 +48,12 @@ func Describe(err error, r steps.Remedy, pipeline bool, names func(tenantID stri
 	case errors.As(err, &se):
 		e.Code, e.Message, e.NextStep = "service-error", se.Message, se.NextStep
 	}
-	if errors.As(err, &armE) {
-		if armE.Code != "" && (e.Code == "service-error" || e.Code == "error") {
-			e.Code = armE.Code
-		}
-		e.RequestID = armE.RequestID
-	}
 	if errors.As(err, &restE) {
 		if restE.Code != "" && (e.Code == "service-error" || e.Code == "error") {
 			e.Code = restE.Code
 		}
 		e.RequestID = restE.RequestID
+		e.detail = restE.Detail()
 	}
 	if next := RemedyText(r, pipeline); next != "" {
 		e.NextStep = next
@@ -150,7 +143,10 @@ func PrintError(w io.Writer, f Format, e ErrorJSON, color bool, helpCmd string, 
 	if e.NextStep != "" {
 		msg += ". " + e.NextStep
 	}
-	if e.RequestID != "" && !strings.Contains(msg, e.RequestID) {
+	switch {
+	case e.detail != "" && !strings.Contains(msg, e.detail):
+		msg += " [" + e.detail + "]"
+	case e.RequestID != "" && !strings.Contains(msg, e.RequestID):
 		msg += " [request " + e.RequestID + "]"
 	}
 	fmt.Fprintln(w, prefix+msg+".")

@@ -15,6 +15,7 @@ import (
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from what the printers print")
@@ -47,53 +48,59 @@ var (
 	}
 )
 
-func scanResult() *steps.ScanResult {
-	prod := &steps.Environment{ID: "8c5e2a14-3f6b-4d8e-9a71-c0de0000e001", Name: "Contoso Production", Type: "Production", Counts: steps.EnvCounts,
+func scanResult() *attribution.ScanResult {
+	prod := &attribution.Environment{ID: "8c5e2a14-3f6b-4d8e-9a71-c0de0000e001", Name: "Contoso Production", Type: "Production", Counts: attribution.EnvCounts,
 		InstanceURL: "https://contosoprod.crm.dynamics.com/"}
-	uat := &steps.Environment{ID: "8c5e2a14-3f6b-4d8e-9a71-c0de0000e002", Name: "Contoso UAT", Type: "Sandbox", Counts: steps.EnvDoesNotCount}
-	ws := &steps.Environment{ID: "ws-1", Name: "Contoso Sales", Type: steps.TypePowerBIWorkspace, Counts: steps.EnvNotApplicable}
-	linked := steps.LinkedIdentity{ObjectID: who.ObjectID, UPN: who.UPN, DisplayName: who.DisplayName, Kind: auth.KindUser, TenantID: contoso.TenantID,
+	uat := &attribution.Environment{ID: "8c5e2a14-3f6b-4d8e-9a71-c0de0000e002", Name: "Contoso UAT", Type: "Sandbox", Counts: attribution.EnvDoesNotCount}
+	ws := &attribution.Environment{ID: "ws-1", Name: "Contoso Sales", Type: attribution.TypePowerBIWorkspace, Counts: attribution.EnvNotApplicable}
+	linked := attribution.LinkedIdentity{ObjectID: who.ObjectID, UPN: who.UPN, DisplayName: who.DisplayName, Kind: auth.KindUser, TenantID: contoso.TenantID,
 		Linked: true, PartnerID: "4977985", PartnerName: "Fabrikam Consulting (Seattle)", SignedIn: true}
-	return &steps.ScanResult{
-		TenantID: contoso.TenantID, Linked: linked, Environments: []*steps.Environment{prod, uat, ws},
-		Resources: []steps.Resource{
-			{Product: steps.CanvasApp, ID: "d1a0c0de-0000-4000-8000-000000000201", Name: "Field Inspection", Env: prod, Role: "owner",
-				Holder: steps.Holder{ObjectID: who.ObjectID, UPN: who.UPN, Name: who.DisplayName}, Verdict: steps.Attributed, Reason: "The linked account owns the app.", Owned: true},
-			{Product: steps.CanvasApp, ID: "d1a0c0de-0000-4000-8000-000000000203", Name: "Site Survey | v2", Env: prod, Role: "owner",
-				Holder:  steps.Holder{ObjectID: "2b3c4d5e-6f70-4b81-9ca2-c0de00000312", UPN: "adele.vance@contoso.onmicrosoft.com", Name: "Adele Vance"},
-				Verdict: steps.NotAttributed, Reason: "Owned by Adele Vance <adele.vance@contoso.onmicrosoft.com>; the linked account is neither owner nor co-owner."},
-			{Product: steps.CloudFlow, ID: "d1f0c0de-0000-4000-8000-000000000203", Name: "=HYPERLINK(\"https://evil.example\")", Env: uat, Role: "creator",
-				Holder:  steps.Holder{ObjectID: "3c4d5e6f-7081-4c92-adb3-c0de00000313", UPN: "lee.gu@contoso.onmicrosoft.com", Name: "Lee Gu"},
-				Verdict: steps.DoesNotCount, Reason: "Sandbox environment: only production counts.", Ownership: "created by someone else"},
-			{Product: steps.Dataset, ID: "ds-1", Name: "Regional Targets", Env: ws, Role: "publisher",
-				Holder:  steps.Holder{UPN: "megan.bowen@contoso.onmicrosoft.com"},
-				Verdict: steps.NotAttributed, Reason: "Published by megan.bowen@contoso.onmicrosoft.com."},
+	return &attribution.ScanResult{
+		TenantID: contoso.TenantID, Linked: linked, Environments: []*attribution.Environment{prod, uat, ws},
+		Resources: []attribution.Resource{
+			{Product: attribution.CanvasApp, ID: "d1a0c0de-0000-4000-8000-000000000201", Name: "Field Inspection", Env: prod, Role: "owner",
+				Holder: attribution.Holder{ObjectID: who.ObjectID, UPN: who.UPN, Name: who.DisplayName}, Verdict: attribution.Attributed, Reason: "The linked account owns the app.", Owned: true},
+			{Product: attribution.CanvasApp, ID: "d1a0c0de-0000-4000-8000-000000000203", Name: "Site Survey | v2", Env: prod, Role: "owner",
+				Holder:  attribution.Holder{ObjectID: "2b3c4d5e-6f70-4b81-9ca2-c0de00000312", UPN: "adele.vance@contoso.onmicrosoft.com", Name: "Adele Vance"},
+				Verdict: attribution.NotAttributed, Reason: "Owned by Adele Vance <adele.vance@contoso.onmicrosoft.com>; the linked account is neither owner nor co-owner."},
+			{Product: attribution.CloudFlow, ID: "d1f0c0de-0000-4000-8000-000000000203", Name: "=HYPERLINK(\"https://evil.example\")", Env: uat, Role: "creator",
+				Holder:  attribution.Holder{ObjectID: "3c4d5e6f-7081-4c92-adb3-c0de00000313", UPN: "lee.gu@contoso.onmicrosoft.com", Name: "Lee Gu"},
+				Verdict: attribution.DoesNotCount, Reason: "Sandbox environment: only production counts.", Ownership: "created by someone else"},
+			{Product: attribution.Dataset, ID: "ds-1", Name: "Regional Targets", Env: ws, Role: "publisher",
+				Holder:  attribution.Holder{UPN: "megan.bowen@contoso.onmicrosoft.com"},
+				Verdict: attribution.NotAttributed, Reason: "Published by megan.bowen@contoso.onmicrosoft.com."},
 		},
-		Coverage: []steps.Coverage{
-			{Product: steps.CanvasApp, Total: 2, ByVerdict: map[steps.Verdict]int{steps.Attributed: 1, steps.NotAttributed: 1}, Checked: true},
-			{Product: steps.CloudFlow, Total: 1, ByVerdict: map[steps.Verdict]int{steps.DoesNotCount: 1}, Checked: true},
-			{Product: steps.ModelDrivenApp, ByVerdict: map[steps.Verdict]int{}, Failed: 1, Checked: true},
-			{Product: steps.Dataset, Total: 1, ByVerdict: map[steps.Verdict]int{steps.NotAttributed: 1}, Checked: true},
-			{Product: steps.CIInstance, ByVerdict: map[steps.Verdict]int{}, Note: "no API key: set PALWIZ_CI_SUBSCRIPTION_KEY"},
+		Coverage: []attribution.Coverage{
+			{Product: attribution.CanvasApp, Total: 2, ByVerdict: map[attribution.Verdict]int{attribution.Attributed: 1, attribution.NotAttributed: 1}, Checked: true},
+			{Product: attribution.CloudFlow, Total: 1, ByVerdict: map[attribution.Verdict]int{attribution.DoesNotCount: 1}, Checked: true},
+			{Product: attribution.ModelDrivenApp, ByVerdict: map[attribution.Verdict]int{}, Failed: 1, Checked: true},
+			{Product: attribution.Dataset, Total: 1, ByVerdict: map[attribution.Verdict]int{attribution.NotAttributed: 1}, Checked: true},
+			{Product: attribution.CIInstance, ByVerdict: map[attribution.Verdict]int{}, Note: "no API key: set PALWIZ_CI_SUBSCRIPTION_KEY"},
 		},
-		Failures: []steps.Failure{{Product: steps.ModelDrivenApp, Environment: "Contoso Production", Service: "Dataverse",
-			Message: "Dataverse refused (HTTP 403, 0x80040220): no access [request 0a1b2c3d]"}},
+		Failures: []attribution.Failure{{Product: attribution.ModelDrivenApp, Environment: "Contoso Production", Service: "Dataverse",
+			Message: "Dataverse refused (HTTP 403, 0x80040220): no access [request 0a1b2c3d]", NextStep: "Add the signed-in identity to the environment as a user"}},
 		Notes:    []string{"pal-service@contoso.onmicrosoft.com is linked to Fabrikam Consulting (Seattle) (4977985): attributed resources earn credit for that partner."},
-		Requests: 12, Started: when, Elapsed: steps.Duration(1234 * time.Millisecond),
-		Options: steps.ScanOptionsInfo{Environments: []string{"Contoso Production"}},
+		Requests: 12, Started: when, Elapsed: attribution.Duration(1234 * time.Millisecond),
+		Options: attribution.ScanOptionsInfo{Environments: []string{"Contoso Production"}},
 	}
 }
 
-func plan(res *steps.ScanResult) []steps.Fix {
-	return []steps.Fix{
-		{Kind: steps.FixAddCoOwner, Resource: res.Resources[1], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of canvas app "Site Survey | v2"`,
-			Explanation: "A co-owner of a canvas app is attributed, and nobody loses access.", Automatic: true, Attributes: true},
-		{Kind: steps.FixTakeOver, Resource: res.Resources[3], Summary: `Take over dataset "Regional Targets"`,
-			Explanation: "Power BI gives a dataset to whoever takes it over.", Automatic: true, Blocked: "palwiz is not signed in as the linked account", Attributes: true},
-		{Kind: steps.FixReimport, Resource: res.Resources[1], Summary: "Import solution ContosoHR into Contoso Production again",
-			Explanation: "The last importer of a managed solution owns what is in it.", Attributes: true,
-			Commands: []string{"pac auth create --environment https://contosoprod.crm.dynamics.com/", "pac solution import --path ./ContosoHR_managed.zip"},
-			Covers:   []string{`model-driven app "HR Onboarding"`}},
+func plan(res *attribution.ScanResult) *attribution.Plan {
+	return &attribution.Plan{
+		Fixes: []attribution.Fix{
+			{Kind: attribution.FixAddCoOwner, Resource: res.Resources[1], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of canvas app "Site Survey | v2"`,
+				Explanation: "A co-owner of a canvas app is attributed, and nobody loses access.", Automatic: true, Attributes: true},
+			{Kind: attribution.FixTakeOver, Resource: res.Resources[3], Summary: `Take over dataset "Regional Targets"`,
+				Explanation: "Power BI gives a dataset to whoever takes it over.", Automatic: true, Blocked: "palwiz is not signed in as the linked account",
+				After: attribution.CannotTell, Ownership: true, TakesFrom: "megan.bowen@contoso.onmicrosoft.com", Loses: "The data source credentials must be entered again."},
+			{Kind: attribution.FixReimport, Resource: res.Resources[1], Summary: "Import solution ContosoHR into Contoso Production again",
+				Explanation: "The last importer of a managed solution owns what is in it.", After: attribution.Attributed, Confirm: "a new `palwiz check`",
+				Commands: []string{"pac auth create --environment https://contosoprod.crm.dynamics.com/", "pac solution import --path ./ContosoHR_managed.zip"},
+				Covers:   []string{`model-driven app "HR Onboarding"`}, Ownership: true},
+		},
+		Advice: []attribution.Fix{{Kind: attribution.FixAddFlowCoOwner, Resource: res.Resources[2], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner of flow "x"`,
+			Explanation: "PAL credits a flow's creator only: a co-owner does not move the credit."}},
+		NotDelivered: 2, Delivered: "publisher=Fabrikam Consulting",
 	}
 }
 
@@ -105,10 +112,10 @@ type golden struct {
 
 func goldens() []golden {
 	res := scanResult()
-	fixes := plan(res)
+	p := plan(res)
 	after := res.Resources[1]
-	after.Verdict, after.Reason = steps.Attributed, "A co-owner of the app: the linked account."
-	results := []steps.FixResult{{Fix: fixes[0], Applied: true, After: &after}, {Fix: fixes[1], Error: "palwiz is not signed in as the linked account"}, {Fix: fixes[2]}}
+	after.Verdict, after.Reason = attribution.Attributed, "A co-owner of the app: the linked account."
+	results := []attribution.FixResult{{Fix: p.Fixes[0], Applied: true, After: &after}, {Fix: p.Fixes[0], InEffect: true}, {Fix: p.Fixes[1], Error: "Power BI refused the take-over"}}
 	mfa := &auth.Error{Reason: auth.ReasonMFARequired, Code: 50076, Tenant: "4bae7f3c-9f5d-4e80-8c1b-00000000a004",
 		Message: "directory 4bae7f3c-9f5d-4e80-8c1b-00000000a004 requires multi-factor authentication for this account"}
 	names := func(id string) string {
@@ -158,8 +165,11 @@ func goldens() []golden {
 			return Outcome(w, f, contoso, steps.Outcome{Action: steps.ActionUnlink, Before: link}, &actor)
 		}},
 		{"check", Report, func(w, errW *bytes.Buffer, f Format) error { return CheckResult(w, errW, f, contoso, res) }},
-		{"fix-plan", Report, func(w, _ *bytes.Buffer, f Format) error { return Plan(w, f, contoso, res, fixes) }},
-		{"fix-apply", Report, func(w, _ *bytes.Buffer, f Format) error { _, err := Results(w, f, contoso, res, results); return err }},
+		{"fix-plan", Report, func(w, _ *bytes.Buffer, f Format) error { return Plan(w, f, contoso, res, p) }},
+		{"fix-apply", Report, func(w, _ *bytes.Buffer, f Format) error {
+			_, err := Results(w, f, contoso, res, p, results)
+			return err
+		}},
 		{"login-create-service-principal", Data, func(w, _ *bytes.Buffer, f Format) error {
 			return CreatedSP(w, f, &steps.CreatedSP{DisplayName: "PAL-4977985-SPN", TenantID: contoso.TenantID, AppID: "3ee91fed-aa6a-4284-96bf-1873ca931e9e",
 				AppObjectID: "a1b2", ObjectID: "9555f526-9079-4330-8f06-4f43c63ec793", Secret: "s3cr3t~value", Expires: when.AddDate(1, 0, 0)})

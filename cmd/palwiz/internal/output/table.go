@@ -150,7 +150,7 @@ func mdCells(cells []string) []string {
 
 // md makes cleaned text safe inside a Markdown table cell or line.
 func md(s string) string {
-	return strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(Clean(s))
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(Clean(s))
 }
 
 // kv prints aligned "key: value" lines for people; empty values are left out.

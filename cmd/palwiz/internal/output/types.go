@@ -108,6 +108,9 @@ type ErrorJSON struct {
 	Message   string `json:"message"`
 	NextStep  string `json:"nextStep,omitempty"`
 	RequestID string `json:"requestId,omitempty"`
+
+	// detail is what to quote to support (code, status, request), for people.
+	detail string
 }
 
 // joinNonEmpty joins the non-empty parts with sep.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
-	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 	"github.com/spf13/cobra"
 )
 
@@ -15,7 +15,7 @@ type CheckOptions struct {
 	Format output.Format
 	Flags  ScanFlags
 	// Scan is the scan the flags ask for.
-	Scan steps.ScanOptions
+	Scan attribution.ScanOptions
 }
 
 // NewCmdCheck builds the command; runF replaces the run (tests).
@@ -32,9 +32,11 @@ Each product has its own rule (see the PAL guidance): a canvas app needs the
 linked account as owner or co-owner; a flow, model-driven app or bot needs it
 as creator; a Power BI dataset as publisher; a managed solution as the last
 account to import it (which then owns everything in it); Customer Insights any
-active user. Only production environments count. Where the guidance is unclear
-(the Default environment, co-ownership through a group, a bot owned but not
-created) palwiz says "cannot tell" and why.
+active user. Production and Default environments count (Microsoft calls the
+Default environment a special type of production environment). Where the
+sources do not settle it (co-ownership through a group, a flow owned but not
+created, a dataset taken over rather than published, a role in Customer
+Insights without activity) palwiz says "cannot tell" and why.
 
 Verdicts: attributed, not attributed, does not count (not production),
 cannot tell. Run ` + "`palwiz fix`" + ` for what to do about the rest.
@@ -71,15 +73,12 @@ reported.`,
 }
 
 func runCheck(ctx context.Context, opts *CheckOptions) error {
-	_, dir, res, err := opts.scan(ctx, opts.Scan, opts.Flags.Tenant, opts.Format)
+	_, dir, res, err := opts.scan(ctx, opts.Scan, opts.Flags, opts.Format)
 	if err != nil {
 		return err
 	}
 	if err := output.CheckResult(opts.IO.Out, opts.IO.ErrOut, opts.Format, dir, res); err != nil {
 		return err
 	}
-	if res.Partial() {
-		return partial(res, "check")
-	}
-	return nil
+	return partial(res, "check")
 }

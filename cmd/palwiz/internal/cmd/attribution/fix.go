@@ -8,6 +8,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/prompter"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 	"github.com/spf13/cobra"
 )
 
@@ -17,8 +18,8 @@ type FixOptions struct {
 	Prompter prompter.Prompter
 	Format   output.Format
 	Flags    ScanFlags
-	Scan     steps.ScanOptions
-	Fix      steps.FixOptions
+	Scan     attribution.ScanOptions
+	Fix      attribution.FixOptions
 	// Apply makes the changes; Yes skips the question.
 	Apply, Yes bool
 }
@@ -27,37 +28,45 @@ type FixOptions struct {
 func NewCmdFix(f *cmdutil.Factory, runF func(context.Context, *FixOptions) error) *cobra.Command {
 	opts := &FixOptions{scanner: newScanner(f), Prompter: f.Prompter}
 	var canvas, previous string
+	var delivered []string
+	var includeDefault bool
 	cmd := &cobra.Command{
 		Use:   "fix",
 		Short: "Plan, then apply, the changes that attribute resources to the linked identity",
 		Long: `Plan the attribution fixes: check the resources (as ` + "`palwiz check`" + ` does) and say,
-for each one that is not attributed, what would make it so, as far as its
-product allows. Nothing changes without --apply.
+for each one that is not attributed, what would move its verdict, as far as
+its product allows. Nothing changes without --apply.
+
+Only what the partner delivered: changes of ownership (a new owner, a
+take-over, a re-import, a rebuild) are planned only for the resources you mark
+with --delivered (a name or ID, environment=NAME, publisher=NAME for a managed
+solution and everything in it); once anything is marked, the rest is left
+alone. The plan says what the customer loses before anything is applied.
 
 What palwiz can do itself (with --apply):
-  canvas app   add the linked account as co-owner (default), or make it the
-               owner with --canvas owner (the previous owner keeps CanEdit, or
-               CanView with --previous-owner CanView)
-  flow         add it as co-owner. The credit stays with the flow's creator,
-               which never changes: palwiz says so and prints how to move it
-               (import the flow in a solution as the linked account)
-  bot          make it the bot's owner in Dataverse (its creator stays)
-  dataset      take the dataset over; Power BI gives it to whoever is signed
-               in, so palwiz must be signed in as the linked account
+  canvas app   add the linked account as co-owner (default; nobody loses
+               anything), or, for a delivered app, make it the owner with
+               --canvas owner (the previous owner keeps CanEdit, or CanView)
+  flow         make it the primary owner of a delivered solution-aware flow
+               ("cannot tell" afterwards: PAL names the creator)
+  dataset      take a delivered dataset over ("cannot tell" afterwards; the
+               data source credentials must be entered again)
 
-What only a person can do (palwiz prints the commands):
-  solutions, model-driven apps and anything in a managed solution: import the
-  solution again with the Power Platform CLI, signed in as the linked account.
+What only a person can do (palwiz prints the commands, once): import a
+delivered solution again as the linked account, rebuild a component in
+development and ship it in a managed solution, publish a Power BI model as
+the linked account. Advice that does not move the credit (a flow's co-owner,
+a bot's owner) is listed apart and never applied by --apply.
 
 After applying, palwiz reads each changed resource again and shows its new
-verdict. --apply asks first unless --yes is given; without a terminal it needs
---yes. Exit code 4 means some changes (or part of the check) failed; the
-others were made.`,
+verdict; run it again and it applies nothing already in effect. --apply asks
+first unless --yes is given; without a terminal it needs --yes. Exit code 4
+means part of the check could not be read, or some changes failed.`,
 		Example: `  palwiz fix                                    # the plan, changes nothing
+  palwiz fix --delivered "publisher=Fabrikam Consulting" --delivered "Visit Booking"
   palwiz fix --apply                            # asks, then applies
-  palwiz fix --apply --yes --canvas owner --previous-owner CanView
-  palwiz fix --environment "Contoso Sales" --product dataset --apply --yes
-  palwiz fix -o json > plan.json`,
+  palwiz fix --apply --yes --canvas owner --previous-owner CanView --delivered environment="Contoso Production"
+  palwiz fix -o md > plan.md`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -67,7 +76,13 @@ others were made.`,
 			if opts.Scan, err = opts.Flags.Options(); err != nil {
 				return err
 			}
-			opts.Fix.CanvasApp, opts.Fix.PreviousOwnerRole = steps.CanvasFix(canvas), previous
+			// The plan's advice must know a flow's co-owners.
+			opts.Scan.FlowCoOwners = true
+			d, err := attribution.ParseDelivered(delivered)
+			if err != nil {
+				return cmdutil.FlagErrorf("--delivered %v", err)
+			}
+			opts.Fix = attribution.FixOptions{CanvasApp: attribution.CanvasFix(canvas), PreviousOwnerRole: previous, Delivered: d}
 			if err := opts.Fix.Validate(); err != nil {
 				return cmdutil.FlagErrorf("%v: use --canvas co-owner|owner and --previous-owner CanEdit|CanView", err)
 			}
@@ -85,20 +100,22 @@ others were made.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Apply, "apply", false, "make the changes palwiz can make (asks first)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	fl.StringVar(&canvas, "canvas", string(steps.CanvasCoOwner), "canvas apps: co-owner adds the linked account, owner makes it the owner")
+	fl.StringVar(&canvas, "canvas", string(attribution.CanvasCoOwner), "canvas apps: co-owner adds the linked account, owner makes it the owner (delivered apps only)")
 	fl.StringVar(&previous, "previous-owner", "CanEdit", "with --canvas owner, what the previous owner keeps: CanEdit or CanView")
-	fl.BoolVar(&opts.Fix.IncludeUnclear, "include-default", false, "also plan fixes in the Default environment, whose weight for PAL is unclear")
-	_ = cmd.RegisterFlagCompletionFunc("canvas", cmdutil.CompleteWords(string(steps.CanvasCoOwner), string(steps.CanvasOwner)))
+	fl.StringSliceVar(&delivered, "delivered", nil, "what your organisation delivered: a name or ID, environment=NAME or publisher=NAME (repeat or comma-separate)")
+	fl.BoolVar(&includeDefault, "include-default", false, "no longer needed: the Default environment counts as production")
+	_ = fl.MarkDeprecated("include-default", "the Default environment counts as production, so its fixes are always planned")
+	_ = cmd.RegisterFlagCompletionFunc("canvas", cmdutil.CompleteWords(string(attribution.CanvasCoOwner), string(attribution.CanvasOwner)))
 	_ = cmd.RegisterFlagCompletionFunc("previous-owner", cmdutil.CompleteWords("CanEdit", "CanView"))
 	return cmd
 }
 
 func runFix(ctx context.Context, opts *FixOptions) error {
-	env, dir, res, err := opts.scan(ctx, opts.Scan, opts.Flags.Tenant, opts.Format)
+	env, dir, res, err := opts.scan(ctx, opts.Scan, opts.Flags, opts.Format)
 	if err != nil {
 		return err
 	}
-	plan := steps.PlanFixes(res, opts.Fix)
+	plan := attribution.PlanFixes(res, opts.Fix)
 	if !opts.Apply {
 		if err := output.Plan(opts.IO.Out, opts.Format, dir, res, plan); err != nil {
 			return err
@@ -106,17 +123,16 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		if opts.Format != output.JSON {
 			output.Failures(opts.IO.ErrOut, res)
 		}
-		if res.Partial() {
-			return partial(res, "check behind the plan")
-		}
-		return nil
+		return partial(res, "check behind the plan")
 	}
-	n := 0
-	for _, x := range plan {
-		if x.Applicable() {
-			n++
-		}
-	}
+	return apply(ctx, opts, env, dir, res, plan)
+}
+
+// apply confirms (unless --yes), applies what palwiz can, and prints what
+// happened and what is left for a person, once.
+func apply(ctx context.Context, opts *FixOptions, env *steps.Env, dir output.Directory, res *attribution.ScanResult, plan *attribution.Plan) error {
+	chosen := plan.Applicable()
+	n := len(chosen)
 	if n > 0 && !opts.Yes {
 		if err := output.Plan(opts.IO.ErrOut, output.Table, dir, res, plan); err != nil {
 			return err
@@ -133,18 +149,23 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	if as, err := steps.WhoActs(ctx, env, res.TenantID); err == nil && n > 0 {
 		fmt.Fprintln(opts.IO.ErrOut, output.Clean(as.String())+": applying the changes.")
 	}
-	var prog func(steps.FixProgress)
+	var prog func(attribution.FixProgress)
 	if opts.IO.ShowProgress() && opts.Format == output.Table {
-		prog = func(p steps.FixProgress) { opts.IO.Progressf("Applying: %d of %d…", p.Done, p.Total) }
+		prog = func(p attribution.FixProgress) { opts.IO.Progressf("Applying: %d of %d…", p.Done, p.Total) }
 	}
-	results, err := steps.ApplyFixes(ctx, env, res, plan, prog)
+	results, err := attribution.ApplyFixes(ctx, env, res, chosen, prog)
 	if prog != nil {
 		opts.IO.ClearProgress()
 	}
 	if err != nil {
 		return err
 	}
-	failed, err := output.Results(opts.IO.Out, opts.Format, dir, res, results)
+	for _, r := range results {
+		if r.After != nil {
+			res.Replace(*r.After)
+		}
+	}
+	failed, err := output.Results(opts.IO.Out, opts.Format, dir, res, plan, results)
 	if err != nil {
 		return err
 	}
@@ -155,8 +176,5 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		return &cmdutil.PartialError{Failed: failed, Total: n, What: "changes",
 			Detail: fmt.Sprintf("%d of %d changes failed (see above); the others were made", failed, n)}
 	}
-	if res.Partial() {
-		return partial(res, "check behind the plan")
-	}
-	return nil
+	return partial(res, "check behind the plan")
 }

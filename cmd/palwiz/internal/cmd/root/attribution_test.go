@@ -8,7 +8,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/attribution"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
-	"github.com/palwiz/palwiz/steps"
+	attr "github.com/palwiz/palwiz/steps/attribution"
 )
 
 func TestNewCmdCheck(t *testing.T) {
@@ -16,18 +16,20 @@ func TestNewCmdCheck(t *testing.T) {
 	tests := []struct {
 		name, cli string
 		format    output.Format
-		scan      steps.ScanOptions
+		scan      attr.ScanOptions
 		tenant    string
-		wantErr   string
+
+		linkedObject, linkedUPN string
+		wantErr                 string
 	}{
 		{name: "everything", format: output.Table},
 		{name: "products and environments", cli: "--product canvas-app,flow -p datasets -e 'Contoso Production' --environment ' Contoso Sales '",
-			format: output.Table, scan: steps.ScanOptions{Products: []steps.Product{steps.CanvasApp, steps.CloudFlow, steps.Dataset},
+			format: output.Table, scan: attr.ScanOptions{Products: []attr.Product{attr.CanvasApp, attr.CloudFlow, attr.Dataset},
 				Environments: []string{"Contoso Production", "Contoso Sales"}}},
 		{name: "markdown, production only", cli: "-o md --production-only --tenant contoso.onmicrosoft.com", format: output.Markdown,
-			scan: steps.ScanOptions{SkipNonProduction: true}, tenant: "contoso.onmicrosoft.com"},
+			scan: attr.ScanOptions{SkipNonProduction: true}, tenant: "contoso.onmicrosoft.com"},
 		{name: "another identity", cli: "--linked-object-id 5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101 --linked-upn pal@contoso.example -o csv", format: output.CSV,
-			scan: steps.ScanOptions{LinkedObjectID: "5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101", LinkedUPN: "pal@contoso.example"}},
+			linkedObject: "5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101", linkedUPN: "pal@contoso.example"},
 		{name: "unknown product", cli: "--product sharepoint", wantErr: `--product: "sharepoint" is not a product`},
 		{name: "UPN alone", cli: "--linked-upn a@b.example", wantErr: "--linked-upn needs --linked-object-id"},
 		{name: "object ID not a GUID", cli: "--linked-object-id pal-service", wantErr: "is not an object ID"},
@@ -43,8 +45,8 @@ func TestNewCmdCheck(t *testing.T) {
 				return
 			}
 			if got.Format != tt.format || !slices.Equal(got.Scan.Products, tt.scan.Products) || !slices.Equal(got.Scan.Environments, tt.scan.Environments) ||
-				got.Scan.SkipNonProduction != tt.scan.SkipNonProduction || got.Scan.LinkedObjectID != tt.scan.LinkedObjectID ||
-				got.Scan.LinkedUPN != tt.scan.LinkedUPN || got.Flags.Tenant.Value != tt.tenant {
+				got.Scan.SkipNonProduction != tt.scan.SkipNonProduction || got.Flags.LinkedObjectID != tt.linkedObject ||
+				got.Flags.LinkedUPN != tt.linkedUPN || got.Flags.Tenant.Value != tt.tenant || got.Scan.FlowCoOwners {
 				t.Fatalf("options %+v %+v", got.Format, got.Scan)
 			}
 		})
@@ -57,15 +59,18 @@ func TestNewCmdFix(t *testing.T) {
 		name, cli  string
 		tty        bool
 		apply, yes bool
-		fix        steps.FixOptions
+		fix        attr.FixOptions
+		delivered  bool
 		format     output.Format
 		wantErr    string
 	}{
-		{name: "plan", format: output.Table, fix: steps.FixOptions{CanvasApp: steps.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
-		{name: "plan as csv", cli: "-o csv", format: output.CSV, fix: steps.FixOptions{CanvasApp: steps.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
-		{name: "apply at a terminal", cli: "--apply", tty: true, apply: true, format: output.Table, fix: steps.FixOptions{CanvasApp: steps.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
-		{name: "apply with yes", cli: "--apply --yes --canvas owner --previous-owner CanView --include-default", apply: true, yes: true, format: output.Table,
-			fix: steps.FixOptions{CanvasApp: steps.CanvasOwner, PreviousOwnerRole: "CanView", IncludeUnclear: true}},
+		{name: "plan", format: output.Table, fix: attr.FixOptions{CanvasApp: attr.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
+		{name: "plan as csv", cli: "-o csv", format: output.CSV, fix: attr.FixOptions{CanvasApp: attr.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
+		{name: "apply at a terminal", cli: "--apply", tty: true, apply: true, format: output.Table, fix: attr.FixOptions{CanvasApp: attr.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
+		{name: "apply with yes", cli: "--apply --yes --canvas owner --previous-owner CanView --delivered 'publisher=Fabrikam Consulting' --delivered 'Visit Booking'", apply: true, yes: true, format: output.Table,
+			fix: attr.FixOptions{CanvasApp: attr.CanvasOwner, PreviousOwnerRole: "CanView"}, delivered: true},
+		{name: "deprecated --include-default still parses", cli: "--include-default", format: output.Table, fix: attr.FixOptions{CanvasApp: attr.CanvasCoOwner, PreviousOwnerRole: "CanEdit"}},
+		{name: "bad delivered mark", cli: "--delivered 'publisher='", wantErr: "--delivered"},
 		{name: "apply without a terminal", cli: "--apply", wantErr: "pass --yes to confirm when palwiz cannot ask"},
 		{name: "bad canvas fix", cli: "--canvas steal", wantErr: "use --canvas co-owner|owner"},
 		{name: "bad previous role", cli: "--canvas owner --previous-owner Owner", wantErr: "CanEdit|CanView"},
@@ -80,7 +85,7 @@ func TestNewCmdFix(t *testing.T) {
 				return
 			}
 			if got.Apply != tt.apply || got.Yes != tt.yes || got.Format != tt.format || got.Fix.CanvasApp != tt.fix.CanvasApp ||
-				got.Fix.PreviousOwnerRole != tt.fix.PreviousOwnerRole || got.Fix.IncludeUnclear != tt.fix.IncludeUnclear {
+				got.Fix.PreviousOwnerRole != tt.fix.PreviousOwnerRole || got.Fix.Delivered.Empty() == tt.delivered || !got.Scan.FlowCoOwners {
 				t.Fatalf("options apply=%v yes=%v %s %+v", got.Apply, got.Yes, got.Format, got.Fix)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
+	"github.com/palwiz/palwiz/steps"
 )
 
 func TestNewCmdLink(t *testing.T) {
@@ -23,7 +24,7 @@ func TestNewCmdLink(t *testing.T) {
 		{name: "partner ID", cli: "--partner-id 4977985", want: link.Options{PartnerID: "4977985", Format: output.Table}},
 		{name: "spaces trimmed", cli: "--partner-id ' 4977985 '", want: link.Options{PartnerID: "4977985", Format: output.Table}},
 		{name: "short ID warns", cli: "--partner-id 12345", want: link.Options{PartnerID: "12345", Format: output.Table,
-			Warning: "12345 has 5 digits; Partner Location IDs have 7. " + "Link the Partner Location ID (Partner Center calls it the Associated Partner ID; it is usually 7 digits), not your organisation's Partner Global ID: PAL rejects global IDs. Find it in Partner Center under Account settings > Identifiers."}},
+			Warning: "12345 has 5 digits; Partner Location IDs have 7. " + steps.LocationIDExplainer}},
 		{name: "force and tenant", cli: "--partner-id 4977986 --force --tenant contoso.onmicrosoft.com -o json",
 			want: link.Options{PartnerID: "4977986", Force: true, Format: output.JSON, Tenant: cmdutil.TenantFlag{Value: "contoso.onmicrosoft.com"}}},
 		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: link.Options{PartnerID: "4977985", AllTenants: true, Format: output.CSV}},
