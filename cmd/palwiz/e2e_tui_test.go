@@ -308,7 +308,11 @@ func TestWizardDumbTerminal(t *testing.T) {
 	if code := r.exitCode(20 * time.Second); code != 2 {
 		t.Fatalf("exit code %d, want 2", code)
 	}
+	// The last bytes may still be on their way through the pseudo-terminal.
 	out := r.rawOutput()
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(out, "palwiz link --partner-id ID") && time.Now().Before(deadline); out = r.rawOutput() {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(out, "palwiz link --partner-id ID") || strings.Contains(out, "\x1b[?1049h") {
 		t.Fatalf("output: %q", out)
 	}

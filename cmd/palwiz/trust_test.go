@@ -346,6 +346,8 @@ func TestCAOutNeverClobbers(t *testing.T) {
 	serve := func(args ...string) result {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		// The run's own CA, not one an earlier run left there.
+		before, _ := os.ReadFile(args[1])
 		done := make(chan result, 1)
 		go func() { done <- h.runCtx(ctx, "", nil, append([]string{"sim", "--listen", "127.0.0.1:0"}, args...)...) }()
 		for {
@@ -354,7 +356,7 @@ func TestCAOutNeverClobbers(t *testing.T) {
 				return r
 			case <-time.After(20 * time.Millisecond):
 			}
-			if b, err := os.ReadFile(args[1]); err == nil && cloud.IsSimCA(b) {
+			if b, err := os.ReadFile(args[1]); err == nil && cloud.IsSimCA(b) && string(b) != string(before) {
 				cancel()
 				return <-done
 			}
