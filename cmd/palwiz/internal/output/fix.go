@@ -281,6 +281,20 @@ func Results(w io.Writer, f Format, dir Directory, res *attribution.ScanResult, 
 	if dir.TenantID == "" {
 		dir.TenantID = res.TenantID
 	}
+	doc := resultsDoc(dir, res, plan, results)
+	switch f {
+	case JSON:
+		return doc.Failed, writeJSON(w, doc)
+	case CSV:
+		return doc.Failed, resultsCSV(w, doc)
+	case Markdown:
+		return doc.Failed, resultsMarkdown(w, dir, res, plan, results)
+	}
+	resultsText(w, plan, results)
+	return doc.Failed, nil
+}
+
+func resultsDoc(dir Directory, res *attribution.ScanResult, plan *attribution.Plan, results []attribution.FixResult) ResultsDoc {
 	doc := ResultsDoc{SchemaVersion: SchemaVersion, Directory: dir, Linked: Linked(res.Linked), Results: make([]FixResultJSON, 0, len(results)),
 		Manual: fixes(plan.Manual()), Failures: failures(res.Failures)}
 	for _, r := range results {
@@ -297,43 +311,47 @@ func Results(w io.Writer, f Format, dir Directory, res *attribution.ScanResult, 
 			doc.Failed++
 		}
 	}
-	switch f {
-	case JSON:
-		return doc.Failed, writeJSON(w, doc)
-	case CSV:
-		t := newTable(append(append([]string{}, fixCSV...), "applied", "inEffect", "error", "now.verdict", "now.reason")...)
-		for _, r := range doc.Results {
-			verdict, reason := "", ""
-			if r.After != nil {
-				verdict, reason = r.After.Verdict, r.After.Reason
-			}
-			t.add(append(fixRow("palwiz", r.Fix), strconv.FormatBool(r.Applied), strconv.FormatBool(r.InEffect), r.Error, verdict, reason)...)
+	return doc
+}
+
+func resultsCSV(w io.Writer, doc ResultsDoc) error {
+	t := newTable(append(append([]string{}, fixCSV...), "applied", "inEffect", "error", "now.verdict", "now.reason")...)
+	for _, r := range doc.Results {
+		verdict, reason := "", ""
+		if r.After != nil {
+			verdict, reason = r.After.Verdict, r.After.Reason
 		}
-		for _, m := range doc.Manual {
-			t.add(append(fixRow("by-hand", m), "false", "false", "", "", "")...)
-		}
-		return doc.Failed, t.write(w, CSV)
-	case Markdown:
-		fmt.Fprintf(w, "# Attribution fixes applied for %s in %s\n\n", md(res.Linked.Name()), md(dir.Label()))
-		t := newTable("Change", "Result", "Verdict now")
-		for _, r := range results {
-			result, now := "failed: "+r.Error, ""
-			switch {
-			case r.Applied:
-				result = "done"
-			case r.InEffect:
-				result = "already in effect"
-			}
-			if r.After != nil {
-				now = r.After.Verdict.Label()
-			}
-			t.add(r.Fix.Summary, result, now)
-		}
-		for _, m := range plan.Manual() {
-			t.add(m.Summary, "to do by hand", "")
-		}
-		return doc.Failed, t.write(w, Markdown)
+		t.add(append(fixRow("palwiz", r.Fix), strconv.FormatBool(r.Applied), strconv.FormatBool(r.InEffect), r.Error, verdict, reason)...)
 	}
+	for _, m := range doc.Manual {
+		t.add(append(fixRow("by-hand", m), "false", "false", "", "", "")...)
+	}
+	return t.write(w, CSV)
+}
+
+func resultsMarkdown(w io.Writer, dir Directory, res *attribution.ScanResult, plan *attribution.Plan, results []attribution.FixResult) error {
+	fmt.Fprintf(w, "# Attribution fixes applied for %s in %s\n\n", md(res.Linked.Name()), md(dir.Label()))
+	t := newTable("Change", "Result", "Verdict now")
+	for _, r := range results {
+		result, now := "failed: "+r.Error, ""
+		switch {
+		case r.Applied:
+			result = "done"
+		case r.InEffect:
+			result = "already in effect"
+		}
+		if r.After != nil {
+			now = r.After.Verdict.Label()
+		}
+		t.add(r.Fix.Summary, result, now)
+	}
+	for _, m := range plan.Manual() {
+		t.add(m.Summary, "to do by hand", "")
+	}
+	return t.write(w, Markdown)
+}
+
+func resultsText(w io.Writer, plan *attribution.Plan, results []attribution.FixResult) {
 	if len(results) == 0 {
 		fmt.Fprintln(w, "Nothing palwiz can change.")
 	}
@@ -367,5 +385,4 @@ func Results(w io.Writer, f Format, dir Directory, res *attribution.ScanResult, 
 			}
 		}
 	}
-	return doc.Failed, nil
 }
