@@ -13,27 +13,6 @@ import (
 
 const armHost = "management.azure.com"
 
-// caller is the identity an access token names.
-type caller struct {
-	claims
-	p principal
-}
-
-type callerKey struct{}
-
-// armAudiences are the token audiences ARM accepts.
-var armAudiences = []string{"https://management.core.windows.net/", "https://management.azure.com/"}
-
-func audienceOK(aud string, accepted []string) bool {
-	a := strings.TrimSuffix(strings.ToLower(aud), "/")
-	for _, x := range accepted {
-		if a == strings.TrimSuffix(strings.ToLower(x), "/") {
-			return true
-		}
-	}
-	return false
-}
-
 // armError is ARM's error envelope.
 func armError(code, msg string) map[string]any {
 	return map[string]any{"error": map[string]string{"code": code, "message": msg}}
@@ -43,48 +22,6 @@ func armError(code, msg string) map[string]any {
 // repeated at the top level, as the live service does.
 func palError(code, msg string) map[string]any {
 	return map[string]any{"error": map[string]string{"code": code, "message": msg}, "code": code, "message": msg}
-}
-
-// authenticate checks the bearer token for a resource host. On failure it
-// answers 401 with a WWW-Authenticate challenge and returns false.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, audiences []string) (*caller, bool) {
-	fail := func(code, msg, desc string) (*caller, bool) {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description=%q`, desc))
-		writeJSON(w, http.StatusUnauthorized, armError(code, msg))
-		return nil, false
-	}
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", "The authentication header is missing")
-	}
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is not a bearer token.", "Bearer token required")
-	}
-	c, err := s.signer.verify(strings.TrimSpace(tok), s.now())
-	s.mu.Lock()
-	notBefore := s.st.notBefore
-	s.mu.Unlock()
-	if err == nil && !notBefore.IsZero() && c.Iat < notBefore.Unix() {
-		err = errTokenExpired
-	}
-	switch err {
-	case nil:
-	case errTokenExpired:
-		return fail("ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.", "The access token has expired")
-	default:
-		return fail("InvalidAuthenticationToken", "The access token is invalid.", "The access token is invalid")
-	}
-	if !audienceOK(c.Aud, audiences) {
-		return fail("InvalidAuthenticationTokenAudience", fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences '%s'.", c.Aud, strings.Join(audiences, "','")), "Wrong audience")
-	}
-	s.mu.Lock()
-	p, known := s.st.objects[objKey(c.Tid, c.Oid)]
-	s.mu.Unlock()
-	if !known {
-		p = principal{tenant: s.tenantByID(c.Tid), oid: c.Oid}
-	}
-	return &caller{claims: c, p: p}, true
 }
 
 func (s *Server) tenantByID(id string) *Tenant {
@@ -102,7 +39,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-ms-request-id", newGUID())
 	w.Header().Set("x-ms-correlation-request-id", newGUID())
 	w.Header().Set("x-ms-routing-request-id", "SIMULATOR:"+time.Now().UTC().Format("20060102T150405Z")+":"+newGUID())
-	c, ok := s.authenticate(w, r, armAudiences)
+	c, ok := s.authenticate(w, r, armService)
 	if !ok {
 		return
 	}

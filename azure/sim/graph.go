@@ -11,8 +11,6 @@ import (
 
 const graphHost = "graph.microsoft.com"
 
-var graphAudiences = []string{"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"}
-
 // graphState holds what Graph calls created: applications and their readiness.
 type graphState struct {
 	apps    []*graphApp
@@ -25,8 +23,9 @@ type graphApp struct {
 }
 
 func graphError(code, msg string) map[string]any {
+	rid := newGUID()
 	return map[string]any{"error": map[string]any{"code": code, "message": msg,
-		"innerError": map[string]string{"request-id": newGUID(), "date": time.Now().UTC().Format(time.RFC3339)}}}
+		"innerError": map[string]string{"request-id": rid, "client-request-id": rid, "date": time.Now().UTC().Format("2006-01-02T15:04:05")}}}
 }
 
 func (s *Server) registerGraph() { s.handle(graphHost, http.HandlerFunc(s.serveGraph)) }
@@ -39,7 +38,7 @@ var (
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("request-id", newGUID())
-	c, ok := s.authenticate(w, r, graphAudiences)
+	c, ok := s.authenticate(w, r, graphService)
 	if !ok {
 		return
 	}
@@ -199,7 +198,7 @@ func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller
 	if s.st.graph.spReady == nil {
 		s.st.graph.spReady = map[string]time.Time{}
 	}
-	s.st.graph.spReady[objKey(t.ID, sp.AppID)] = s.now().Add(time.Duration(s.sc.Settings.ReplicationDelay))
+	s.st.graph.spReady[objKey(t.ID, sp.AppID)] = s.now().Add(s.sc.Settings.replication("entra"))
 	writeJSON(w, http.StatusCreated, spJSON(sp))
 }
 
@@ -227,22 +226,25 @@ func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	secret := strings.NewReplacer("-", "~", "_", ".").Replace(randomToken(30))
 	s.st.issued = append(s.st.issued, secret)
-	if sp := s.st.spsByApp[objKey(c.Tid, a.appID)]; sp != nil {
-		sp.Secrets = append(sp.Secrets, secret)
-	} else {
-		s.st.graph.pending = append(s.st.graph.pending, pendingSecret{tenant: c.Tid, appID: a.appID, secret: secret})
-	}
+	// A new secret works for sign-in once Entra has replicated it.
+	s.st.graph.pending = append(s.st.graph.pending, pendingSecret{tenant: c.Tid, appID: a.appID, secret: secret,
+		usableFrom: s.now().Add(s.sc.Settings.replication("entra"))})
 	writeJSON(w, http.StatusOK, map[string]any{"secretText": secret, "keyId": newGUID(), "hint": secret[:3],
 		"displayName": body.PasswordCredential.DisplayName, "endDateTime": end.Format(time.RFC3339), "startDateTime": s.now().UTC().Format(time.RFC3339)})
 }
 
-type pendingSecret struct{ tenant, appID, secret string }
+// pendingSecret is a client secret added through Graph.
+type pendingSecret struct {
+	tenant, appID, secret string
+	usableFrom            time.Time
+}
 
-// secretsFor returns secrets added to an application before its service principal existed.
-func (g *graphState) secretsFor(tenant, appID string) []string {
+// secretsFor returns the secrets added to an application through Graph that
+// sign-in accepts at now.
+func (g *graphState) secretsFor(tenant, appID string, now time.Time) []string {
 	var out []string
 	for _, p := range g.pending {
-		if strings.EqualFold(p.tenant, tenant) && strings.EqualFold(p.appID, appID) {
+		if strings.EqualFold(p.tenant, tenant) && strings.EqualFold(p.appID, appID) && !now.Before(p.usableFrom) {
 			out = append(out, p.secret)
 		}
 	}

@@ -298,14 +298,29 @@ func (s *Server) DeviceCodeHasClaims(userCode string) bool {
 	return f != nil && f.claims != ""
 }
 
-// RevokeUser makes the user's refresh tokens fail as if the password changed (AADSTS50173).
+// RevokeUser revokes the user's sessions, as a password reset or an
+// administrator's "revoke sessions" does: refresh tokens issued before now
+// fail (AADSTS50173), and resources that support continuous access
+// evaluation answer the user's CAE-capable access tokens issued before now
+// with a claims challenge (other access tokens live out their lifetime, as
+// Entra's do). A sign-in after this works again.
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.deletedUser == nil {
-		s.st.deletedUser = map[string]bool{}
-	}
-	s.st.deletedUser[strings.ToLower(upn)] = true
+	at := s.now().Add(time.Second)
+	s.st.revoked[strings.ToLower(strings.TrimSpace(upn))] = at
+	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = at
+}
+
+// ChallengeUser makes resources that support continuous access evaluation
+// answer the user's CAE-capable access tokens issued before now with a
+// claims challenge, while the user's sessions stay valid (a critical event
+// such as a changed location policy): a client that answers the challenge
+// gets a new token silently.
+func (s *Server) ChallengeUser(upn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = s.now().Add(time.Second)
 }
 
 // ExpireAccessTokens makes every access token issued so far fail as expired.
@@ -315,14 +330,14 @@ func (s *Server) ExpireAccessTokens() {
 	s.st.notBefore = s.now().Add(time.Second)
 }
 
-// issuedAt is the iat of a token issued now. Tokens count time in whole
-// seconds and ExpireAccessTokens refuses every iat before the next second,
-// so a token issued after it is dated no earlier than that second.
-func (s *Server) issuedAt(now time.Time) int64 {
+// issuedAt is the iat of a token issued now (for user u, or nil). Tokens
+// count time in whole seconds, and ExpireAccessTokens, RevokeUser and
+// ChallengeUser refuse every iat before the next second, so a token issued
+// after them is dated no earlier than that second.
+func (s *Server) issuedAt(now time.Time, u *User) int64 {
 	s.mu.Lock()
-	nb := s.st.notBefore
-	s.mu.Unlock()
-	return max(now.Unix(), nb.Unix())
+	defer s.mu.Unlock()
+	return max(now.Unix(), s.st.notBefore.Unix(), s.st.sessionsRevoked(u), s.st.tokensChallenged(u))
 }
 
 // control serves /_sim/..., the simulator's own API for scripts and tests.
@@ -331,6 +346,8 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		UserCode string `json:"userCode"`
 		User     string `json:"user"`
 		MFA      bool   `json:"mfa"`
+		// KeepSessions (revoke): challenge the access tokens only.
+		KeepSessions bool `json:"keepSessions"`
 	}
 	decode := func(v any) bool {
 		if r.Body == nil {
@@ -390,7 +407,15 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		if !decode(&body) {
 			return
 		}
-		s.RevokeUser(body.User)
+		if s.userByUPN(body.User) == nil {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no user " + body.User + " in the scenario"})
+			return
+		}
+		if body.KeepSessions {
+			s.ChallengeUser(body.User)
+		} else {
+			s.RevokeUser(body.User)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case "POST /_sim/expire-tokens":
 		s.ExpireAccessTokens()
@@ -398,4 +423,10 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown simulator control " + r.Method + " " + r.URL.Path})
 	}
+}
+
+func (s *Server) userByUPN(upn string) *User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.usersByUPN[strings.ToLower(strings.TrimSpace(upn))]
 }

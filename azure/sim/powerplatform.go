@@ -48,11 +48,8 @@ const (
 // Token audiences each service accepts (the v1 resource: scope minus /.default).
 var (
 	powerAppsAudiences = []string{"https://service.powerapps.com/"}
-	// The PowerShell module asks for service.flow.microsoft.com, the CLI for
-	// Microsoft 365 for management.azure.com; both are accepted in practice.
-	flowAudiences    = []string{"https://service.flow.microsoft.com/", "https://service.powerapps.com/", "https://management.azure.com/", "https://management.core.windows.net/"}
-	powerBIAudiences = []string{"https://analysis.windows.net/powerbi/api"}
-	ciAudiences      = []string{"https://api.ci.ai.dynamics.com"}
+	powerBIAudiences   = []string{"https://analysis.windows.net/powerbi/api"}
+	ciAudiences        = []string{"https://api.ci.ai.dynamics.com"}
 )
 
 // pp is the simulator's live Power Platform state: a copy of the scenario's
@@ -269,8 +266,9 @@ func (c *ppCaller) canAdmin(e *ppEnv) bool {
 // begin authenticates the request for a service, applies its concurrency
 // limit and service time, and sets the request ID headers. done must be
 // called when the answer is written.
-func (p *pp) begin(w http.ResponseWriter, r *http.Request, service string, audiences []string, limitKey string) (c *ppCaller, done func(), ok bool) {
+func (p *pp) begin(w http.ResponseWriter, r *http.Request, svc *service, limitKey string) (c *ppCaller, done func(), ok bool) {
 	rid := newGUID()
+	service := svc.name
 	switch service {
 	case "dataverse":
 		w.Header().Set("REQ_ID", rid)
@@ -282,7 +280,7 @@ func (p *pp) begin(w http.ResponseWriter, r *http.Request, service string, audie
 		w.Header().Set("x-ms-request-id", rid)
 		w.Header().Set("x-ms-correlation-request-id", newGUID())
 	}
-	cl, ok := p.s.authenticate(w, r, audiences)
+	cl, ok := p.s.authenticate(w, r, svc)
 	if !ok {
 		return nil, nil, false
 	}

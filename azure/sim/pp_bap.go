@@ -16,7 +16,7 @@ import (
 var bapAPIVersions = []string{"2016-11-01", "2020-10-01", "2021-04-01", "2023-06-01"}
 
 func (p *pp) serveBAP(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "bap", powerAppsAudiences, "")
+	c, done, ok := p.begin(w, r, bapService, "")
 	if !ok {
 		return
 	}

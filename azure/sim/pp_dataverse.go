@@ -297,8 +297,7 @@ func dvError(w http.ResponseWriter, status int, code, msg string) {
 func (p *pp) serveDataverse(w http.ResponseWriter, r *http.Request) {
 	host := r.Host
 	org := strings.TrimSuffix(strings.TrimSuffix(host, crmSuffix), ".api")
-	auds := []string{"https://" + org + crmSuffix, "https://" + org + ".api" + crmSuffix}
-	c, done, ok := p.begin(w, r, "dataverse", auds, org)
+	c, done, ok := p.begin(w, r, p.dataverseService(org), org)
 	if !ok {
 		return
 	}

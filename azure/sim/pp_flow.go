@@ -24,7 +24,7 @@ var (
 )
 
 func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "flow", flowAudiences, "")
+	c, done, ok := p.begin(w, r, flowService, "")
 	if !ok {
 		return
 	}

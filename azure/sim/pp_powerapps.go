@@ -31,7 +31,7 @@ var (
 )
 
 func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "powerapps", powerAppsAudiences, "")
+	c, done, ok := p.begin(w, r, powerAppsService, "")
 	if !ok {
 		return
 	}

@@ -51,7 +51,7 @@ func pbiError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "powerbi", powerBIAudiences, "")
+	c, done, ok := p.begin(w, r, powerBIService, "")
 	if !ok {
 		return
 	}

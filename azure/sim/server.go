@@ -239,7 +239,8 @@ func (s *Server) hostForPath(r *http.Request) (string, bool) {
 	switch {
 	case strings.HasPrefix(lp, "/_sim/"), strings.HasPrefix(lp, "/devicelogin"):
 		return "", false
-	case strings.HasPrefix(lp, "/tenants"), strings.HasPrefix(lp, "/providers/microsoft.managementpartner"):
+	case strings.HasPrefix(lp, "/tenants"), strings.HasPrefix(lp, "/providers/microsoft.managementpartner"),
+		lp == "/subscriptions" || strings.HasPrefix(lp, "/subscriptions/"), strings.HasPrefix(lp, "/metadata/endpoints"):
 		return "management.azure.com", true
 	case strings.HasPrefix(lp, "/providers/microsoft.businessappplatform"):
 		return "api.bap.microsoft.com", true
@@ -253,7 +254,8 @@ func (s *Server) hostForPath(r *http.Request) (string, bool) {
 		return "graph.microsoft.com", true
 	case strings.HasPrefix(lp, "/v1/instances"):
 		return "api.ci.ai.dynamics.com", true
-	case strings.HasPrefix(lp, "/common/discovery/"), strings.Contains(lp, "/oauth2/"), strings.Contains(lp, "/.well-known/openid-configuration"):
+	case strings.HasPrefix(lp, "/common/discovery/"), strings.Contains(lp, "/oauth2/"), strings.Contains(lp, "/.well-known/openid-configuration"),
+		strings.Contains(lp, "/discovery/keys"), strings.Contains(lp, "/discovery/v2.0/keys"):
 		return "login.microsoftonline.com", true
 	}
 	return "", false
