@@ -307,7 +307,7 @@ func (s *Server) DeviceCodeHasClaims(userCode string) bool {
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := s.now().Add(time.Second)
+	at := s.revocationTimeLocked()
 	s.st.revoked[strings.ToLower(strings.TrimSpace(upn))] = at
 	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = at
 }
@@ -320,14 +320,26 @@ func (s *Server) RevokeUser(upn string) {
 func (s *Server) ChallengeUser(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = s.now().Add(time.Second)
+	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = s.revocationTimeLocked()
 }
 
 // ExpireAccessTokens makes every access token issued so far fail as expired.
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.notBefore = s.now().Add(time.Second)
+	s.st.notBefore = s.revocationTimeLocked()
+}
+
+// revocationTimeLocked is when a revocation made now takes effect: tokens
+// count time in whole seconds, so it is the next second, and later than
+// every token issued so far (a token issued after an earlier revocation in
+// this same second is dated that second). Server.mu is held.
+func (s *Server) revocationTimeLocked() time.Time {
+	at := s.now().Add(time.Second)
+	if at.Unix() <= s.st.maxIat {
+		at = time.Unix(s.st.maxIat+1, 0)
+	}
+	return at
 }
 
 // issuedAt is the iat of a token issued now (for user u, or nil). Tokens
@@ -337,7 +349,9 @@ func (s *Server) ExpireAccessTokens() {
 func (s *Server) issuedAt(now time.Time, u *User) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return max(now.Unix(), s.st.notBefore.Unix(), s.st.sessionsRevoked(u), s.st.tokensChallenged(u))
+	iat := max(now.Unix(), s.st.notBefore.Unix(), s.st.sessionsRevoked(u), s.st.tokensChallenged(u))
+	s.st.maxIat = max(s.st.maxIat, iat)
+	return iat
 }
 
 // control serves /_sim/..., the simulator's own API for scripts and tests.
@@ -361,7 +375,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_sim/stats":
-		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Stats()})
+		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Stats(), "caeChallenges": s.ChallengesSent()})
 	case "POST /_sim/stats/reset":
 		s.ResetStats()
 		w.WriteHeader(http.StatusNoContent)

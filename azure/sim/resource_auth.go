@@ -156,6 +156,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, svc *servi
 		return fail(authFailure{kind: failAudience, aud: c.Aud, tenant: c.Tid})
 	}
 	if c.Iat < challenged && c.caeCapable() && s.sc.Settings.caeEnabled(svc.name) {
+		s.mu.Lock()
+		s.challenges++
+		s.mu.Unlock()
 		cl := `{"access_token":{"nbf":{"essential":true, "value":"` + strconv.FormatInt(challenged, 10) + `"}}}`
 		return fail(authFailure{kind: failChallenge, claims: base64.StdEncoding.EncodeToString([]byte(cl)), tenant: c.Tid})
 	}
@@ -163,4 +166,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, svc *servi
 		p = principal{tenant: s.tenantByID(c.Tid), oid: c.Oid}
 	}
 	return &caller{claims: c, p: p}, true
+}
+
+// ChallengesSent is how many CAE claims challenges resources have answered with.
+func (s *Server) ChallengesSent() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.challenges
 }

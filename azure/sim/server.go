@@ -50,10 +50,11 @@ type Server struct {
 	hosts    map[string]http.Handler
 	suffixes []hostSuffix
 
-	mu    sync.Mutex
-	st    *state
-	stats map[string]int
-	fault []*faultRule
+	mu         sync.Mutex
+	st         *state
+	stats      map[string]int
+	fault      []*faultRule
+	challenges int // CAE claims challenges answered
 }
 
 type hostSuffix struct {

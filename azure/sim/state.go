@@ -100,6 +100,7 @@ type state struct {
 	// challenge (lower-case UPN -> time).
 	revoked    map[string]time.Time
 	challenged map[string]time.Time
+	maxIat     int64    // the latest iat of any token issued
 	issued     []string // every token handed out, for leak tests
 }
 
