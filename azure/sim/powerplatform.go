@@ -67,8 +67,9 @@ type pp struct {
 	workspaces map[string]*pbiWorkspace
 	created    time.Time
 
-	flightMu sync.Mutex
-	inflight map[string]int
+	flightMu  sync.Mutex
+	inflight  map[string]int
+	dvWindows map[string]*dvWindow // Dataverse service protection, per organisation and user
 
 	// bufs recycles the buffers large list answers are written into.
 	bufs sync.Pool
@@ -163,7 +164,7 @@ func (s *Server) pp() *pp {
 func newPP(s *Server, sc *Scenario) *pp {
 	now := s.now().UTC()
 	p := &pp{s: s, dir: directoryOf(sc), tenants: map[string]*ppTenant{}, envs: map[string]*ppEnv{},
-		orgs: map[string]*ppDV{}, workspaces: map[string]*pbiWorkspace{}, inflight: map[string]int{},
+		orgs: map[string]*ppDV{}, workspaces: map[string]*pbiWorkspace{}, inflight: map[string]int{}, dvWindows: map[string]*dvWindow{},
 		created: now.Add(-400 * 24 * time.Hour).Truncate(time.Second)}
 	if sc.PowerPlatform == nil {
 		return p
@@ -291,25 +292,38 @@ func (p *pp) begin(w http.ResponseWriter, r *http.Request, svc *service, limitKe
 	key := service + "|" + limitKey + "|" + c.oid()
 	limit, set := p.set.MaxConcurrent[service]
 	if !set && service == "dataverse" {
-		limit = 52
+		limit = dvDefaultConcurrent
 	}
 	p.flightMu.Lock()
 	if limit > 0 && p.inflight[key] >= limit {
 		p.flightMu.Unlock()
-		w.Header().Set("Retry-After", "1")
 		if service == "dataverse" {
-			writeJSON(w, http.StatusTooManyRequests, armError("0x80072326", fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", limit)))
+			w.Header().Set("Retry-After", "1")
+			dvLimitError(w, dvLimitConcurrency, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", limit))
 		} else {
-			writeJSON(w, http.StatusTooManyRequests, armError("TooManyRequests", fmt.Sprintf("Rate limit is exceeded: more than %d concurrent requests. Try again in 1 seconds.", limit)))
+			p.s.throttle(w, r.Host, 1, false)
 		}
 		return nil, nil, false
 	}
 	p.inflight[key]++
 	p.flightMu.Unlock()
+	var charge func(time.Duration)
+	if service == "dataverse" {
+		if charge, ok = p.dvAdmit(w, limitKey+"|"+c.oid()); !ok {
+			p.flightMu.Lock()
+			p.inflight[key]--
+			p.flightMu.Unlock()
+			return nil, nil, false
+		}
+	}
+	start := time.Now()
 	done = func() {
 		p.flightMu.Lock()
 		p.inflight[key]--
 		p.flightMu.Unlock()
+		if charge != nil {
+			charge(time.Since(start))
+		}
 	}
 	if d := time.Duration(p.set.ServiceTime); d > 0 && !sleepCtx(r.Context(), d) {
 		done()

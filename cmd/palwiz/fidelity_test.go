@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/palwiz/palwiz/azure/sim"
 )
 
 // TestCAEClaimsChallenge: palwiz declares CAE support, so a resource may
@@ -41,4 +44,24 @@ func TestCAEClaimsChallenge(t *testing.T) {
 	}
 	mustCode(t, h.signInAs(serviceUPN), 0)
 	mustCode(t, h.run("status"), 0)
+}
+
+// TestRetryAfterForms: a throttled read is retried after the service's
+// Retry-After, whether it is a number of seconds or an HTTP date.
+func TestRetryAfterForms(t *testing.T) {
+	for _, asDate := range []bool{false, true} {
+		t.Run(map[bool]string{false: "seconds", true: "HTTP date"}[asDate], func(t *testing.T) {
+			h := newHarness(t, nil)
+			mustCode(t, h.signInAs(serviceUPN), 0)
+			if err := h.sim.AddFault(sim.Fault{Kind: "throttle", Host: "management.azure.com", Path: "/partners", RetryAfter: 2, RetryAfterDate: asDate, Times: 1}); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			mustCode(t, h.run("status"), 0)
+			// An HTTP date counts whole seconds, so the wait may be up to a second shorter.
+			if d := time.Since(start); d < time.Second {
+				t.Fatalf("status took %v: the 2 s Retry-After was not honoured", d)
+			}
+		})
+	}
 }
