@@ -39,6 +39,10 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-ms-request-id", newGUID())
 	w.Header().Set("x-ms-correlation-request-id", newGUID())
 	w.Header().Set("x-ms-routing-request-id", "SIMULATOR:"+time.Now().UTC().Format("20060102T150405Z")+":"+newGUID())
+	if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), "/metadata/endpoints") {
+		s.metadataEndpoints(w, r) // no token needed: clients read it to find the sign-in endpoint
+		return
+	}
 	c, ok := s.authenticate(w, r, armService)
 	if !ok {
 		return
@@ -343,4 +347,37 @@ func ScenarioIdentities(sc *Scenario) Identities {
 	}
 	sort.SliceStable(out.Partners, func(i, j int) bool { return out.Partners[i].ID < out.Partners[j].ID })
 	return out
+}
+
+// metadataEndpoints answers ARM's cloud metadata, which `az cloud register
+// --endpoint-resource-manager` and ARM_CLOUD_METADATA_URL read: the object
+// of api-version 2015-01-01, or the list of clouds of later versions. On the
+// loopback origin it names the loopback origin as the resource manager and
+// the sign-in endpoint, so a client configured with only that address
+// stays on the simulator.
+func (s *Server) metadataEndpoints(w http.ResponseWriter, r *http.Request) {
+	arm, login := "https://"+armHost+"/", "https://"+loginHost+"/"
+	if o, ok := r.Context().Value(originKey{}).(string); ok && o != "" {
+		arm, login = o+"/", o+"/"
+	}
+	auth := map[string]any{"loginEndpoint": login, "audiences": []string{"https://management.core.windows.net/", "https://management.azure.com/"},
+		"tenant": "common", "identityProvider": "AAD"}
+	switch v := r.URL.Query().Get("api-version"); v {
+	case "2015-01-01", "":
+		writeJSON(w, http.StatusOK, map[string]any{"galleryEndpoint": "https://gallery.azure.com/", "graphEndpoint": "https://graph.windows.net/",
+			"portalEndpoint": "https://portal.azure.com/", "authentication": auth})
+	case "2019-05-01", "2020-06-01", "2022-09-01":
+		writeJSON(w, http.StatusOK, []map[string]any{{
+			"name": "AzureCloud", "resourceManager": arm, "authentication": auth, "portal": "https://portal.azure.com",
+			"graph": "https://graph.windows.net/", "graphAudience": "https://graph.windows.net/", "microsoftGraphResourceId": "https://graph.microsoft.com/",
+			"gallery": "https://gallery.azure.com/", "batch": "https://batch.core.windows.net/", "sqlManagement": "https://management.core.windows.net:8443/",
+			"media": "https://rest.media.azure.net", "activeDirectoryDataLake": "https://datalake.azure.net/",
+			"vmImageAliasDoc": "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/quickstart-templates/aliases.json",
+			"suffixes": map[string]any{"acrLoginServer": "azurecr.io", "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
+				"azureDataLakeStoreFileSystem": "azuredatalakestore.net", "keyVaultDns": "vault.azure.net", "sqlServerHostname": "database.windows.net",
+				"storage": "core.windows.net"},
+		}})
+	default:
+		writeJSON(w, http.StatusBadRequest, armError("InvalidApiVersionParameter", fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '2015-01-01,2019-05-01,2020-06-01,2022-09-01'.", v)))
+	}
 }

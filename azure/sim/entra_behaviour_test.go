@@ -444,7 +444,7 @@ func TestGraph(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run("/me "+c.name, func(t *testing.T) {
-			a := ts.do("GET", "https://graph.microsoft.com/v1.0/me", c.token, nil)
+			a := ts.do("GET", "https://graph.microsoft.com/v1.0/me?$select=id,userPrincipalName,userType", c.token, nil)
 			if a.status != c.status {
 				t.Fatalf("%d %s", a.status, a.body)
 			}

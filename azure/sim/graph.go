@@ -43,22 +43,40 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := strings.ToLower(strings.TrimSuffix(r.URL.Path, "/"))
+	if r.Method == http.MethodGet {
+		if bad := unsupportedOption(r.URL.Query(), "$select", "$filter", "$top", "$count"); bad != "" {
+			writeJSON(w, http.StatusBadRequest, graphError("BadRequest", fmt.Sprintf("Query option '%s' is not supported by the simulator.", bad)))
+			return
+		}
+	}
 	switch {
 	case r.Method == http.MethodGet && p == "/v1.0/me":
-		s.graphMe(w, c)
+		s.graphMe(w, r, c)
+	case r.Method == http.MethodGet && p == "/v1.0/users":
+		s.graphListUsers(w, r, c)
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1.0/users/") && !strings.Contains(p[len("/v1.0/users/"):], "/"):
+		s.graphGetUser(w, r, c, r.URL.Path[len("/v1.0/users/"):])
 	case r.Method == http.MethodGet && p == "/v1.0/organization":
 		t := s.tenantByID(c.Tid)
 		if t == nil {
 			writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", "The tenant was not found."))
 			return
 		}
-		doms := []map[string]any{{"name": t.DefaultDomain, "isDefault": true, "isInitial": true}}
+		doms := []map[string]any{{"name": t.DefaultDomain, "isDefault": true, "isInitial": true, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}}
 		for _, d := range t.Domains {
 			if !strings.EqualFold(d, t.DefaultDomain) {
-				doms = append(doms, map[string]any{"name": d, "isDefault": false, "isInitial": false})
+				doms = append(doms, map[string]any{"name": d, "isDefault": false, "isInitial": false, "type": "Managed", "capabilities": "None"})
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"value": []any{map[string]any{"id": t.ID, "displayName": t.DisplayName, "verifiedDomains": doms}}})
+		org := map[string]any{"id": t.ID, "displayName": t.DisplayName, "verifiedDomains": doms, "countryLetterCode": orDefault(t.CountryCode, "US"),
+			"tenantType": "AAD", "businessPhones": []any{}, "city": nil, "country": nil, "createdDateTime": "2019-04-02T10:11:12Z",
+			"preferredLanguage": "en", "postalCode": nil, "state": nil, "street": nil, "technicalNotificationMails": []any{}}
+		obj, err := graphSelect(org, r.URL.Query().Get("$select"), "organization", nil)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, graphError("BadRequest", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization", "value": []any{obj}})
 	case r.Method == http.MethodGet && spByAppIDPath.MatchString(p):
 		s.graphGetSP(w, c, spByAppIDPath.FindStringSubmatch(p)[1])
 	case r.Method == http.MethodGet && p == "/v1.0/serviceprincipals":
@@ -79,7 +97,14 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) graphMe(w http.ResponseWriter, c *caller) {
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (s *Server) graphMe(w http.ResponseWriter, r *http.Request, c *caller) {
 	if c.IDType == "app" {
 		writeJSON(w, http.StatusBadRequest, graphError("BadRequest", "/me request is only valid with delegated authentication flow."))
 		return
@@ -88,14 +113,7 @@ func (s *Server) graphMe(w http.ResponseWriter, c *caller) {
 		writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", "The signed-in user has no object in this directory."))
 		return
 	}
-	ut := "Member"
-	if c.p.guest {
-		ut = "Guest"
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id": c.p.oid, "displayName": c.p.user.DisplayName, "userPrincipalName": graphUPN(c.p), "mail": c.p.user.UserPrincipalName,
-		"userType": ut, "accountEnabled": !c.p.user.Disabled,
-	})
+	s.writeUser(w, r, c.p, "https://graph.microsoft.com/v1.0/$metadata#users/$entity")
 }
 
 // graphUPN is the UPN a directory gives an object: guests get the #EXT# form.

@@ -116,6 +116,10 @@ type ppApp struct {
 	CanvasApp
 	created, modified time.Time
 	perms             []ppGrant // not the owner
+	// stale is the app before its latest change, which readers see until
+	// staleUntil (replication lag); nil when settled.
+	stale      *ppApp
+	staleUntil time.Time
 	// json is the app's list answer, rendered once (cleared by every change).
 	json atomic.Pointer[appJSON]
 }
@@ -124,6 +128,8 @@ type ppFlow struct {
 	CloudFlow
 	created, modified time.Time
 	perms             []ppGrant // not the creator
+	stale             *ppFlow   // as ppApp.stale
+	staleUntil        time.Time
 	json              atomic.Pointer[[]byte]
 }
 

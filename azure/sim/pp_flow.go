@@ -38,6 +38,13 @@ func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	envName, flowName, op := m[1], m[2], m[3]
+	allowed := []string{}
+	if flowName == "" || op == "permissions" {
+		allowed = []string{"$top", "$skiptoken"}
+	}
+	if !rpQueryOK(w, r, allowed...) {
+		return
+	}
 	e := p.adminEnv(w, c, envName, "EnvironmentAccessDenied")
 	if e == nil {
 		return

@@ -24,6 +24,7 @@ import (
 var powerAppsAPIVersions = []string{"2016-11-01", "2017-08-01", "2020-06-01", "2021-02-01", "2022-11-01", "2023-06-01", "2025-04-01"}
 
 var (
+	makerAppsPathRE  = regexp.MustCompile(`^/providers/microsoft\.powerapps/apps(?:/([^/]+))?$`)
 	appsPathRE       = regexp.MustCompile(`^/providers/microsoft\.powerapps/scopes/admin/environments/([^/]+)/apps(?:/([^/]+)(?:/(permissions|modifyappowner|modifypermissions))?)?$`)
 	maxAssignedToRE  = regexp.MustCompile(`(?i)^permissions\(\$filter=maxAssignedTo\('([0-9a-fA-F-]{36})'\)\)$`)
 	defaultAppsPage  = 250
@@ -36,7 +37,14 @@ func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
-	m := appsPathRE.FindStringSubmatch(strings.ToLower(strings.TrimSuffix(r.URL.Path, "/")))
+	lp := strings.ToLower(strings.TrimSuffix(r.URL.Path, "/"))
+	if mm := makerAppsPathRE.FindStringSubmatch(lp); mm != nil {
+		if p.s.requireAPIVersion(w, r, powerAppsAPIVersions...) {
+			p.serveMakerApps(w, r, c, mm[1])
+		}
+		return
+	}
+	m := appsPathRE.FindStringSubmatch(lp)
 	if m == nil {
 		writeJSON(w, http.StatusNotFound, armError("NotFound", "The simulator does not serve "+r.URL.Path+" on "+powerAppsHost+"."))
 		return
@@ -45,6 +53,16 @@ func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	envName, appName, op := m[1], m[2], m[3]
+	allowed := []string{}
+	switch {
+	case appName == "":
+		allowed = []string{"$top", "$skiptoken", "$expand", "$filter"}
+	case op == "permissions":
+		allowed = []string{"$top", "$skiptoken", "$filter"}
+	}
+	if !rpQueryOK(w, r, allowed...) || !environmentFilterOK(w, r, envName) {
+		return
+	}
 	e := p.adminEnv(w, c, envName, "EnvironmentNotFound")
 	if e == nil {
 		return

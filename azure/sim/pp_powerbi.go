@@ -50,6 +50,15 @@ func pbiError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
+// pbiBadRequest is Power BI's answer to a query it does not take: an OData
+// error with the offending option as the target.
+func pbiBadRequest(w http.ResponseWriter, target, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"code": "BadRequest", "message": "Bad Request",
+		"details": []map[string]string{{"message": msg, "target": target}}}})
+}
+
+var pbiNameFilter = regexp.MustCompile(`(?i)^name eq '((?:[^']|'')*)'$`)
+
 func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 	c, done, ok := p.begin(w, r, powerBIService, "")
 	if !ok {
@@ -62,6 +71,14 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	group, dataset, takeover := m[1], m[2], m[3] != ""
+	allowed := []string{}
+	if group == "" {
+		allowed = []string{"$top", "$skip", "$filter"}
+	}
+	if bad := unsupportedOption(r.URL.Query(), allowed...); bad != "" {
+		pbiBadRequest(w, bad, "Query option '"+bad+"' is not allowed on this resource.")
+		return
+	}
 	base := "https://wabi-us-north-central-redirect.analysis.windows.net/v1.0/myorg/"
 	if group == "" {
 		if r.Method != http.MethodGet {
@@ -171,11 +188,20 @@ func (p *pp) listGroups(w http.ResponseWriter, r *http.Request, c *ppCaller, bas
 		}
 		skip = n
 	}
+	name, byName := "", false
+	if f := strings.TrimSpace(q.Get("$filter")); f != "" {
+		m := pbiNameFilter.FindStringSubmatch(f)
+		if m == nil {
+			pbiBadRequest(w, "$filter", "The simulator applies only $filter=name eq '<workspace name>' to groups, not '"+f+"'.")
+			return
+		}
+		name, byName = strings.ReplaceAll(m[1], "''", "'"), true
+	}
 	var mine []*pbiWorkspace
 	p.mu.RLock()
 	if c.t != nil {
 		for _, ws := range c.t.workspaces {
-			if ws.members[c.oid()] {
+			if ws.members[c.oid()] && (!byName || strings.EqualFold(ws.name, name)) {
 				mine = append(mine, ws)
 			}
 		}
