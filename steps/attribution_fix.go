@@ -384,7 +384,7 @@ func ApplyFixes(ctx context.Context, env *Env, res *ScanResult, fixes []Fix, pro
 			if err != nil {
 				r.Err = explainService(err)
 				r.Error = failureMessage(err)
-			} else if after, rerr := a.reread(f.Resource); rerr == nil {
+			} else if after, rerr := a.rereadSettled(f.Resource); rerr == nil {
 				r.After = after
 			} else {
 				r.Error = "Applied, but reading it again failed: " + failureMessage(rerr)

@@ -199,11 +199,14 @@ func (s *Server) palPartners(w http.ResponseWriter, r *http.Request, c *caller, 
 	now := s.now().UTC()
 	switch r.Method {
 	case http.MethodGet:
-		if !active || (id != "" && id != rec.partnerID) {
+		// Reads come from a replica: right after a write they may see the
+		// state before it (settings.replication.arm).
+		view := s.linkView(rec)
+		if view == nil || !view.active || (id != "" && id != view.partnerID) {
 			writeJSON(w, http.StatusNotFound, palError("ManagementPartnerNotFound", msgNotLinked))
 			return
 		}
-		writeJSON(w, http.StatusOK, s.partnerResponse(c, rec, id == ""))
+		writeJSON(w, http.StatusOK, s.partnerResponse(c, view, id == ""))
 	case http.MethodPut:
 		if !s.validPartnerLocked(id) {
 			writeJSON(w, http.StatusBadRequest, palError("PartnerIdInvalid", msgInvalidID))
@@ -220,10 +223,12 @@ func (s *Server) palPartners(w http.ResponseWriter, r *http.Request, c *caller, 
 			}
 			return
 		}
+		existed := rec != nil
 		if rec == nil {
 			rec = &linkRecord{created: now}
 			s.st.links[key] = rec
 		}
+		s.linkWritten(rec, existed)
 		rec.partnerID, rec.active, rec.updated = id, true, now
 		rec.version++
 		writeJSON(w, http.StatusOK, s.partnerResponse(c, rec, false))
@@ -236,11 +241,13 @@ func (s *Server) palPartners(w http.ResponseWriter, r *http.Request, c *caller, 
 			writeJSON(w, http.StatusBadRequest, palError("PartnerIdInvalid", msgInvalidID))
 			return
 		}
+		s.linkWritten(rec, true)
 		rec.partnerID, rec.updated = id, now
 		rec.version++
 		writeJSON(w, http.StatusOK, s.partnerResponse(c, rec, false))
 	case http.MethodDelete:
 		if active && (id == "" || id == rec.partnerID) {
+			s.linkWritten(rec, true)
 			rec.active, rec.updated = false, now
 			rec.version++
 		}

@@ -405,6 +405,7 @@ func (p *pp) dvAssign(w http.ResponseWriter, r *http.Request, c *ppCaller, dv *p
 		dvError(w, http.StatusPreconditionFailed, "0x80060882", "The version of the existing record doesn't match the RowVersion property provided.")
 		return
 	}
+	p.rowWritten(row)
 	row.vals[ent.index["_ownerid_value"]] = newOwner
 	if i, ok := ent.index["_owninguser_value"]; ok {
 		row.vals[i] = newOwner

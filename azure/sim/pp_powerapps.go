@@ -85,7 +85,7 @@ func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case op == "" && r.Method == http.MethodGet:
 		p.mu.RLock()
-		body := p.renderApp(e, a, "")
+		body := p.renderApp(e, p.appView(a), "")
 		p.mu.RUnlock()
 		writeJSON(w, http.StatusOK, body)
 	case op == "permissions" && r.Method == http.MethodGet:
@@ -125,7 +125,7 @@ func (p *pp) listApps(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 	defer p.putBuf(buf)
 	size := 512
 	for _, a := range e.apps[start:end] {
-		if j := a.json.Load(); j != nil {
+		if j := p.appView(a).json.Load(); j != nil {
 			size += len(j.head) + len(j.tail) + 1
 		}
 	}
@@ -135,6 +135,7 @@ func (p *pp) listApps(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
+		a = p.appView(a)
 		j := p.appJSON(e, a)
 		buf.Write(j.head)
 		if forOID != "" {
@@ -451,7 +452,7 @@ func (p *pp) listAppPermissions(w http.ResponseWriter, r *http.Request, e *ppEnv
 		max = defaultPermsPage
 	}
 	p.mu.RLock()
-	gs := p.appGrants(a)
+	gs := p.appGrants(p.appView(a))
 	start, end, ok := pageBounds(r, len(gs), max, max)
 	if !ok {
 		p.mu.RUnlock()
@@ -502,6 +503,7 @@ func (p *pp) modifyAppOwner(w http.ResponseWriter, r *http.Request, c *ppCaller,
 	p.mu.Lock()
 	old := a.Owner
 	if !strings.EqualFold(old, body.NewAppOwner) {
+		p.appWritten(a)
 		a.Owner = strings.ToLower(body.NewAppOwner)
 		kept := a.perms[:0]
 		for _, g := range a.perms {
@@ -593,6 +595,7 @@ func (p *pp) modifyAppPermissions(w http.ResponseWriter, r *http.Request, c *ppC
 	p.mu.Lock()
 	gs, msg := p.applyModify(e.t.id, append([]ppGrant(nil), a.perms...), a.Owner, body, c.Oid, p.s.now().UTC())
 	if msg == "" {
+		p.appWritten(a)
 		a.perms = gs
 		a.json.Store(nil)
 	}

@@ -32,6 +32,10 @@ type pbiDataset struct {
 	PBIDataset
 	created time.Time
 	json    []byte // the rendered answer; cleared by a take over
+	// stale is the dataset before its take-over, which readers see until
+	// staleUntil (replication lag); nil when settled.
+	stale      *pbiDataset
+	staleUntil time.Time
 }
 
 func newWorkspace(w PBIWorkspace, t *ppTenant) *pbiWorkspace {
@@ -110,6 +114,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
+			d = p.datasetView(d)
 			if d.json == nil {
 				d.json, _ = json.Marshal(p.renderDataset(ws, d))
 			}
@@ -132,6 +137,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case takeover && r.Method == http.MethodPost:
 		p.mu.Lock()
+		p.datasetWritten(d)
 		d.ConfiguredBy = c.oid()
 		d.json = nil
 		p.mu.Unlock()
@@ -139,7 +145,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	case !takeover && r.Method == http.MethodGet:
 		p.mu.RLock()
-		body := p.renderDataset(ws, d)
+		body := p.renderDataset(ws, p.datasetView(d))
 		p.mu.RUnlock()
 		body["@odata.context"] = base + "groups/" + ws.id + "/$metadata#datasets/$entity"
 		writeJSON(w, http.StatusOK, body)

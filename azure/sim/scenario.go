@@ -17,6 +17,9 @@ import (
 // service principals, partner IDs and existing links. It is plain data, loaded
 // from JSON (the embedded scenarios in assets, or a user's file).
 type Scenario struct {
+	// Extends names an embedded scenario this one starts from: the fields
+	// given here replace the base's (lists as a whole, settings one by one).
+	Extends     string `json:"extends,omitempty"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	// PublicClients are the client IDs allowed to use device code and refresh
@@ -228,16 +231,41 @@ func IsGUID(s string) bool { return guidRE.MatchString(s) }
 
 // ParseScenario reads and validates a scenario.
 func ParseScenario(data []byte) (*Scenario, error) {
-	var s Scenario
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+	s, err := decodeScenario(data, 0)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	return &s, nil
+	return s, nil
+}
+
+// decodeScenario reads a scenario over the embedded one it extends, if any.
+func decodeScenario(data []byte, depth int) (*Scenario, error) {
+	var probe struct {
+		Extends string `json:"extends"`
+	}
+	_ = json.Unmarshal(data, &probe)
+	s := &Scenario{}
+	if probe.Extends != "" {
+		if depth >= 4 {
+			return nil, fmt.Errorf("scenario: extends %q: too many levels of extends", probe.Extends)
+		}
+		base, err := assets.Scenario(probe.Extends)
+		if err != nil {
+			return nil, fmt.Errorf("scenario: extends: %w", err)
+		}
+		if s, err = decodeScenario(base, depth+1); err != nil {
+			return nil, fmt.Errorf("scenario: extends %q: %w", probe.Extends, err)
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(s); err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return s, nil
 }
 
 // Validate checks references and formats, so the simulator never serves a

@@ -31,6 +31,10 @@ type linkRecord struct {
 	updated   time.Time
 	version   int
 	active    bool
+	// stale is the link before its latest write, which readers see until
+	// staleUntil (replication lag); nil when settled.
+	stale      *linkRecord
+	staleUntil time.Time
 }
 
 type deviceFlow struct {

@@ -65,3 +65,35 @@ func TestRetryAfterForms(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicationLagPaths: with the services' replication lag on (the
+// "lagging" scenario), palwiz's reads right after its own writes still come
+// out right: a second link while the replicas lag ends linked, not failed,
+// `fix --apply` reports the changes it made, and a new service principal
+// signs in once Entra has replicated it and its secret.
+func TestReplicationLagPaths(t *testing.T) {
+	sc, err := sim.LoadScenario("lagging", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := harnessFor(t, sc)
+	mustCode(t, h.signInAs(serviceUPN), 0)
+	mustCode(t, h.run("link", "--partner-id", "4977985"), 0)
+	// The replica still says "not linked"; the PUT says "already linked";
+	// palwiz waits for the replica to show the link.
+	r := h.run("link", "--partner-id", "4977985")
+	mustCode(t, r, 0)
+	if !strings.Contains(r.stdout, "Partner ID:  4977985") {
+		t.Fatalf("a second link while the replicas lag: %s", r.stdout)
+	}
+	r = h.run("fix", "--apply", "--yes", "-o", "json")
+	mustCode(t, r, 0)
+	if strings.Contains(r.stdout, "does not show this change yet") || !strings.Contains(r.stdout, `"applied": true`) {
+		t.Fatalf("fix --apply with the lag on: %s", r.stdout)
+	}
+
+	h2 := harnessFor(t, sc)
+	mustCode(t, h2.signInAs("it-admin@contoso.onmicrosoft.com"), 0)
+	r = h2.run("login", "--create-service-principal", "--partner-id", "4977985", "-o", "json")
+	mustCode(t, r, 0)
+}
