@@ -164,7 +164,8 @@ func (s *Server) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 	}
 	origin, aliases := "https://"+loginHost, entraHosts
 	if self {
-		origin, aliases = "https://"+u.Host, []string{u.Host}
+		own := strings.TrimPrefix(s.url, "https://")
+		origin, aliases = s.url, []string{own}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"tenant_discovery_endpoint": origin + "/" + tenant + "/v2.0/.well-known/openid-configuration",
@@ -177,8 +178,10 @@ func (s *Server) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// isOwnOrigin reports whether host (with its port) is the simulator's
-// loopback origin, where it serves Entra ID by path.
+// isOwnOrigin reports whether host is the simulator's loopback origin,
+// where it serves Entra ID by path: a loopback address with the simulator's
+// port, or without a port (MSAL Python sends the authority's host name
+// only).
 func (s *Server) isOwnOrigin(host string) bool {
 	own := strings.TrimPrefix(s.url, "https://")
 	_, port, err := net.SplitHostPort(own)
@@ -186,7 +189,10 @@ func (s *Server) isOwnOrigin(host string) bool {
 		return false
 	}
 	h, p, err := net.SplitHostPort(host)
-	return err == nil && p == port && isLoopbackHost(strings.Trim(h, "[]"))
+	if err != nil {
+		h, p = host, port
+	}
+	return p == port && isLoopbackHost(strings.Trim(h, "[]"))
 }
 
 // entraOrigin is where Entra's endpoints are for this request: the real host,

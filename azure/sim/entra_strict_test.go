@@ -279,6 +279,7 @@ func TestInstanceDiscoveryRefusesUnknownHosts(t *testing.T) {
 		{"public cloud", "https://login.microsoftonline.com/organizations", 200, "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration"},
 		{"an alias", "https://login.windows.net/" + tContoso, 200, "https://login.microsoftonline.com/" + tContoso + "/v2.0/.well-known/openid-configuration"},
 		{"the simulator's loopback origin", "https://" + own + "/organizations", 200, "https://" + own + "/organizations/v2.0/.well-known/openid-configuration"},
+		{"the loopback host without its port (MSAL Python)", "https://127.0.0.1/organizations", 200, "https://" + own + "/organizations/v2.0/.well-known/openid-configuration"},
 		{"an unknown host", "https://login.evil.example.com/organizations", 400, ""},
 		{"another loopback port", "https://127.0.0.1:1/organizations", 400, ""},
 	}

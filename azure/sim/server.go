@@ -181,6 +181,11 @@ func hostOnly(hostport string) string {
 
 // ServeHTTP routes a request by Host, or by path on the loopback origin.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.URL.Path, "//") {
+		// The services treat a doubled slash as one (clients join a base
+		// URL that ends in / with a path that starts with one).
+		r.URL.Path, r.URL.RawPath = collapseSlashes(r.URL.Path), ""
+	}
 	host := hostOnly(r.Host)
 	if isLoopbackHost(host) {
 		r = r.WithContext(context.WithValue(r.Context(), originKey{}, "https://"+r.Host))
@@ -260,6 +265,18 @@ func (s *Server) hostForPath(r *http.Request) (string, bool) {
 		return "login.microsoftonline.com", true
 	}
 	return "", false
+}
+
+func collapseSlashes(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
 
 func (s *Server) count(host string) {
