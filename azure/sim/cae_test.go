@@ -155,3 +155,54 @@ func TestTokenLifetimes(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiredTokenShapes: a token the services consider expired (here
+// through ExpireAccessTokens) is refused in each service's words; Power BI
+// answers 403 TokenExpired rather than 401.
+func TestExpiredTokenShapes(t *testing.T) {
+	ts := startSim(t, nil)
+	tok := func(scope string) string { return ts.spToken(tContoso, spApp, spSecret, scope) }
+	cases := []struct {
+		name, url, token string
+		status           int
+		body, challenge  string
+	}{
+		{"ARM", partnerURL(""), tok(armScope), 401, "ExpiredAuthenticationToken", "invalid_token"},
+		{"Graph", "https://graph.microsoft.com/v1.0/organization", tok(graphScope), 401, "Lifetime validation failed", "client_id=\"" + graphAppID + "\""},
+		{"Power BI", "https://api.powerbi.com/v1.0/myorg/groups", tok(ppPowerBI), 403, `"code":"TokenExpired"`, ""},
+		{"Dataverse", ppProdOrgAPI + "/api/data/v9.2/bots", tok(ppProdOrgAPI + "/.default"), 401, "", "resource_id=https://contosoprod.crm.dynamics.com/"},
+	}
+	ts.s.ExpireAccessTokens()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := ts.do("GET", c.url, c.token, nil)
+			if a.status != c.status || !strings.Contains(string(a.body), c.body) || !strings.Contains(a.header.Get("WWW-Authenticate"), c.challenge) {
+				t.Fatalf("%d %s %s", a.status, a.header.Get("WWW-Authenticate"), a.body)
+			}
+		})
+	}
+}
+
+// TestProactiveRefresh: with refresh_in in the token answer, MSAL Go
+// renews a token it still holds once the refresh time has passed.
+func TestProactiveRefresh(t *testing.T) {
+	ts := startSim(t, func(sc *Scenario) { sc.Settings.RefreshIn = Duration(time.Second) })
+	get := ts.userSession(upnService)
+	first, err := get(tContoso, armScope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := get(tContoso, armScope)
+	if err != nil || again != first {
+		t.Fatalf("before refresh_in the cached token is used: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	logins := ts.s.Stats()[loginHost]
+	later, err := get(tContoso, armScope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later == first || ts.s.Stats()[loginHost] == logins {
+		t.Fatal("MSAL did not renew the token after refresh_in")
+	}
+}

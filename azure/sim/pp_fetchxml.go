@@ -291,97 +291,84 @@ func compileLink(ent *dvEntity, l fetchLink) (*fetchJoin, error) {
 	return j, nil
 }
 
-// dvFetch answers a FetchXML query on ent's entity set.
-func (p *pp) dvFetch(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEntity, doc string) {
-	fail := func(err error) {
-		code := "0x80060888"
-		if _, ok := err.(*dvFetchAttrError); ok {
-			code = "0x80041103"
-		}
-		dvError(w, http.StatusBadRequest, code, err.Error())
-	}
-	for k := range r.URL.Query() {
-		if strings.HasPrefix(k, "$") {
-			fail(fetchErr("The query parameter %s cannot be combined with fetchXml.", k))
-			return
-		}
-	}
+// fetchPlan is a compiled FetchXML query.
+type fetchPlan struct {
+	q                *dvQuery // the attributes and the order
+	preds            []fetchPred
+	joins            []*fetchJoin
+	top, count, page int
+}
+
+// compileFetch checks a FetchXML query on ent and compiles it; the error
+// is the one Dataverse answers (*dvQueryError or *dvFetchAttrError).
+func compileFetch(ent *dvEntity, doc string) (*fetchPlan, error) {
 	if err := checkFetchShape(doc); err != nil {
-		fail(err)
-		return
+		return nil, err
 	}
 	var fx fetchXML
 	if err := xml.Unmarshal([]byte(doc), &fx); err != nil {
-		fail(fetchErr("The FetchXML is not valid: %v", err))
-		return
+		return nil, fetchErr("The FetchXML is not valid: %v", err)
 	}
 	if !strings.EqualFold(fx.Entity.Name, ent.logical) {
-		fail(fetchErr("The FetchXML entity '%s' does not match the entity set %s (entity %s).", fx.Entity.Name, ent.set, ent.logical))
-		return
+		return nil, fetchErr("The FetchXML entity '%s' does not match the entity set %s (entity %s).", fx.Entity.Name, ent.set, ent.logical)
 	}
 	if fx.Aggregate != "" {
-		fail(fetchErr("The simulator does not support aggregate FetchXML."))
-		return
+		return nil, fetchErr("The simulator does not support aggregate FetchXML.")
 	}
-	q := &dvQuery{top: -1}
+	pl := &fetchPlan{q: &dvQuery{top: -1}}
 	if len(fx.Entity.All) > 0 || len(fx.Entity.Attributes) == 0 {
-		q.sel, _ = selectFields(ent, "")
+		pl.q.sel, _ = selectFields(ent, "")
 	} else {
-		q.sel = []int{0}
+		pl.q.sel = []int{0}
 		for _, a := range fx.Entity.Attributes {
 			i, err := fetchField(ent, a.Name)
 			if err != nil {
-				fail(err)
-				return
+				return nil, err
 			}
 			if i != 0 {
-				q.sel = append(q.sel, i)
+				pl.q.sel = append(pl.q.sel, i)
 			}
 		}
 	}
 	for _, o := range fx.Entity.Orders {
 		i, err := fetchField(ent, o.Attribute)
 		if err != nil {
-			fail(err)
-			return
+			return nil, err
 		}
-		q.order = append(q.order, dvOrder{field: i, desc: o.Descending == "true" || o.Descending == "1"})
+		pl.q.order = append(pl.q.order, dvOrder{field: i, desc: o.Descending == "true" || o.Descending == "1"})
 	}
-	var preds []fetchPred
 	for _, f := range fx.Entity.Filters {
 		pr, err := compileFilter(ent, f)
 		if err != nil {
-			fail(err)
-			return
+			return nil, err
 		}
-		preds = append(preds, pr)
+		pl.preds = append(pl.preds, pr)
 	}
-	var joins []*fetchJoin
 	for _, l := range fx.Entity.Links {
 		j, err := compileLink(ent, l)
 		if err != nil {
-			fail(err)
-			return
+			return nil, err
 		}
-		joins = append(joins, j)
+		pl.joins = append(pl.joins, j)
 	}
-	top, count, page, err := fetchPaging(fx)
-	if err != nil {
-		fail(err)
-		return
-	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+	var err error
+	pl.top, pl.count, pl.page, err = fetchPaging(fx)
+	return pl, err
+}
+
+// match runs the plan over a table: the rows that pass, in order, with
+// their linked rows. pp.mu is held.
+func (pl *fetchPlan) match(p *pp, dv *ppDV, ent *dvEntity) ([]*dvRow, map[*dvRow][]*dvRow) {
 	var rows []*dvRow
-	var linked [][]*dvRow
+	linked := map[*dvRow][]*dvRow{}
 	for _, row := range dv.table(ent.set).rows {
 		row = p.view(row, ent)
 		ok := true
-		for _, pr := range preds {
+		for _, pr := range pl.preds {
 			ok = ok && pr(row)
 		}
 		var lr []*dvRow
-		for _, j := range joins {
+		for _, j := range pl.joins {
 			var t *dvRow
 			if id, isID := row.vals[j.to].(string); isID {
 				t = dv.table(j.target.set).idx[strings.ToLower(id)]
@@ -394,62 +381,87 @@ func (p *pp) dvFetch(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEn
 		}
 		if ok {
 			rows = append(rows, row)
-			linked = append(linked, lr)
+			linked[row] = lr
 		}
 	}
-	byRow := make(map[*dvRow][]*dvRow, len(rows))
-	for i, row := range rows {
-		byRow[row] = linked[i]
+	sortRows(rows, pl.q.order)
+	return rows, linked
+}
+
+// dvFetch answers a FetchXML query on ent's entity set.
+func (p *pp) dvFetch(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEntity, doc string) {
+	fail := func(err error) {
+		code := "0x80060888"
+		if _, ok := err.(*dvFetchAttrError); ok {
+			code = "0x80041103"
+		}
+		dvError(w, http.StatusBadRequest, code, err.Error())
 	}
-	sortRows(rows, q.order)
+	if bad := unsupportedOption(r.URL.Query()); bad != "" {
+		fail(fetchErr("The query parameter %s cannot be combined with fetchXml.", bad))
+		return
+	}
+	pl, err := compileFetch(ent, doc)
+	if err != nil {
+		fail(err)
+		return
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	rows, linked := pl.match(p, dv, ent)
 	start, end := 0, len(rows)
-	if top > 0 {
-		end = min(top, len(rows))
+	if pl.top > 0 {
+		end = min(pl.top, len(rows))
 	} else {
-		start = min((page-1)*count, len(rows))
-		end = min(start+count, len(rows))
+		start = min((pl.page-1)*pl.count, len(rows))
+		end = min(start+pl.count, len(rows))
 	}
 	ann := annotations(r)
 	var buf bytes.Buffer
 	buf.WriteString(`{"@odata.context":`)
-	writeJSONString(&buf, linkBase(r, r.Host)+"/api/data/v9.2/$metadata#"+ent.set+"("+q.context(ent)+")")
+	writeJSONString(&buf, linkBase(r, r.Host)+"/api/data/v9.2/$metadata#"+ent.set+"("+pl.q.context(ent)+")")
 	buf.WriteString(`,"value":[`)
 	for n, row := range rows[start:end] {
 		if n > 0 {
 			buf.WriteByte(',')
 		}
 		buf.WriteByte('{')
-		dv.renderFields(&buf, ent, row, q.sel, nil, ann)
-		for ji, j := range joins {
-			t := byRow[row][ji]
-			if t == nil {
-				continue
-			}
-			for _, a := range j.attrs {
-				key := j.alias + "." + j.target.fields[a].name
-				if ann.formatted {
-					writeKey(&buf, key+"@OData.Community.Display.V1.AttributeName")
-					writeJSONString(&buf, j.target.fields[a].name)
-				}
-				writeKey(&buf, key)
-				writeValue(&buf, t.vals[a])
-			}
-		}
+		dv.renderFields(&buf, ent, row, pl.q.sel, nil, ann)
+		pl.renderLinked(&buf, linked[row], ann)
 		buf.WriteByte('}')
 	}
 	buf.WriteByte(']')
-	if top <= 0 && end < len(rows) {
+	if pl.top <= 0 && end < len(rows) {
 		last := rows[end-1].vals[0].(string)
 		first := rows[start].vals[0].(string)
-		inner := fmt.Sprintf(`<cookie page="%d"><%s last="{%s}" first="{%s}" /></cookie>`, page, ent.key, strings.ToUpper(last), strings.ToUpper(first))
+		inner := fmt.Sprintf(`<cookie page="%d"><%s last="{%s}" first="{%s}" /></cookie>`, pl.page, ent.key, strings.ToUpper(last), strings.ToUpper(first))
 		buf.WriteString(`,"@Microsoft.Dynamics.CRM.fetchxmlpagingcookie":`)
-		writeJSONString(&buf, fmt.Sprintf(`<cookie pagenumber="%d" pagingcookie="%s" istracking="False" />`, page+1, url.QueryEscape(url.QueryEscape(inner))))
+		writeJSONString(&buf, fmt.Sprintf(`<cookie pagenumber="%d" pagingcookie="%s" istracking="False" />`, pl.page+1, url.QueryEscape(url.QueryEscape(inner))))
 		buf.WriteString(`,"@Microsoft.Dynamics.CRM.morerecords":true`)
 	}
 	buf.WriteByte('}')
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// renderLinked writes a row's link-entity attributes, named alias.attribute.
+func (pl *fetchPlan) renderLinked(buf *bytes.Buffer, linked []*dvRow, ann dvAnnotations) {
+	for ji, j := range pl.joins {
+		t := linked[ji]
+		if t == nil {
+			continue
+		}
+		for _, a := range j.attrs {
+			key := j.alias + "." + j.target.fields[a].name
+			if ann.formatted {
+				writeKey(buf, key+"@OData.Community.Display.V1.AttributeName")
+				writeJSONString(buf, j.target.fields[a].name)
+			}
+			writeKey(buf, key)
+			writeValue(buf, t.vals[a])
+		}
+	}
 }
 
 // fetchPaging reads top, or count (at most 5000) and page.
