@@ -61,12 +61,12 @@ func (c claims) caeCapable() bool {
 
 // signer issues RS256 JWTs, as Entra does, with an RSA key that lives only in
 // memory; its public half is served as the JWKS (jwks_uri). The key is made
-// in the background when the simulator starts (it takes tens of
-// milliseconds), and verified tokens are remembered, so a resource checks a
-// signature once per token rather than once per request.
+// in the background when the simulator starts, and verified tokens are
+// remembered, so a resource checks a signature once per token rather than
+// once per request.
 type signer struct {
 	ready chan struct{}
-	key   *rsa.PrivateKey
+	key   *multiPrimeKey
 	cert  []byte // a self-signed certificate for the key (the JWKS x5c)
 	kid   string // base64url SHA-1 thumbprint of cert: Entra's kid and x5t
 	hdr   string // the encoded JWT header
@@ -89,14 +89,14 @@ func newSigner() (*signer, error) {
 }
 
 func (s *signer) makeKey() error {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, err := newMultiPrimeKey()
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "palwiz simulated Entra ID token signing"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(5 * 365 * 24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
 	if err != nil {
 		return err
 	}
@@ -123,11 +123,11 @@ func (s *signer) sign(v any) string {
 	body, _ := json.Marshal(v)
 	unsigned := s.hdr + "." + b64.EncodeToString(body)
 	h := sha256.Sum256([]byte(unsigned))
-	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, h[:])
-	if err != nil {
-		panic("sim: sign a token: " + err.Error())
+	tok := unsigned + "." + b64.EncodeToString(s.key.signSHA256(h[:]))
+	if c, ok := v.(claims); ok {
+		s.remember(tok, c) // an access token the simulator issued needs no check of its own signature
 	}
-	return unsigned + "." + b64.EncodeToString(sig)
+	return tok
 }
 
 var (
@@ -146,12 +146,7 @@ func (s *signer) verify(tok string, now time.Time) (claims, error) {
 		if c, err = s.check(tok); err != nil {
 			return c, err
 		}
-		s.mu.Lock()
-		if len(s.verified) >= maxVerified {
-			s.verified = map[string]claims{}
-		}
-		s.verified[tok] = c
-		s.mu.Unlock()
+		s.remember(tok, c)
 	}
 	if now.Unix() >= c.Exp {
 		return c, errTokenExpired
@@ -160,6 +155,16 @@ func (s *signer) verify(tok string, now time.Time) (claims, error) {
 		return c, errTokenMalformed
 	}
 	return c, nil
+}
+
+// remember notes a token whose signature is known good.
+func (s *signer) remember(tok string, c claims) {
+	s.mu.Lock()
+	if len(s.verified) >= maxVerified {
+		s.verified = map[string]claims{}
+	}
+	s.verified[tok] = c
+	s.mu.Unlock()
 }
 
 // check verifies a token's signature and decodes its claims.
@@ -180,7 +185,7 @@ func (s *signer) check(tok string) (claims, error) {
 		return c, errTokenMalformed
 	}
 	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, h[:], sig) != nil {
+	if rsa.VerifyPKCS1v15(&s.key.pub, crypto.SHA256, h[:], sig) != nil {
 		return c, errTokenSignature
 	}
 	body, err := b64.DecodeString(parts[1])
@@ -198,7 +203,7 @@ func (s *signer) jwks(issuer string) map[string]any {
 	if err := s.wait(); err != nil {
 		return map[string]any{"keys": []any{}}
 	}
-	pub := s.key.PublicKey
+	pub := s.key.pub
 	return map[string]any{"keys": []any{map[string]any{
 		"kty": "RSA", "use": "sig", "kid": s.kid, "x5t": s.kid,
 		"n":      b64.EncodeToString(pub.N.Bytes()),
