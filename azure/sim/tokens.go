@@ -61,16 +61,17 @@ func (c claims) caeCapable() bool {
 
 // signer issues RS256 JWTs, as Entra does, with an RSA key that lives only in
 // memory; its public half is served as the JWKS (jwks_uri). The key is made
-// in the background when the simulator starts, and verified tokens are
+// when it is first needed (so it costs a simulator that serves no sign-in,
+// and the start of `palwiz demo`, nothing), and verified tokens are
 // remembered, so a resource checks a signature once per token rather than
 // once per request.
 type signer struct {
-	ready chan struct{}
-	key   *multiPrimeKey
-	cert  []byte // a self-signed certificate for the key (the JWKS x5c)
-	kid   string // base64url SHA-1 thumbprint of cert: Entra's kid and x5t
-	hdr   string // the encoded JWT header
-	err   error
+	once sync.Once
+	key  *multiPrimeKey
+	cert []byte // a self-signed certificate for the key (the JWKS x5c)
+	kid  string // base64url SHA-1 thumbprint of cert: Entra's kid and x5t
+	hdr  string // the encoded JWT header
+	err  error
 
 	mu       sync.RWMutex
 	verified map[string]claims // token -> its claims, once its signature checked out
@@ -80,12 +81,7 @@ type signer struct {
 const maxVerified = 1 << 14
 
 func newSigner() (*signer, error) {
-	s := &signer{ready: make(chan struct{}), verified: map[string]claims{}}
-	go func() {
-		defer close(s.ready)
-		s.err = s.makeKey()
-	}()
-	return s, nil
+	return &signer{verified: map[string]claims{}}, nil
 }
 
 func (s *signer) makeKey() error {
@@ -107,9 +103,9 @@ func (s *signer) makeKey() error {
 	return nil
 }
 
-// wait blocks until the key exists.
+// wait makes the key if it does not exist yet.
 func (s *signer) wait() error {
-	<-s.ready
+	s.once.Do(func() { s.err = s.makeKey() })
 	return s.err
 }
 
