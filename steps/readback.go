@@ -2,63 +2,87 @@ package steps
 
 import (
 	"context"
-	"errors"
-	"net/http"
-	"time"
+	"fmt"
 
 	"github.com/palwiz/palwiz/azure/arm"
 )
 
-// The services read from replicas that trail their writes by seconds, at
-// times a minute: right after palwiz writes, a read may still show the state
-// before the write. Where palwiz reads back what it has just written, it
-// reads again, with growing pauses, until the read shows the write or the
-// wait is over; then the last read stands.
-
-// ReplicationWait bounds how long a read-back waits for the write to show.
-const ReplicationWait = 30 * time.Second
-
-// readUntil reads with read until done says the result shows the write, or
-// maxWait has passed; it returns the last read. The pauses grow from 250 ms.
-func readUntil[T any](ctx context.Context, maxWait time.Duration, read func(context.Context) (T, error), done func(T) bool) (T, error) {
-	deadline := time.Now().Add(maxWait)
-	pause := 250 * time.Millisecond
-	for {
-		v, err := read(ctx)
-		if err != nil || done(v) || time.Now().Add(pause).After(deadline) {
-			return v, err
-		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return v, ctx.Err()
-		case <-t.C:
-		}
-		pause = min(pause*2, 4*time.Second)
-	}
+// ReadBackError is a write to the link that failed, or whose answer was
+// lost, with what reading the link again showed: the service may have made
+// the change before the answer went missing, so palwiz says what is true
+// rather than what it asked for.
+type ReadBackError struct {
+	// Op is what palwiz tried: "move the link to partner ID 4977986".
+	Op string
+	// Err is the write's failure, explained.
+	Err error
+	// Now is the link as read again (nil: not linked); ReadErr says reading
+	// it again failed too, so the outcome is unknown.
+	Now     *arm.Link
+	ReadErr error
 }
 
-// ReadBack reads the link after the write o describes, as Validation does:
-// until it shows the write (or ReplicationWait has passed). Without a write
-// it reads once.
-func ReadBack(ctx context.Context, api LinkAPI, o Outcome) (*arm.Link, error) {
-	var done func(*arm.Link) bool
-	switch {
-	case o.Action == ActionUnlink:
-		done = func(l *arm.Link) bool { return l == nil }
-	case (o.Action == ActionLink || o.Action == ActionMove) && o.After != nil:
-		want := o.After.PartnerID
-		done = func(l *arm.Link) bool { return l != nil && l.PartnerID == want }
-	default:
-		return Status(ctx, api)
+func (e *ReadBackError) Error() string {
+	if e.ReadErr != nil {
+		return fmt.Sprintf("Could not %s: %v. Reading the link again failed as well (%v), so palwiz cannot tell whether the change was made: run `palwiz status` to see the link", e.Op, e.Err, e.ReadErr)
 	}
-	return readUntil(ctx, ReplicationWait, func(ctx context.Context) (*arm.Link, error) { return Status(ctx, api) }, done)
+	now := "this identity is not linked to any partner ID"
+	if e.Now != nil {
+		now = "this identity is linked to partner " + describe(e.Now)
+	}
+	return fmt.Sprintf("Could not %s: %v. palwiz read the link again: %s", e.Op, e.Err, now)
 }
 
-// isConflict reports whether a PUT failed because the identity is already
-// linked (409, or the 400 some answers use).
-func isConflict(err error) bool {
-	var ae *arm.Error
-	return errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusBadRequest && ae.Code != arm.CodePartnerInvalid)
+// Unwrap returns the write's failure (its kind sets the exit code).
+func (e *ReadBackError) Unwrap() error { return e.Err }
+
+// Unknown reports whether the outcome of the write could not be read back.
+func (e *ReadBackError) Unknown() bool { return e.ReadErr != nil }
+
+// readAgain reads the link after a failed write; soft-deleted counts as none.
+func readAgain(ctx context.Context, api LinkAPI) (*arm.Link, error) {
+	l, err := api.GetLink(ctx)
+	if err != nil {
+		return nil, Explain(err)
+	}
+	if l != nil && l.State == "Deleted" {
+		return nil, nil
+	}
+	return l, nil
+}
+
+// moveFailed reads the link after a PATCH that failed or lost its answer:
+// moved to want after all is a success; anything else is reported as read.
+func moveFailed(ctx context.Context, api LinkAPI, cur *arm.Link, want string, err error) (Outcome, error) {
+	out := Outcome{Action: ActionMove, Before: cur}
+	e := &ReadBackError{Op: "move the link to partner ID " + want, Err: Explain(err)}
+	now, rerr := readAgain(ctx, api)
+	if rerr != nil {
+		e.ReadErr = rerr
+		return out, e
+	}
+	if now != nil && now.PartnerID == want {
+		out.After, out.Recovered = now, true
+		return out, nil
+	}
+	out.After, e.Now = now, now
+	return out, e
+}
+
+// unlinkFailed reads the link after a DELETE that failed or lost its
+// answer: gone after all is a success; still there is reported as read.
+func unlinkFailed(ctx context.Context, api LinkAPI, cur *arm.Link, err error) (Outcome, error) {
+	out := Outcome{Action: ActionUnlink, Before: cur}
+	e := &ReadBackError{Op: "remove the link to partner ID " + cur.PartnerID, Err: Explain(err)}
+	now, rerr := readAgain(ctx, api)
+	if rerr != nil {
+		e.ReadErr = rerr
+		return out, e
+	}
+	if now == nil {
+		out.Recovered = true
+		return out, nil
+	}
+	out.After, e.Now = now, now
+	return out, e
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -33,18 +34,9 @@ func explain(err error) (what, next string) {
 		}
 	case errors.As(err, &se):
 		what, next = se.Message, se.NextStep
-		var armErr *arm.Error
-		if errors.As(se.Err, &armErr) {
-			detail := armErr.Code
-			if armErr.Status != 0 {
-				detail = join(", ", detail, fmt.Sprintf("HTTP %d", armErr.Status))
-			}
-			if armErr.RequestID != "" {
-				detail = join(", ", detail, "request "+armErr.RequestID)
-			}
-			if detail != "" {
-				what += " [" + detail + "]"
-			}
+		var svcErr *rest.Error
+		if errors.As(se.Err, &svcErr) && svcErr.Detail() != "" {
+			what += " [" + svcErr.Detail() + "]"
 		}
 	case errors.As(err, &pe):
 		what = pe.Error()

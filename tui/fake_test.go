@@ -9,6 +9,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -202,7 +203,7 @@ func (l *fakeLinks) put(id string) (*arm.Link, error) {
 		return nil, l.f.writeErr
 	}
 	if strings.HasPrefix(id, "4977984") {
-		return nil, &arm.Error{Op: "link", Status: 400, Code: arm.CodePartnerInvalid, Message: "Invalid partner id"}
+		return nil, &rest.Error{Op: "link", Status: 400, Code: arm.CodePartnerInvalid, Message: "Invalid partner id"}
 	}
 	l.f.mu.Lock()
 	defer l.f.mu.Unlock()

@@ -106,7 +106,7 @@ func (p *pp) datasetWritten(d *pbiDataset) {
 		return
 	}
 	if take {
-		d.stale = &pbiDataset{PBIDataset: d.PBIDataset, created: d.created, json: d.json}
+		d.stale = &pbiDataset{PBIDataset: d.PBIDataset, configuredFirst: d.configuredFirst, created: d.created, json: d.json}
 	}
 	d.staleUntil = until
 }
