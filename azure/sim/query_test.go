@@ -8,7 +8,38 @@ import (
 	"testing"
 )
 
-const upnMegan = "megan.bowen@contoso.onmicrosoft.com"
+const (
+	upnMegan = "megan.bowen@contoso.onmicrosoft.com"
+	meganOID = "1a2b3c4d-5e6f-4a70-8b91-c0de00000311"
+)
+
+// demoTenant is the demo scenario's Power Platform data for a tenant.
+func demoTenant(t *testing.T, tenant string) PPTenant {
+	t.Helper()
+	sc, err := LoadScenario("demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range sc.PowerPlatform.Tenants {
+		if pt.Tenant == tenant {
+			return pt
+		}
+	}
+	t.Fatalf("no Power Platform data for %s", tenant)
+	return PPTenant{}
+}
+
+// demoEnv is one environment of the demo scenario.
+func demoEnv(t *testing.T, id string) PPEnvironment {
+	t.Helper()
+	for _, e := range demoTenant(t, tContoso).Environments {
+		if e.ID == id {
+			return e
+		}
+	}
+	t.Fatalf("no environment %s", id)
+	return PPEnvironment{}
+}
 
 // values decodes an OData list answer.
 func values(t *testing.T, a answer) []map[string]any {
@@ -137,8 +168,14 @@ func TestFetchXML(t *testing.T) {
 			<link-entity name="publisher" alias="publisher" from="publisherid" to="publisherid"><attribute name="friendlyname"/></link-entity></entity></fetch>`)
 		ppMust(t, a, 200)
 		v := values(t, a)
-		if len(v) != 4 {
-			t.Fatalf("managed visible solutions: %d, want 4: %s", len(v), a.body)
+		want := 0
+		for _, sol := range demoEnv(t, ppProdEnv).Dataverse.Solutions {
+			if sol.Managed {
+				want++
+			}
+		}
+		if len(v) != want || want == 0 {
+			t.Fatalf("managed visible solutions: %d, want %d: %s", len(v), want, a.body)
 		}
 		for _, s := range v {
 			if s["ismanaged"] != true || s["publisher.friendlyname"] == nil {
@@ -228,8 +265,20 @@ func TestMakerRoutesAndFilters(t *testing.T) {
 			t.Fatalf("apps: %s", a.body)
 		}
 		q.Del("$filter")
-		if n := len(values(t, ppDo(t, ts, "GET", "https://api.powerapps.com/providers/Microsoft.PowerApps/apps?"+q.Encode(), papps, nil, nil))); n != 4 {
-			t.Fatalf("apps in every environment: %d, want 4", n)
+		want := 0
+		for _, e := range demoTenant(t, tContoso).Environments {
+			for _, app := range e.CanvasApps {
+				shared := app.Owner == meganOID
+				for _, g := range app.Permissions {
+					shared = shared || g.Principal == meganOID
+				}
+				if shared {
+					want++
+				}
+			}
+		}
+		if n := len(values(t, ppDo(t, ts, "GET", "https://api.powerapps.com/providers/Microsoft.PowerApps/apps?"+q.Encode(), papps, nil, nil))); n != want {
+			t.Fatalf("apps in every environment: %d, want %d", n, want)
 		}
 	})
 	admin := ts.spToken(tContoso, spApp, spSecret, ppPowerApps)
