@@ -104,6 +104,15 @@ type answer struct {
 	body   []byte
 }
 
+func (a answer) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(a.body, &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v\n%s", err, a.body)
+	}
+	return m
+}
+
 // do sends a request through the simulator transport (bearer token optional).
 func (ts *testSim) do(method, u, token string, form url.Values) answer {
 	ts.t.Helper()
