@@ -2,35 +2,40 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/palwiz/palwiz/assets"
 )
 
 // attributionScreen is Attribution: why ownership matters, each product's
 // rule, the managed-solutions recommendation and the tooling tables; and,
-// when an Attributor is configured, the scan results and the fix plan.
+// when an Attributor is configured, the scan results and the fix plan,
+// whose changes are ticked in a huh multi-select and applied after a huh
+// confirmation.
 type attributionScreen struct {
 	tab      int
 	guide    assets.PALGuide
 	guideErr error
 
-	scanOp     int
-	scanning   bool
-	status     string
-	report     *AttributionReport
-	scanErr    error
-	tenantID   string
-	confirming bool
-	applying   bool
+	scanOp   int
+	scanning bool
+	status   string
+	report   *AttributionReport
+	scanErr  error
+	tenantID string
+	applying bool
 
-	// The fix plan: a cursor over its entries, and the automatic fixes the
-	// user has unticked (by ID); every automatic fix starts ticked.
-	fixCursor int
-	unticked  map[string]bool
+	// The fix plan: the automatic fixes ticked (by ID), every one at first.
+	plan      *embedded
+	planWidth int
+	selected  []string
+	confirm   *embedded
+	applyOK   bool
 }
 
 func newAttribution() *attributionScreen {
@@ -48,20 +53,20 @@ func (s *attributionScreen) tabs(m *Model) []string {
 }
 
 func (s *attributionScreen) enter(m *Model) tea.Cmd {
-	if m.o.Attributor == nil || (s.report != nil && s.tenantID == m.tenant.ID) || s.scanning {
+	if m.o.Attributor == nil || (s.report != nil && s.tenantID == m.f.tenant.ID) || s.scanning {
 		return nil
 	}
 	return s.scan(m)
 }
 
 func (s *attributionScreen) scan(m *Model) tea.Cmd {
-	s.scanning, s.scanErr, s.confirming, s.status = true, nil, false, ""
-	s.tenantID = m.tenant.ID
+	s.scanning, s.scanErr, s.confirm, s.status = true, nil, nil, ""
+	s.tenantID = m.f.tenant.ID
 	s.scanOp = m.nextOp()
-	return scanCmds(m.ctx, m.o.Attributor, s.scanOp, m.tenant.ID, nil)
+	return scanCmds(m.ctx, m.o.Attributor, s.scanOp, m.f.tenant.ID, nil)
 }
 
-func (s *attributionScreen) text() textMode { return textNone }
+func (s *attributionScreen) typing() bool { return false }
 
 // sticky keeps the title and the topics in place while a topic scrolls.
 func (s *attributionScreen) sticky() int { return 3 }
@@ -86,64 +91,86 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		r := msg.report
 		s.report = &r
-		s.fixCursor, s.unticked = 0, map[string]bool{}
+		return s.newPlan(m)
+	}
+	if s.confirm != nil {
+		return s.confirmUpdate(m, msg)
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		if s.plan != nil {
+			return s.plan.update(msg)
+		}
 		return nil
-	case tea.KeyPressMsg:
-		n := len(s.tabs(m))
-		if s.confirming {
-			switch msg.String() {
-			case "y", "Y":
-				s.confirming, s.applying, s.status = false, true, ""
-				s.scanOp = m.nextOp()
-				return scanCmds(m.ctx, m.o.Attributor, s.scanOp, s.tenantID, s.autoFixes())
-			case "n", "N", "esc":
-				s.confirming = false
-			}
-			return nil
-		}
-		switch msg.String() {
-		case "right", "l", "tab":
-			s.tab = (s.tab + 1) % n
-			m.resetScroll()
-		case "left", "h", "shift+tab":
-			s.tab = (s.tab + n - 1) % n
-			m.resetScroll()
-		case "down", "j":
-			if s.onPlan(m) {
-				s.moveFix(1)
-			} else {
-				m.scrollLines(1)
-			}
-		case "up", "k":
-			if s.onPlan(m) {
-				s.moveFix(-1)
-			} else {
-				m.scrollLines(-1)
-			}
-		case "space", "x":
-			if s.onPlan(m) && !s.busy() {
-				s.toggleFix()
-			}
-		case "enter":
-			return m.goTo(stepValidation)
-		case "esc":
-			return m.back()
-		case "r":
-			if m.o.Attributor != nil && !s.busy() {
-				return s.scan(m)
-			}
-		case "a":
-			if (s.onResults(m) || s.onPlan(m)) && s.report != nil && len(s.autoFixes()) > 0 && !s.busy() {
-				s.confirming = true
-			}
-		default:
-			if d := int(msg.Code - '1'); len(msg.Text) == 1 && d >= 0 && d < n {
-				s.tab = d
-				m.resetScroll()
-			}
-		}
+	}
+	km := m.keys
+	n := len(s.tabs(m))
+	switch {
+	case key.Matches(k, km.TopicNext):
+		s.tab = (s.tab + 1) % n
+		m.resetScroll()
+	case key.Matches(k, km.TopicPrev):
+		s.tab = (s.tab + n - 1) % n
+		m.resetScroll()
+	case key.Matches(k, km.Continue):
+		return m.goTo(stepValidation)
+	case key.Matches(k, km.Back):
+		return m.back()
+	case key.Matches(k, km.Retry) && m.o.Attributor != nil && !s.busy():
+		return s.scan(m)
+	case key.Matches(k, km.Apply) && (s.onResults(m) || s.onPlan(m)) && len(s.autoFixes()) > 0 && !s.busy():
+		s.applyOK = false
+		var cmd tea.Cmd
+		s.confirm, cmd = m.embed(confirmField(applyQuestion(len(s.autoFixes())), "", "Apply", "Not now", &s.applyOK))
+		return cmd
+	case s.onPlan(m) && s.plan != nil && !s.busy():
+		return s.plan.update(msg)
+	case key.Matches(k, km.Up):
+		m.scrollLines(-1)
+	case key.Matches(k, km.Down):
+		m.scrollLines(1)
 	}
 	return nil
+}
+
+// newPlan puts the scan's fix plan into the multi-select, every change
+// palwiz can make ticked.
+func (s *attributionScreen) newPlan(m *Model) tea.Cmd {
+	s.plan, s.selected = nil, nil
+	if s.report == nil {
+		return nil
+	}
+	var auto []AttributionFix
+	for _, f := range s.report.Plan {
+		if f.Applicable() {
+			auto = append(auto, f)
+			s.selected = append(s.selected, f.ID)
+		}
+	}
+	if len(auto) == 0 {
+		return nil
+	}
+	var cmd tea.Cmd
+	s.plan, cmd = m.embed(fixesField(&s.selected, auto, m.contentWidth()))
+	s.planWidth = m.contentWidth()
+	return cmd
+}
+
+func (s *attributionScreen) confirmUpdate(m *Model, msg tea.Msg) tea.Cmd {
+	if s.confirm.done(msg) {
+		s.confirm = nil
+		if !s.applyOK {
+			return nil
+		}
+		s.applying, s.status = true, ""
+		s.scanOp = m.nextOp()
+		return scanCmds(m.ctx, m.o.Attributor, s.scanOp, s.tenantID, s.autoFixes())
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
+		s.confirm = nil
+		return nil
+	}
+	return s.confirm.update(msg)
 }
 
 func (s *attributionScreen) onResults(m *Model) bool { return m.o.Attributor != nil && s.tab == 0 }
@@ -157,54 +184,31 @@ func (s *attributionScreen) autoFixes() []AttributionFix {
 	}
 	out := []AttributionFix{}
 	for _, f := range s.report.Plan {
-		if f.Applicable() && !s.unticked[f.ID] {
+		if f.Applicable() && slices.Contains(s.selected, f.ID) {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// moveFix moves the plan's cursor by d entries.
-func (s *attributionScreen) moveFix(d int) {
-	if s.report == nil || len(s.report.Plan) == 0 {
-		return
-	}
-	s.fixCursor = max(0, min(len(s.report.Plan)-1, s.fixCursor+d))
-}
-
-// toggleFix ticks or unticks the automatic fix under the cursor.
-func (s *attributionScreen) toggleFix() {
-	if s.report == nil || s.fixCursor >= len(s.report.Plan) {
-		return
-	}
-	f := s.report.Plan[s.fixCursor]
-	if !f.Applicable() {
-		return
-	}
-	if s.unticked == nil {
-		s.unticked = map[string]bool{}
-	}
-	s.unticked[f.ID] = !s.unticked[f.ID]
-}
-
 func (s *attributionScreen) keys(m *Model) []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
-	if s.confirming {
-		return []key.Binding{b("y", "apply"), b("n", "not now")}
+	k := m.keys
+	if s.confirm != nil {
+		return []key.Binding{with(k.Yes, "apply"), with(k.No, "not now"), with(k.Continue, "answer")}
 	}
 	// The keys of what is on screen come first: the help line is cut at the width.
 	var ks []key.Binding
-	if s.onPlan(m) && !s.busy() && s.report != nil && s.applicableCount() > 0 {
-		ks = append(ks, b("↑/↓", "choose"), b("space", "tick"))
+	if s.onPlan(m) && !s.busy() && s.plan != nil {
+		ks = append(ks, k.Choose, k.Toggle)
 	}
 	if (s.onResults(m) || s.onPlan(m)) && !s.busy() {
 		if n := len(s.autoFixes()); n > 0 {
-			ks = append(ks, b("a", fmt.Sprintf("apply %d", n)))
+			ks = append(ks, with(k.Apply, fmt.Sprintf("apply %d", n)))
 		}
 	}
-	ks = append(ks, b("←/→", "topic"), b("enter", "continue to Validation"), b("esc", "back"))
+	ks = append(ks, k.TopicNext, with(k.Continue, "continue to Validation"), k.Back)
 	if (s.onResults(m) || s.onPlan(m)) && !s.busy() {
-		ks = append(ks, b("r", "scan again"))
+		ks = append(ks, with(k.Retry, "scan again"))
 	}
 	return ks
 }
@@ -216,7 +220,7 @@ func (s *attributionScreen) view(m *Model, width int) (string, int) {
 	var tabs []string
 	for i, t := range s.tabs(m) {
 		if i == s.tab {
-			tabs = append(tabs, st.tabOn.Render(t))
+			tabs = append(tabs, st.tabOn.Render("▸ "+t))
 		} else {
 			tabs = append(tabs, st.tabOff.Render(t))
 		}
@@ -226,12 +230,17 @@ func (s *attributionScreen) view(m *Model, width int) (string, int) {
 		b.WriteString(m.errorView(s.guideErr, width))
 		return b.String(), -1
 	}
-	name := s.tabs(m)[s.tab]
-	switch name {
+	anchor := -1
+	switch s.tabs(m)[s.tab] {
 	case "Your resources":
 		b.WriteString(s.resultsView(m, width))
 	case "Fix plan":
-		b.WriteString(s.planView(m, width))
+		head := lineCount(b.String()) - 1
+		plan, at := s.planView(m, width)
+		b.WriteString(plan)
+		if at >= 0 {
+			anchor = head + at
+		}
 	case "Why it matters":
 		b.WriteString(wrapText(helpText("why"), width))
 	case "Product rules":
@@ -242,19 +251,11 @@ func (s *attributionScreen) view(m *Model, width int) (string, int) {
 		b.WriteString(s.toolingView(m, width))
 	}
 	out := strings.TrimRight(b.String(), "\n")
-	if s.confirming {
+	if s.confirm != nil {
 		// The question is at the end of a long list: keep it in view.
 		return out, lineCount(out) - 1
 	}
-	if s.onPlan(m) {
-		// Keep the plan's cursor in view.
-		for i, l := range strings.Split(out, "\n") {
-			if strings.Contains(l, "▸ ") {
-				return out, i
-			}
-		}
-	}
-	return out, -1
+	return out, anchor
 }
 
 func (s *attributionScreen) rulesView(m *Model, width int) string {
@@ -349,7 +350,7 @@ func shortTools(tools []string) []string {
 func (s *attributionScreen) resultsView(m *Model, width int) string {
 	st := m.st
 	var b strings.Builder
-	dir := m.tenant.DisplayName
+	dir := m.f.tenant.DisplayName
 	switch {
 	case s.scanning || s.applying:
 		what := "Checking who owns the apps, flows, bots, solutions, datasets and instances in " + dir + "…"
@@ -431,55 +432,98 @@ func (s *attributionScreen) applicableCount() int {
 
 // confirmView is the question before changing owners.
 func (s *attributionScreen) confirmView(m *Model, width int) string {
-	if !s.confirming {
+	if s.confirm == nil {
 		return ""
 	}
-	st := m.st
-	q := fmt.Sprintf("Make %d change(s) now? Each one changes who owns a resource in the customer's environments.", len(s.autoFixes()))
-	return "\n" + st.dialog.Width(min(width, 60)).Render(wrap(q, min(width, 60)-6)+"\n\n"+m.keyHelp("y", "apply")+st.faint.Render(" · ")+m.keyHelp("n", "not now"))
+	bw := min(width, 60)
+	return "\n" + m.st.dialog.Width(bw).Render(formView(s.confirm, bw-6))
 }
 
-// planView lists the fix plan: the changes palwiz can make, each with a
-// tick box, and the ones a person must make, with their commands.
-func (s *attributionScreen) planView(m *Model, width int) string {
+// planView is the fix plan: the changes palwiz can make, ticked in a
+// multi-select, and the ones a person must make, with their commands. The
+// line returned is the multi-select's cursor.
+func (s *attributionScreen) planView(m *Model, width int) (string, int) {
 	st := m.st
 	if s.scanning || s.applying || s.scanErr != nil || s.report == nil {
-		return s.resultsView(m, width)
+		return s.resultsView(m, width), -1
 	}
 	r := s.report
 	var b strings.Builder
 	if len(r.Plan) == 0 {
 		b.WriteString(hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
-		return b.String()
+		return b.String(), -1
 	}
-	b.WriteString(wrap("Tick the changes palwiz should make (space), then press a. The others are for a person to do, as shown.", width) + "\n\n")
+	anchor := -1
+	if s.plan != nil {
+		if width != s.planWidth {
+			// Wrap the changes to the new width.
+			s.planWidth = width
+			if ms, ok := s.plan.focused().(*huh.MultiSelect[string]); ok {
+				hovered, _ := ms.Hovered()
+				ms.Options(fixOptions(s.report.Plan, width)...).Height(1 + optionLines(s.report.Plan, width))
+				s.hover(ms, hovered)
+			}
+		}
+		b.WriteString(wrap("Tick the changes palwiz should make (space), then press a; it asks first. The others are for a person to do, as shown.", width) + "\n\n")
+		list, _ := s.plan.view(width)
+		anchor = lineCount(b.String()) + s.cursorLine(width)
+		b.WriteString(list + "\n")
+	}
+	manual := false
 	for i, f := range r.Plan {
-		cursor := "  "
-		if i == s.fixCursor {
-			cursor = st.accent.Render("▸ ")
+		if f.Applicable() {
+			continue
 		}
-		box := "    "
+		if !manual {
+			b.WriteString("\n" + st.bold.Render("For a person to do") + "\n")
+			manual = true
+		}
 		text := f.Action
-		switch {
-		case f.Manual:
-			text += " (by hand)"
-		case f.Blocked != "":
+		if f.Blocked != "" {
 			text += " (cannot be done now: " + f.Blocked + ")"
-		case s.unticked[f.ID]:
-			box = "[ ] "
-		default:
-			box = "[x] "
 		}
-		b.WriteString(hang(cursor+box+fmt.Sprintf("%d. ", i+1), text, width) + "\n")
+		b.WriteString(hang(fmt.Sprintf("  %d. ", i+1), text, width) + "\n")
 		for _, c := range f.Commands {
-			b.WriteString(hang("         "+st.faint.Render("$ "), c, width) + "\n")
+			b.WriteString(hang("       "+st.faint.Render("$ "), c, width) + "\n")
 		}
-	}
-	if n := len(s.autoFixes()); n > 0 {
-		b.WriteString("\n" + wrap(fmt.Sprintf("Press a to make the %d ticked change(s); palwiz asks first.", n), width) + "\n")
 	}
 	b.WriteString(s.confirmView(m, width))
-	return b.String()
+	return b.String(), anchor
+}
+
+// hover puts the multi-select's cursor back on the fix with ID id, with
+// the keys that move it (new options put it on the last ticked one).
+func (s *attributionScreen) hover(ms *huh.MultiSelect[string], id string) {
+	home := tea.KeyPressMsg{Code: tea.KeyHome}
+	ms.Update(home)
+	for range s.applicableCount() {
+		if v, _ := ms.Hovered(); v == id {
+			return
+		}
+		ms.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
+}
+
+// cursorLine is the line of the multi-select's option under the cursor,
+// counted from the list's title (its options are the applicable fixes,
+// in plan order).
+func (s *attributionScreen) cursorLine(width int) int {
+	line := 1
+	ms, ok := s.plan.focused().(*huh.MultiSelect[string])
+	if !ok {
+		return line
+	}
+	v, _ := ms.Hovered()
+	for _, f := range s.report.Plan {
+		if !f.Applicable() {
+			continue
+		}
+		if f.ID == v {
+			return line
+		}
+		line += lineCount(fixLabel(f, width))
+	}
+	return line
 }
 
 func orDash(s string) string {
