@@ -38,7 +38,7 @@ func (s *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		m.f.signedOutOK(msg.removed)
 		m.f.completed = true
-		return tea.Quit
+		return m.end(tea.Quit)
 	}
 	if s.working || s.ask == nil {
 		return nil
@@ -50,7 +50,7 @@ func (s *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			return signOutCmd(m.ctx, m.be, s.op)
 		}
 		m.f.completed = true
-		return tea.Quit
+		return m.end(tea.Quit)
 	}
 	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
 		return m.back()

@@ -111,6 +111,7 @@ type Model struct {
 	done         *doneScreen
 
 	overlay   overlay
+	quitting  bool
 	quitForm  *embedded
 	quitYes   bool
 	cancelled bool
@@ -277,7 +278,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	if key.Matches(msg, k.Interrupt) {
 		m.cancelled = true
-		return tea.Interrupt
+		return m.end(tea.Interrupt)
 	}
 	switch m.overlay {
 	case quitOverlay:
@@ -314,6 +315,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	return m.screen().update(m, msg)
 }
 
+// end quits with cmd (tea.Quit or tea.Interrupt). The last frame is
+// empty: the full screen is left blank, so nothing of it can reach the
+// terminal's normal screen (tmux copies alternate-screen lines there when
+// the window was resized).
+func (m *Model) end(cmd tea.Cmd) tea.Cmd {
+	m.quitting = true
+	return cmd
+}
+
 // askQuit quits at once when nothing would be lost, and asks otherwise.
 func (m *Model) askQuit() tea.Cmd {
 	reason := m.f.quitReason(m.step, m.screen().busy())
@@ -323,7 +333,7 @@ func (m *Model) askQuit() tea.Cmd {
 		} else {
 			m.cancelled = true
 		}
-		return tea.Quit
+		return m.end(tea.Quit)
 	}
 	if m.o.Ephemeral && m.f.who != nil {
 		reason += " " + quitEphemeral
@@ -341,7 +351,7 @@ func (m *Model) quitUpdate(msg tea.Msg) tea.Cmd {
 		m.overlay = noOverlay
 		if m.quitYes {
 			m.cancelled = true
-			return tea.Quit
+			return m.end(tea.Quit)
 		}
 		return nil
 	}

@@ -74,7 +74,11 @@ func autoOffset(total, h, anchor int) int {
 
 // View draws the header, the current screen (or an overlay) and the keys.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.Render())
+	content := m.Render()
+	if m.quitting {
+		content = ""
+	}
+	v := tea.NewView(content)
 	v.AltScreen = true
 	v.WindowTitle = "palwiz · " + m.step.String()
 	return v
