@@ -62,7 +62,9 @@ func (p *tmuxPane) screen() string { return p.run("capture-pane", "-p", "-t", p.
 // history is the pane with everything scrolled off its top.
 func (p *tmuxPane) history() string { return p.run("capture-pane", "-p", "-S", "-", "-t", p.session) }
 
-func (p *tmuxPane) keys(keys ...string) { p.run(append([]string{"send-keys", "-t", p.session}, keys...)...) }
+func (p *tmuxPane) keys(keys ...string) {
+	p.run(append([]string{"send-keys", "-t", p.session}, keys...)...)
+}
 
 func (p *tmuxPane) resize(w, h int) {
 	p.run("resize-window", "-t", p.session, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h))

@@ -16,17 +16,17 @@ func (a *app) tuiAllowed() bool {
 
 // stepCommands are the commands that do each step of the wizard, in its
 // order, with the arguments they need; the fallback lists those that exist.
-var stepCommands = []struct{ step, name, args string }{
-	{"1 Initiation", "login", " [--service-principal ...]"},
-	{"", "whoami", ""},
-	{"", "tenants", ""},
-	{"2 Registration", "status", ""},
-	{"", "link", " --partner-id ID"},
-	{"", "unlink", " --yes"},
-	{"3 Attribution", "check", ""},
-	{"", "fix", " [--apply]"},
-	{"  Validation", "status", ""},
-	{"", "report", ""},
+var stepCommands = []struct{ step, name, args, what string }{
+	{"1 Initiation", "login", " [--service-principal]", "sign in"},
+	{"", "whoami", "", "who you are there"},
+	{"", "tenants", "", "directories you reach"},
+	{"2 Registration", "status", "", "the link, if any"},
+	{"", "link", " --partner-id ID", "link your partner ID"},
+	{"", "unlink", " --yes", "remove the link"},
+	{"3 Attribution", "check", "", "who owns what counts"},
+	{"", "fix", " [--apply]", "the fix plan"},
+	{"  Validation", "status", "", "read the link back"},
+	{"", "report", "", "the evidence report"},
 }
 
 // noTerminalHelp says why the wizard does not start, offers its accessible
@@ -53,7 +53,7 @@ func noTerminalHelp(root *cobra.Command, demo, dumb bool) string {
 		if err != nil || cmd == root || cmd.Name() != c.name {
 			continue
 		}
-		fmt.Fprintf(&b, "  %-14s  %-44s %s\n", step, "palwiz "+c.name+c.args, cmd.Short)
+		fmt.Fprintf(&b, "  %-14s  %-34s  %s\n", step, "palwiz "+c.name+c.args, c.what)
 		step = ""
 	}
 	b.WriteString("\nRun `palwiz --help` for everything.")
@@ -64,7 +64,8 @@ func noTerminalHelp(root *cobra.Command, demo, dumb bool) string {
 // use instead when there is no terminal to draw on.
 func (a *app) runWizard(cmd *cobra.Command, demo bool) error {
 	if !a.tuiAllowed() && !a.accessibleMode() {
-		fmt.Fprintln(a.st.err, noTerminalHelp(cmd.Root(), demo, a.getenv("TERM") == "dumb"))
+		dumb := a.st.inTTY && a.st.outTTY && a.getenv("TERM") == "dumb"
+		fmt.Fprintln(a.st.err, noTerminalHelp(cmd.Root(), demo, dumb))
 		return errSilentUsage
 	}
 	return a.startWizard(cmd.Context(), demo)
