@@ -449,6 +449,13 @@ func (s *attributionScreen) planView(m *Model, width int) (string, int) {
 	}
 	r := s.report
 	var b strings.Builder
+	// What the last apply did, where it was asked for.
+	for _, a := range r.Applied {
+		b.WriteString(hang(st.ok.Render("· "), a, width) + "\n")
+	}
+	if len(r.Applied) > 0 {
+		b.WriteString("\n")
+	}
 	if len(r.Plan) == 0 {
 		b.WriteString(hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
 		return b.String(), -1

@@ -37,6 +37,11 @@ func waitDeviceCodeCmd(ctx context.Context, be Backend, op int, dc deviceCodeMsg
 // as its own message so the screen can show it.
 func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string, openURL func(string) error) tea.Cmd {
 	urls := make(chan string, 1)
+	return tea.Batch(browserLoginCmd(ctx, be, op, tenant, claims, openURL, urls), browserAddressCmd(ctx, op, urls))
+}
+
+// browserLoginCmd runs the browser sign-in, passing its address on to urls.
+func browserLoginCmd(ctx context.Context, be Backend, op int, tenant, claims string, openURL func(string) error, urls chan<- string) tea.Cmd {
 	open := func(u string) error {
 		select {
 		case urls <- u:
@@ -48,11 +53,15 @@ func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string,
 		}
 		return nil
 	}
-	login := func() tea.Msg {
+	return func() tea.Msg {
 		id, err := be.LoginBrowser(ctx, tenant, claims, open)
 		return signedInMsg{op: op, id: id, err: err}
 	}
-	address := func() tea.Msg {
+}
+
+// browserAddressCmd reports the sign-in address as soon as there is one.
+func browserAddressCmd(ctx context.Context, op int, urls <-chan string) tea.Cmd {
+	return func() tea.Msg {
 		select {
 		case u := <-urls:
 			return browserURLMsg{op: op, url: u}
@@ -60,7 +69,6 @@ func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string,
 			return nil
 		}
 	}
-	return tea.Batch(login, address)
 }
 
 func spLoginCmd(ctx context.Context, be Backend, op int, tenant, clientID string, cred steps.SPCredential) tea.Cmd {

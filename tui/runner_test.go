@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +25,7 @@ type runner struct {
 	quit     bool
 	intr     bool
 	mu       sync.Mutex
-	inflight map[int]time.Time
+	inflight map[int]bool // running commands: do they wait?
 	next     int
 	cancel   context.CancelFunc
 	// clipboard is what the wizard last put on the clipboard (OSC 52).
@@ -52,25 +53,46 @@ func (r *runner) do(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	done := r.started()
+	done := r.started(waits(cmd))
 	go func() {
 		defer done()
 		r.deliver(cmd())
 	}()
 }
 
+// waitingCmds are the commands that wait for something the test controls
+// or for the clock: a sign-in, a scan's next progress line, a timer (the
+// clock, the spinner, a cursor blink). settle does not wait for them.
+// A function's name holds those it was inlined into, so these are parts of
+// names, not prefixes.
+var waitingCmds = []string{
+	".Tick.func", ".Every.func", "(*Model).Blink.func",
+	".waitDeviceCodeCmd.func", ".browserLoginCmd.func", ".listenProgress.func",
+}
+
+// waits reports whether cmd is one of the waitingCmds, by its function's name.
+func waits(cmd tea.Cmd) bool {
+	name := runtime.FuncForPC(reflect.ValueOf(cmd).Pointer()).Name()
+	for _, w := range waitingCmds {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // started notes a command running; the function returned notes its end.
 // A command's messages are queued (and its own commands started) before
 // it counts as ended, so a chain of commands never looks idle.
-func (r *runner) started() func() {
+func (r *runner) started(waiting bool) func() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.inflight == nil {
-		r.inflight = map[int]time.Time{}
+		r.inflight = map[int]bool{}
 	}
 	r.next++
 	id := r.next
-	r.inflight[id] = time.Now()
+	r.inflight[id] = waiting
 	return func() {
 		r.mu.Lock()
 		delete(r.inflight, id)
@@ -78,23 +100,17 @@ func (r *runner) started() func() {
 	}
 }
 
-// working reports whether a command started less than blockAfter ago
-// still runs. Commands that run longer wait for something (a sign-in, the
-// clock, a cursor blink) and do not hold the runner up.
+// working reports whether a command that does not wait still runs.
 func (r *runner) working() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, at := range r.inflight {
-		if time.Since(at) < blockAfter {
+	for _, waiting := range r.inflight {
+		if !waiting {
 			return true
 		}
 	}
 	return false
 }
-
-// blockAfter is how long a command may take before the runner takes it
-// for one that waits.
-const blockAfter = 30 * time.Millisecond
 
 func (r *runner) deliver(msg tea.Msg) {
 	if msg == nil {
@@ -127,7 +143,7 @@ func (r *runner) deliver(msg tea.Msg) {
 		switch {
 		case strings.Contains(t.Name(), "sequenceMsg"):
 			// A sequence: its commands one after the other.
-			done := r.started()
+			done := r.started(false)
 			go func() {
 				defer done()
 				for i := 0; i < v.Len(); i++ {
@@ -156,7 +172,12 @@ func (r *runner) deliverNow(msg tea.Msg) {
 	if b, ok := msg.(tea.BatchMsg); ok {
 		var wg sync.WaitGroup
 		for _, c := range b {
-			if c != nil {
+			switch {
+			case c == nil:
+			case waits(c):
+				// A timer or a sign-in: the sequence does not wait for it here.
+				r.do(c)
+			default:
 				wg.Go(func() { r.deliverNow(c()) })
 			}
 		}
@@ -222,10 +243,14 @@ func keyMsg(k string) tea.KeyPressMsg {
 }
 
 // settle feeds results back until every command has answered, except
-// those that wait (see working).
+// those that wait (see waitingCmds).
 func (r *runner) settle() {
 	r.t.Helper()
+	deadline := time.Now().Add(settleLimit)
 	for {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("commands still running after %v; the screen:\n%s", settleLimit, r.screen())
+		}
 		select {
 		case msg := <-r.msgs:
 			r.send(msg)
@@ -292,3 +317,7 @@ func (r *runner) quitted() (quit, interrupted bool) {
 	defer r.mu.Unlock()
 	return r.quit, r.intr
 }
+
+// settleLimit bounds how long settle waits for commands that do not wait
+// (against the simulator, a scan can take a while on a busy machine).
+const settleLimit = 60 * time.Second
