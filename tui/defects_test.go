@@ -159,7 +159,7 @@ func TestBrowserAddressInFull(t *testing.T) {
 			r.key("enter")
 			r.waitFor("Which account", time.Second)
 			r.key("enter", "b")
-			r.waitFor("Waiting for the browser sign-in", time.Second)
+			r.waitFor("c copy address", time.Second)
 			var joined strings.Builder
 			for _, l := range strings.Split(r.screen(), "\n") {
 				if t := strings.TrimSpace(l); strings.HasPrefix(t, "http://localhost") || joined.Len() > 0 && !strings.Contains(t, " ") && t != "" {

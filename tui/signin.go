@@ -211,14 +211,14 @@ func (s *signIn) view(m *Model, width int, title string) (string, int) {
 			b.WriteString("  " + st.code.Render(l) + "\n")
 		}
 	}
-	b.WriteString("  Code: " + st.code.Render(s.dc.UserCode) + "\n")
+	b.WriteString("  Code: " + st.code.Render(s.dc.UserCode) + "\n\n")
 	anchor := s.feedback(m, &b, width)
-	b.WriteString("\n" + m.spin.View() + " Waiting for you to sign in · the code expires in " + countdown(s.dc.ExpiresOn.Sub(m.now)))
+	b.WriteString(m.spin.View() + " Waiting for you to sign in · the code expires in " + countdown(s.dc.ExpiresOn.Sub(m.now)))
 	return b.String(), anchor
 }
 
-// feedback writes what the last key did (copied, approving) and returns
-// its line, or -1.
+// feedback writes what the last key did (copied, approving), or what the
+// demo key would do, and a blank line; it returns the line, or -1.
 func (s *signIn) feedback(m *Model, b *strings.Builder, width int) int {
 	st := m.st
 	switch {
@@ -234,5 +234,7 @@ func (s *signIn) feedback(m *Model, b *strings.Builder, width int) int {
 	default:
 		return -1
 	}
-	return lineCount(strings.TrimSuffix(b.String(), "\n")) - 1
+	at := lineCount(strings.TrimSuffix(b.String(), "\n")) - 1
+	b.WriteString("\n")
+	return at
 }
