@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
@@ -111,25 +110,25 @@ func (v *spValues) credential() steps.SPCredential {
 var spChecks = struct{ tenant, clientID, secret, certFile func(string) error }{
 	tenant: func(s string) error {
 		if strings.TrimSpace(s) == "" {
-			return errors.New("Enter the customer's directory: its tenant ID or a domain such as contoso.onmicrosoft.com")
+			return errors.New("enter the customer's directory: its tenant ID or a domain such as contoso.onmicrosoft.com")
 		}
 		return nil
 	},
 	clientID: func(s string) error {
 		if !steps.IsGUID(strings.TrimSpace(s)) {
-			return errors.New("The application (client) ID is a GUID, such as e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501")
+			return errors.New("the application (client) ID is a GUID, such as e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501")
 		}
 		return nil
 	},
 	secret: func(s string) error {
 		if strings.TrimSpace(s) == "" {
-			return errors.New("Enter the client secret's value")
+			return errors.New("enter the client secret's value")
 		}
 		return nil
 	},
 	certFile: func(s string) error {
 		if strings.TrimSpace(s) == "" {
-			return errors.New("Enter the path of the certificate file (PEM with its key, or PFX)")
+			return errors.New("enter the path of the certificate file (PEM with its key, or PFX)")
 		}
 		return nil
 	},
@@ -161,12 +160,16 @@ func spFields(v *spValues, acc, hideSecret bool) []huh.Field {
 		}
 		return ""
 	}
+	// An empty accessible answer takes the default; errors read as sentences.
 	optional := func(s string, check func(string) error) func(string) error {
 		return func(in string) error {
 			if acc && strings.TrimSpace(in) == "" && s != "" {
 				return nil
 			}
-			return check(in)
+			if err := check(in); err != nil {
+				return errors.New(errorText(err))
+			}
+			return nil
 		}
 	}
 	if v.kind == "" {
@@ -196,7 +199,7 @@ func spFields(v *spValues, acc, hideSecret bool) []huh.Field {
 		&optionalField{Field: secret, shown: func() bool { return !isCert() }},
 		&optionalField{Field: huh.NewInput().Title("Certificate file").
 			Description("a PEM file with the certificate and its private key, or a PFX/P12 file").
-			Prompt("> ").Placeholder("./contoso-spn.pfx").Value(&v.certFile).Validate(spChecks.certFile), shown: isCert},
+			Prompt("> ").Placeholder("./contoso-spn.pfx").Value(&v.certFile).Validate(optional("", spChecks.certFile)), shown: isCert},
 		&optionalField{Field: password, shown: isCert},
 	}
 }
@@ -344,16 +347,4 @@ func filterSet(f huh.Field) bool {
 		}
 	}
 	return false
-}
-
-// formKeys are the bindings a focused field answers to, for the footer:
-// the field's own, less those the wizard's footer names already.
-func formKeys(f huh.Field) []key.Binding {
-	var out []key.Binding
-	for _, b := range f.KeyBinds() {
-		if b.Enabled() && b.Help().Key != "" {
-			out = append(out, b)
-		}
-	}
-	return out
 }

@@ -330,7 +330,7 @@ func (s *initiationScreen) spView(m *Model, width int) (string, int) {
 		b.WriteString("\n\n" + m.errorView(s.spErr, width))
 		anchor = -1
 	case s.spForm.err() != nil:
-		b.WriteString("\n\n" + hang(st.bad.Render("✗ "), s.spForm.err().Error()+".", width))
+		b.WriteString("\n\n" + hang(st.bad.Render("✗ "), errorText(s.spForm.err()), width))
 	}
 	out := b.String()
 	if anchor < 0 {

@@ -9,9 +9,9 @@ import (
 // 16-colour palette so they follow the user's theme; with NO_COLOR the
 // program renders with the Ascii profile and they disappear.
 type styles struct {
-	app, title, step, who, rule, faint, bold, accent       lipgloss.Style
-	ok, warn, bad, key, keyDesc, selected, code, codeBox   lipgloss.Style
-	card, tabOn, tabOff, demo, label, input, dialog, value lipgloss.Style
+	title, step, who, rule, faint, bold, accent          lipgloss.Style
+	ok, warn, bad, key, keyDesc, selected, code, codeBox lipgloss.Style
+	card, tabOn, tabOff, demo, label, dialog, value      lipgloss.Style
 }
 
 func newStyles() styles {

@@ -174,11 +174,6 @@ func (m *Model) footer() string {
 	return " " + truncate(prefix+m.help.ShortHelpView(m.footerKeys()), m.width-2)
 }
 
-// keyHelp renders one key and what it does, as the footer does.
-func (m *Model) keyHelp(b key.Binding) string {
-	return m.st.key.Render(b.Help().Key) + " " + m.st.keyDesc.Render(b.Help().Desc)
-}
-
 func (m *Model) quitView(w int) string {
 	bw := min(w-4, 56)
 	return "\n" + m.st.dialog.Width(bw).Render(strings.TrimRight(formView(m.quitForm, bw-6), "\n"))
