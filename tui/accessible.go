@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/palwiz/palwiz/steps"
 )
@@ -36,7 +37,7 @@ func RunAccessible(ctx context.Context, o Options) (Result, error) {
 	}
 	// huh styles its prompts; accessible output is plain text.
 	out := &colorprofile.Writer{Forward: o.Out, Profile: colorprofile.NoTTY}
-	p := &plain{ctx: ctx, o: o, be: o.Backend, out: out, in: newLineQueue(o.In)}
+	p := &plain{ctx: ctx, o: o, be: o.Backend, out: out, in: newLineQueue(o.In), theme: cachedTheme(huh.ThemeBase)}
 	defer p.in.close()
 	err := p.run()
 	if errors.Is(err, errQuit) || errors.Is(err, context.Canceled) {
@@ -54,6 +55,7 @@ type plain struct {
 	in     *lineQueue
 	f      facts
 	probes map[string]error
+	theme  huh.Theme
 }
 
 func (p *plain) say(format string, args ...any) { fmt.Fprintf(p.out, format+"\n", args...) }

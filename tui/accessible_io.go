@@ -127,7 +127,7 @@ func (p *plain) ask(s step, f huh.Field) error {
 // askUntil is ask that gives up when ctx ends (gaveUp), e.g. when the
 // sign-in it waits beside has finished.
 func (p *plain) askUntil(ctx context.Context, s step, f huh.Field) (gaveUp bool, err error) {
-	f.WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	f.WithTheme(p.theme)
 	for {
 		ar := &answerReader{q: p.in, ctx: ctx}
 		if _, ok := f.(*huh.MultiSelect[string]); ok {
@@ -174,7 +174,7 @@ func (p *plain) confirmQuit(s step) (bool, error) {
 	p.say("%s", reason)
 	yes := false
 	f := quitField("", &yes)
-	f.WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	f.WithTheme(p.theme)
 	ar := &answerReader{q: p.in, ctx: p.ctx}
 	_ = f.RunAccessible(p.out, ar)
 	if ar.ended != nil && !errors.Is(ar.ended, io.EOF) {

@@ -22,7 +22,7 @@ type embedded struct {
 
 // embed builds the form for fields; its init command focuses the first one.
 func (m *Model) embed(fields ...huh.Field) (*embedded, tea.Cmd) {
-	e := &embedded{form: newForm(m.keys, fields...), id: m.nextOp(), fields: fields}
+	e := &embedded{form: newForm(m.keys, m.theme, fields...), id: m.nextOp(), fields: fields}
 	id := e.id
 	e.form.SubmitCmd = func() tea.Msg { return formDoneMsg{id: id} }
 	e.resize(m.contentWidth())

@@ -20,9 +20,9 @@ import (
 // newForm wraps fields in a one-group form with the wizard's looks and
 // keys. The screens render the fields themselves; the form moves the focus
 // between them and reports completion with SubmitCmd.
-func newForm(km keyMap, fields ...huh.Field) *huh.Form {
+func newForm(km keyMap, theme huh.Theme, fields ...huh.Field) *huh.Form {
 	return huh.NewForm(huh.NewGroup(fields...)).
-		WithTheme(huh.ThemeFunc(formTheme)).
+		WithTheme(theme).
 		WithKeyMap(km.huhKeyMap()).
 		WithShowHelp(false).
 		WithShowErrors(false)

@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 )
 
 // step is where the wizard is.
@@ -80,13 +81,14 @@ const (
 
 // Model is the wizard's root model.
 type Model struct {
-	ctx  context.Context
-	o    Options
-	be   Backend
-	st   styles
-	keys keyMap
-	help help.Model
-	f    facts
+	ctx   context.Context
+	o     Options
+	be    Backend
+	st    styles
+	keys  keyMap
+	theme huh.Theme
+	help  help.Model
+	f     facts
 
 	width, height int
 	now           time.Time
@@ -129,6 +131,7 @@ func New(ctx context.Context, o Options) *Model {
 	if o.Width > 0 && o.Height > 0 {
 		m.width, m.height = o.Width, o.Height
 	}
+	m.theme = cachedTheme(formTheme)
 	m.help = help.New()
 	m.help.Styles.ShortKey, m.help.Styles.FullKey = m.st.key, m.st.key
 	m.help.Styles.ShortDesc, m.help.Styles.FullDesc = m.st.keyDesc, m.st.keyDesc
@@ -227,6 +230,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		if msg.Width == m.width && msg.Height == m.height {
+			return nil // the forms ask for the size again; nothing changed
+		}
 		m.width, m.height = msg.Width, msg.Height
 		// The text flows anew: show the screen's top (or its focused line)
 		// again, and repaint the whole screen so nothing of the old frame stays.

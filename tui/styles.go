@@ -49,6 +49,13 @@ func newStyles() styles {
 	}
 }
 
+// cachedTheme is a huh theme built once: huh asks for its styles on every
+// render, and building them is most of the cost of a frame.
+func cachedTheme(build func(bool) *huh.Styles) huh.Theme {
+	styles := build(false)
+	return huh.ThemeFunc(func(bool) *huh.Styles { return styles })
+}
+
 // formTheme is the huh theme of the wizard's questions: the terminal's own
 // palette, and a focus marker that needs no colour (a bar left of the
 // focused field, ▸ at the chosen option and on the chosen button).

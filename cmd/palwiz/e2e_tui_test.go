@@ -144,7 +144,7 @@ func (r *ptyRun) waitScreen(timeout time.Duration, texts ...string) time.Duratio
 		if time.Now().After(deadline) {
 			r.t.Fatalf("the screen never showed %q; it shows:\n%s", texts, s)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
