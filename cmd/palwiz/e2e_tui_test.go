@@ -374,3 +374,46 @@ func TestWizardDumbTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessibleInTerminal runs `palwiz demo --accessible` in a
+// pseudo-terminal as a screen-reader user would: the service principal's
+// secret is asked without echo (it never reaches the screen), and the run
+// ends with the same summary as the full-screen wizard.
+func TestAccessibleInTerminal(t *testing.T) {
+	r := startInPTY(t, 100, 40, []string{"NO_COLOR=1"}, "demo", "--accessible")
+	answer := func(prompt, line string) {
+		t.Helper()
+		r.waitScreen(30*time.Second, prompt)
+		r.press(line + "\r")
+	}
+	answer("Your partner ID (Enter for 4977985)", "")
+	answer("Which account will you deliver with? (Enter for 1)", "2")
+	answer("Directory (Enter for contoso.onmicrosoft.com)", "")
+	answer("Application (client) ID (Enter for", "")
+	answer("It proves who it is with", "1")
+	answer("Client secret (Enter for the demo's secret)", "sim-contoso-spn-secret-1")
+	answer("now? [Y/n]", "y")
+	answer("Changes palwiz can make", "")
+	answer("change(s) now?", "n")
+	answer("Read about attribution, or continue", "")
+	answer("Sign out and wipe palwiz's tokens from this computer? [Y/n]", "")
+	if code := r.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit code %d; screen:\n%s", code, r.screen())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.rawOutput(), "Signed out;") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := r.rawOutput()
+	if strings.Contains(out, "sim-contoso-spn-secret-1") {
+		t.Fatal("the client secret was echoed")
+	}
+	for _, w := range []string{"Signed in.", "Linked to partner Fabrikam Consulting (Seattle) (4977985).", "is linked to partner Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd."} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q: %q", w, tail(out, 1500))
+		}
+	}
+	if hasColour(out) {
+		t.Error("the accessible output has colour")
+	}
+}
