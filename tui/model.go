@@ -1,13 +1,3 @@
-// Package tui is palwiz's wizard: a Bubble Tea program that walks a partner
-// through Partner Admin Link (Welcome, Initiation, Directory, Registration,
-// Attribution, Validation, Done), and the same flow as huh's accessible
-// prompts for screen readers and plain terminals (RunAccessible).
-//
-// The root Model owns the step state; flow.go holds what the wizard has
-// learnt, its decisions and its words, which both renderers use; forms.go
-// builds the questions (huh fields) both renderers ask. Each screen is a
-// small model in its own file. All outside work runs in tea.Cmds that call
-// a Backend and answer with typed messages; Update never does I/O.
 package tui
 
 import (
