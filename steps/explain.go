@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // ServiceError is a failure explained in the user's terms, with the
@@ -28,23 +28,16 @@ func (e *ServiceError) Error() string {
 	if e.NextStep != "" {
 		s += ". " + e.NextStep
 	}
-	var ae *arm.Error
-	if errors.As(e.Err, &ae) {
-		detail := ae.Code
-		if ae.Status != 0 {
-			detail += fmt.Sprintf(", HTTP %d", ae.Status)
-		}
-		if ae.RequestID != "" {
-			detail += ", request " + ae.RequestID
-		}
-		s += " [" + strings.TrimPrefix(detail, ", ") + "]"
+	var ae *rest.Error
+	if errors.As(e.Err, &ae) && ae.Detail() != "" {
+		s += " [" + ae.Detail() + "]"
 	}
 	return s
 }
 
 func (e *ServiceError) Unwrap() error { return e.Err }
 
-// Explain turns ARM and transport errors into messages that say what
+// Explain turns service (*rest.Error) and transport errors into messages that say what
 // failed, why and what to do. Sign-in errors pass through (they are explained).
 func Explain(err error) error {
 	if err == nil {
@@ -55,11 +48,11 @@ func Explain(err error) error {
 	if errors.As(err, &se) || errors.As(err, &authErr) || errors.Is(err, context.Canceled) {
 		return err
 	}
-	var de *arm.DecodeError
+	var de *rest.DecodeError
 	if errors.As(err, &de) {
 		return &ServiceError{Message: "Azure sent an answer palwiz could not read: " + de.Error(), NextStep: "Run the command again; if it keeps happening, a proxy may be changing the answers (check HTTPS_PROXY)", Err: err}
 	}
-	var ae *arm.Error
+	var ae *rest.Error
 	if errors.As(err, &ae) {
 		switch {
 		case ae.Code == arm.CodePartnerInvalid:
@@ -76,7 +69,7 @@ func Explain(err error) error {
 		case ae.Status == http.StatusTooManyRequests:
 			return &ServiceError{Message: "Azure is throttling requests and the retries ran out", NextStep: "Wait a minute and run the command again", Err: err}
 		case ae.Status >= 500:
-			return &ServiceError{Message: "Azure Resource Manager had a server error: " + ae.Message, NextStep: "Run the command again in a moment; if it persists, quote the request ID to Microsoft support", Err: err}
+			return &ServiceError{Message: ae.Service + " had a server error: " + ae.Message, NextStep: "Run the command again in a moment; if it persists, quote the request ID to Microsoft support", Err: err}
 		case ae.Status == http.StatusConflict:
 			return &ServiceError{Message: "Azure refused the change: " + ae.Message, NextStep: "Run `palwiz status` to see the current link", Err: err}
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/cloud"
-	"github.com/palwiz/palwiz/azure/graph"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // Who is the signed-in identity as the customer's directory sees it.
@@ -62,7 +62,7 @@ func WhoAmI(ctx context.Context, env *Env) (Who, error) {
 		if me.UserPrincipalName != "" {
 			w.UPN = me.UserPrincipalName
 		}
-	case graph.IsStatus(err, http.StatusNotFound) || graph.IsStatus(err, http.StatusForbidden):
+	case rest.IsStatus(err, http.StatusNotFound) || rest.IsStatus(err, http.StatusForbidden):
 		w.Foreign = true
 		w.Warnings = append(w.Warnings, "This account has no user object of its own in "+tenantLabel(w)+" (a CSP, GDAP or foreign sign-in). PAL links only identities that exist in the customer's directory: ask the customer for a dedicated account or a guest invitation.")
 	default:

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/graph"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // Choice is an identity option of the Initiation step, with its trade-offs.
@@ -78,7 +78,7 @@ func CreateServicePrincipal(ctx context.Context, env *Env, name string, lifetime
 }
 
 func explainGraph(err error) error {
-	if graph.IsStatus(err, http.StatusForbidden) {
+	if rest.IsStatus(err, http.StatusForbidden) {
 		return &ServiceError{Message: "This account may not create applications in the directory", NextStep: "Ask a Global Administrator or Application Administrator of the customer's directory to run `palwiz login --create-service-principal`", Err: err}
 	}
 	return Explain(err)

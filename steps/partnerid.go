@@ -11,7 +11,7 @@ import (
 
 // LocationIDExplainer tells Location IDs and global IDs apart, in palwiz's words.
 const LocationIDExplainer = "Link the Partner Location ID (Partner Center calls it the Associated Partner ID; it is usually 7 digits), " +
-	"not your organisation's Partner Global ID: PAL rejects global IDs. Find it in Partner Center under Account settings > Identifiers."
+	"not your organisation's Partner Global ID (use the Location ID; a global ID may be rejected). Find it in Partner Center under Account settings > Identifiers."
 
 // ErrPartnerIDEmpty and ErrPartnerIDNotDigits are partner ID input errors.
 var (

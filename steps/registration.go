@@ -2,10 +2,10 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // LinkAPI is what Registration needs from the Management Partner API.
@@ -118,7 +118,7 @@ func linkFrom(ctx context.Context, api LinkAPI, cur *arm.Link, want string, forc
 				// The link vanished in between: create it instead.
 				return create(ctx, api, nil, want)
 			}
-			return Outcome{Action: ActionMove, Before: cur}, Explain(err)
+			return moveFailed(ctx, api, cur, want, err)
 		}
 		return Outcome{Action: ActionMove, Before: cur, After: after}, nil
 	}
@@ -135,8 +135,7 @@ func create(ctx context.Context, api LinkAPI, before *arm.Link, want string) (Ou
 		}
 		return Outcome{Action: ActionLink, Before: before, After: after}, nil
 	}
-	var ae *arm.Error
-	if errors.As(err, &ae) && ae.Code == arm.CodePartnerInvalid {
+	if rest.Code(err) == arm.CodePartnerInvalid {
 		return Outcome{Action: ActionLink, Before: before}, Explain(err)
 	}
 	// Read again and decide: the write may have landed (a retried PUT), or
@@ -161,7 +160,7 @@ func Unlink(ctx context.Context, api LinkAPI) (Outcome, error) {
 		return Outcome{Action: ActionNothing}, nil
 	}
 	if err := api.DeleteLink(ctx, cur.PartnerID); err != nil {
-		return Outcome{Action: ActionUnlink, Before: cur}, Explain(err)
+		return unlinkFailed(ctx, api, cur, err)
 	}
 	return Outcome{Action: ActionUnlink, Before: cur}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
@@ -35,7 +36,7 @@ type world struct {
 // newWorld runs the demo scenario (changed by edit), signs the Contoso
 // service principal in with palwiz's sign-in code and returns an ARM client
 // whose token is cached, so request counts are API calls only.
-func newWorld(t *testing.T, edit func(*sim.Scenario), o arm.Options) *world {
+func newWorld(t *testing.T, edit func(*sim.Scenario), o rest.Options) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := simtest.Start(t, simtest.Options{Edit: edit})
@@ -44,10 +45,7 @@ func newWorld(t *testing.T, edit func(*sim.Scenario), o arm.Options) *world {
 	if o.RetryDelay == 0 {
 		o.RetryDelay = time.Millisecond
 	}
-	api, err := arm.New(sess.Credential(""), c, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := arm.New(sess.Credential(""), c, o)
 	if _, err := sess.Credential("").GetToken(ctx, tokenOptions()); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +77,7 @@ func TestRegistrationAgainstSimulator(t *testing.T) {
 		name     string
 		edit     func(*sim.Scenario)
 		fault    *sim.Fault
-		opts     arm.Options
+		opts     rest.Options
 		current  *arm.Link // for LinkFrom; nil with fromRead = false means Link
 		fromRead bool
 		want     string
@@ -108,10 +106,10 @@ func TestRegistrationAgainstSimulator(t *testing.T) {
 			fault: &sim.Fault{Method: "PUT", Kind: "status", Status: 500, Times: 1, AfterServe: true},
 			want:  seattle, action: steps.ActionLink, recovered: true, linked: seattle, requests: 4}, // GET, PUT 500, PUT 409, GET
 		{name: "PUT answers lost until retries run out: re-read recovers",
-			fault: &sim.Fault{Method: "PUT", Kind: "status", Status: 504, AfterServe: true}, opts: arm.Options{MaxRetries: 2},
+			fault: &sim.Fault{Method: "PUT", Kind: "status", Status: 504, AfterServe: true}, opts: rest.Options{MaxRetries: 2},
 			want: seattle, action: steps.ActionLink, recovered: true, linked: seattle, requests: 5}, // GET, 3 × PUT, GET
 		{name: "PUT connection reset after the write: re-read recovers",
-			fault: &sim.Fault{Method: "PUT", Kind: "reset", AfterServe: true}, opts: arm.Options{MaxRetries: 1},
+			fault: &sim.Fault{Method: "PUT", Kind: "reset", AfterServe: true}, opts: rest.Options{MaxRetries: 1},
 			want: seattle, action: steps.ActionLink, recovered: true, linked: seattle, requests: 4},
 		{name: "PUT refused with 400 on a link another process made (badrequest)", edit: putOnExisting("badrequest", linkedTo(seattle)),
 			fromRead: true, want: seattle, action: steps.ActionLink, recovered: true, linked: seattle, requests: 2},
@@ -120,12 +118,21 @@ func TestRegistrationAgainstSimulator(t *testing.T) {
 		{name: "stale read, PUT answered 200 with the existing other link (putOnExisting ok)", edit: putOnExisting("ok", linkedTo(dublin)),
 			fromRead: true, want: seattle, action: steps.ActionMove, errAs: new(*steps.NeedsForceError), errText: "Tailspin", linked: dublin, requests: 1},
 		{name: "PUT fails and nothing landed: explained", fault: &sim.Fault{Method: "PUT", Kind: "status", Status: 503},
-			opts: arm.Options{MaxRetries: 1}, want: seattle, action: steps.ActionLink,
+			opts: rest.Options{MaxRetries: 1}, want: seattle, action: steps.ActionLink,
 			errAs: new(*steps.ServiceError), errText: "server error", requests: 4}, // GET, 2 × PUT, GET
+		{name: "forced move, PATCH answers lost until retries run out: re-read recovers", edit: linkedTo(dublin),
+			fault: &sim.Fault{Method: "PATCH", Kind: "status", Status: 502, AfterServe: true}, opts: rest.Options{MaxRetries: 1},
+			want: seattle, force: true, action: steps.ActionMove, recovered: true, linked: seattle, requests: 4}, // GET, 2 × PATCH, GET
+		{name: "forced move, PATCH connection reset after the write: re-read recovers", edit: linkedTo(dublin),
+			fault: &sim.Fault{Method: "PATCH", Kind: "reset", AfterServe: true}, opts: rest.Options{MaxRetries: 1},
+			want: seattle, force: true, action: steps.ActionMove, recovered: true, linked: seattle, requests: 4},
+		{name: "forced move, PATCH fails and nothing moved: the link as read", edit: linkedTo(dublin),
+			fault: &sim.Fault{Method: "PATCH", Kind: "status", Status: 503}, opts: rest.Options{MaxRetries: 1},
+			want: seattle, force: true, action: steps.ActionMove, errAs: new(*steps.ReadBackError), errText: "linked to partner Tailspin Partners (Dublin) (5127255)", linked: dublin, requests: 4},
 		{name: "forced move, link vanished since the read: PATCH 404, then PUT",
 			current: stale(dublin), fromRead: true, want: seattle, force: true, action: steps.ActionLink, linked: seattle, requests: 2},
 		{name: "read slower than the try timeout: explained",
-			fault: &sim.Fault{Method: "GET", Kind: "slow", Delay: sim.Duration(10 * time.Second)}, opts: arm.Options{TryTimeout: 100 * time.Millisecond, MaxRetries: 1},
+			fault: &sim.Fault{Method: "GET", Kind: "slow", Delay: sim.Duration(10 * time.Second)}, opts: rest.Options{TryTimeout: 100 * time.Millisecond, MaxRetries: 1},
 			want: seattle, errAs: new(*steps.ServiceError), errText: "did not answer in time", requests: 2},
 	}
 	for _, c := range cases {
@@ -185,10 +192,12 @@ func TestUnlinkAgainstSimulator(t *testing.T) {
 		{"not linked", nil, nil, steps.ActionNothing, 1},
 		{"linked", linkedTo(seattle), nil, steps.ActionUnlink, 2},
 		{"DELETE answer lost once: the retry is idempotent", linkedTo(seattle), &sim.Fault{Method: "DELETE", Kind: "status", Status: 502, Times: 1, AfterServe: true}, steps.ActionUnlink, 3},
+		{"DELETE answers lost until retries run out: read again, gone", linkedTo(seattle), &sim.Fault{Method: "DELETE", Kind: "status", Status: 502, AfterServe: true}, steps.ActionUnlink, 6}, // GET, 4 × DELETE, GET
+		{"DELETE connection reset after the write: read again, gone", linkedTo(seattle), &sim.Fault{Method: "DELETE", Kind: "reset", AfterServe: true}, steps.ActionUnlink, 6},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			w := newWorld(t, c.edit, arm.Options{})
+			w := newWorld(t, c.edit, rest.Options{})
 			if c.fault != nil {
 				f := *c.fault
 				f.Host = armHost

@@ -14,6 +14,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 func active(id, name string) *arm.Link {
@@ -55,8 +56,12 @@ type fakeAPI struct {
 	// service that answers a PUT on a link with that link).
 	createOK  string
 	updateErr error
-	deleteErr error
-	calls     []string
+	// updateLands and deleteLands make a failing PATCH or DELETE take
+	// effect anyway (the answer was lost on the way back).
+	updateLands bool
+	deleteErr   error
+	deleteLands bool
+	calls       []string
 }
 
 func (f *fakeAPI) GetLink(context.Context) (*arm.Link, error) {
@@ -100,6 +105,9 @@ func (f *fakeAPI) CreateLink(_ context.Context, id string) (*arm.Link, error) {
 func (f *fakeAPI) UpdateLink(_ context.Context, id string) (*arm.Link, error) {
 	f.calls = append(f.calls, "PATCH "+id)
 	if f.updateErr != nil {
+		if f.updateLands {
+			f.link = active(id, "Moved")
+		}
 		return nil, f.updateErr
 	}
 	f.link = active(id, "Moved")
@@ -110,6 +118,9 @@ func (f *fakeAPI) UpdateLink(_ context.Context, id string) (*arm.Link, error) {
 func (f *fakeAPI) DeleteLink(_ context.Context, id string) error {
 	f.calls = append(f.calls, "DELETE "+id)
 	if f.deleteErr != nil {
+		if f.deleteLands && f.link != nil {
+			f.link.State = "Deleted"
+		}
 		return f.deleteErr
 	}
 	if f.link != nil {
@@ -118,8 +129,8 @@ func (f *fakeAPI) DeleteLink(_ context.Context, id string) error {
 	return nil
 }
 
-func armErr(status int, code string) *arm.Error {
-	return &arm.Error{Op: "test", Status: status, Code: code, Message: code + " message", RequestID: "req-1"}
+func armErr(status int, code string) *rest.Error {
+	return &rest.Error{Op: "test", Status: status, Code: code, Message: code + " message", RequestID: "req-1"}
 }
 
 func TestLink(t *testing.T) {
@@ -144,8 +155,12 @@ func TestLink(t *testing.T) {
 		{name: "other ID, forced: PATCH", api: &fakeAPI{link: active("5127255", "Tailspin")}, force: true, calls: []string{"GET", "PATCH " + want}, action: ActionMove, before: "5127255", after: want},
 		{name: "forced, link vanished before PATCH: PUT", api: &fakeAPI{link: active("5127255", ""), updateErr: armErr(404, arm.CodeNotFound)}, force: true,
 			calls: []string{"GET", "PATCH " + want, "PUT " + want}, action: ActionLink, after: want},
-		{name: "forced, PATCH refused", api: &fakeAPI{link: active("5127255", ""), updateErr: armErr(400, arm.CodePartnerInvalid)}, force: true,
-			calls: []string{"GET", "PATCH " + want}, action: ActionMove, before: "5127255", errIs: new(*ServiceError), errText: "Location ID"},
+		{name: "forced, PATCH refused: read again, still the old link", api: &fakeAPI{link: active("5127255", "Tailspin"), updateErr: armErr(400, arm.CodePartnerInvalid)}, force: true,
+			calls: []string{"GET", "PATCH " + want, "GET"}, action: ActionMove, before: "5127255", after: "5127255", errIs: new(*ServiceError), errText: "read the link again: this identity is linked to partner Tailspin (5127255)"},
+		{name: "forced, PATCH answer lost, the move landed: recovered", api: &fakeAPI{link: active("5127255", ""), updateErr: armErr(502, "BadGateway"), updateLands: true}, force: true,
+			calls: []string{"GET", "PATCH " + want, "GET"}, action: ActionMove, before: "5127255", after: want, recovered: true},
+		{name: "forced, PATCH failed and the re-read failed: unknown", api: &fakeAPI{link: active("5127255", ""), updateErr: armErr(502, "BadGateway"), getErr: []error{nil, armErr(503, "ServiceUnavailable")}}, force: true,
+			calls: []string{"GET", "PATCH " + want, "GET"}, action: ActionMove, before: "5127255", errIs: new(*ReadBackError), errText: "cannot tell whether the change was made"},
 		{name: "PUT answer lost, link landed: recovered", api: &fakeAPI{createErr: armErr(500, "InternalServerError"), createLands: true},
 			calls: []string{"GET", "PUT " + want, "GET"}, action: ActionLink, after: want, recovered: true},
 		{name: "PUT conflict, another ID landed in between", api: &fakeAPI{createSteals: "6200311"},
@@ -220,7 +235,9 @@ func TestUnlink(t *testing.T) {
 		{"not linked", &fakeAPI{}, []string{"GET"}, ActionNothing, ""},
 		{"soft-deleted", &fakeAPI{link: &arm.Link{PartnerID: "4977985", State: "Deleted"}}, []string{"GET"}, ActionNothing, ""},
 		{"linked", &fakeAPI{link: active("4977985", "")}, []string{"GET", "DELETE 4977985"}, ActionUnlink, ""},
-		{"DELETE fails", &fakeAPI{link: active("4977985", ""), deleteErr: armErr(500, "InternalServerError")}, []string{"GET", "DELETE 4977985"}, ActionUnlink, "server error"},
+		{"DELETE fails: read again, still linked", &fakeAPI{link: active("4977985", "Fabrikam"), deleteErr: armErr(500, "InternalServerError")}, []string{"GET", "DELETE 4977985", "GET"}, ActionUnlink, "read the link again: this identity is linked to partner Fabrikam (4977985)"},
+		{"DELETE answer lost, the link is gone: done", &fakeAPI{link: active("4977985", ""), deleteErr: armErr(502, "BadGateway"), deleteLands: true}, []string{"GET", "DELETE 4977985", "GET"}, ActionUnlink, ""},
+		{"DELETE failed and the re-read failed: unknown", &fakeAPI{link: active("4977985", ""), deleteErr: armErr(502, "BadGateway"), getErr: []error{nil, armErr(503, "ServiceUnavailable")}}, []string{"GET", "DELETE 4977985", "GET"}, ActionUnlink, "cannot tell whether the change was made"},
 		{"read fails", &fakeAPI{getErr: []error{armErr(429, "TooManyRequests")}}, []string{"GET"}, "", "throttling"},
 	}
 	for _, c := range cases {
@@ -283,7 +300,7 @@ func TestExplain(t *testing.T) {
 		{"partner ID invalid", armErr(400, arm.CodePartnerInvalid), "service", "Partner Location ID"},
 		{"not linked", armErr(404, arm.CodeNotFound), "service", "palwiz link --partner-id"},
 		{"token rejected", armErr(401, "InvalidAuthenticationToken"), "auth", "palwiz login"},
-		{"foreign principal", &arm.Error{Status: 403, Code: "UserNotFoundInTenant", Message: "The user does not have an account in this tenant, work with the administrator"}, "service", "CSP"},
+		{"foreign principal", &rest.Error{Status: 403, Code: "UserNotFoundInTenant", Message: "The user does not have an account in this tenant, work with the administrator"}, "service", "CSP"},
 		{"forbidden", armErr(403, "AuthorizationFailed"), "service", "may act"},
 		{"throttled", armErr(429, "TooManyRequests"), "service", "throttling"},
 		{"server error quotes the request ID", armErr(503, "ServiceUnavailable"), "service", "request req-1"},

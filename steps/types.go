@@ -6,6 +6,7 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 // The types and facts of the azure packages that the wizard (tui) needs,
@@ -17,8 +18,9 @@ type Tenant = arm.Tenant
 // PartnerLink is a Partner Admin Link as Azure Resource Manager returns it.
 type PartnerLink = arm.Link
 
-// ARMError is an Azure Resource Manager error with its code, status and request ID.
-type ARMError = arm.Error
+// ServiceCallError is a failed call to a Microsoft service (Azure Resource
+// Manager, Graph, Power Platform) with its code, status and request ID.
+type ServiceCallError = rest.Error
 
 // CodePartnerInvalid is ARM's code for a partner ID it does not recognise.
 const CodePartnerInvalid = arm.CodePartnerInvalid

@@ -8,10 +8,11 @@ import (
 	"sync"
 
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
-// NewAttributor is the Attributor over the steps package: steps.Scan,
-// steps.PlanFixes and steps.ApplyFixes in the signed-in identity's name.
+// NewAttributor is the Attributor over the attribution package:
+// attribution.Scan, PlanFixes and ApplyFixes in the signed-in identity's name.
 // ciKey is the Customer Insights API key ("": Customer Insights is
 // reported as not checked).
 func NewAttributor(env *steps.Env, ciKey string) Attributor {
@@ -22,12 +23,12 @@ type stepsAttributor struct {
 	env   *steps.Env
 	ciKey string
 	mu    sync.Mutex
-	res   *steps.ScanResult
-	plan  []steps.Fix
+	res   *attribution.ScanResult
+	plan  *attribution.Plan
 }
 
 func (a *stepsAttributor) Scan(ctx context.Context, tenantID string, progress func(string)) (AttributionReport, error) {
-	res, err := steps.Scan(ctx, a.env, steps.ScanOptions{Tenant: tenantID, CISubscriptionKey: a.ciKey}, func(p steps.ScanProgress) {
+	res, err := attribution.Scan(ctx, a.env, attribution.ScanOptions{Tenant: tenantID, CISubscriptionKey: a.ciKey, FlowCoOwners: true}, func(p attribution.ScanProgress) {
 		if progress != nil {
 			progress(scanStatus(p))
 		}
@@ -35,14 +36,14 @@ func (a *stepsAttributor) Scan(ctx context.Context, tenantID string, progress fu
 	if err != nil {
 		return AttributionReport{}, err
 	}
-	plan := steps.PlanFixes(res, steps.FixOptions{})
+	plan := attribution.PlanFixes(res, attribution.FixOptions{})
 	a.mu.Lock()
 	a.res, a.plan = res, plan
 	a.mu.Unlock()
 	return report(res, plan, nil), nil
 }
 
-func scanStatus(p steps.ScanProgress) string {
+func scanStatus(p attribution.ScanProgress) string {
 	s := fmt.Sprintf("%d of %d environments", p.EnvironmentsDone, p.Environments)
 	if p.Workspaces > 0 {
 		s += fmt.Sprintf(" · %d of %d workspaces", p.WorkspacesDone, p.Workspaces)
@@ -65,13 +66,13 @@ func (a *stepsAttributor) Apply(ctx context.Context, tenantID string, fixes []At
 	for _, f := range fixes {
 		want[f.ID] = true
 	}
-	var chosen []steps.Fix
-	for _, f := range plan {
-		if want[fixID(f)] && f.Applicable() {
+	var chosen []attribution.Fix
+	for _, f := range plan.Fixes {
+		if want[f.ID()] && f.Applicable() {
 			chosen = append(chosen, f)
 		}
 	}
-	results, err := steps.ApplyFixes(ctx, a.env, res, chosen, func(p steps.FixProgress) {
+	results, err := attribution.ApplyFixes(ctx, a.env, res, chosen, func(p attribution.FixProgress) {
 		if progress != nil {
 			progress(fmt.Sprintf("%d of %d changes made", p.Done, p.Total))
 		}
@@ -81,52 +82,53 @@ func (a *stepsAttributor) Apply(ctx context.Context, tenantID string, fixes []At
 		switch {
 		case r.Applied:
 			line := "Done: " + r.Fix.Summary
-			if r.After != nil && r.After.Product != "" {
-				if cur := res.Find(r.After.Key()); cur != nil {
-					*cur = *r.After
-				}
-				line += " (now " + r.After.Verdict.Label() + ")"
+			if r.After != nil {
+				res.Replace(*r.After)
+				line += ": now " + r.After.Verdict.Label()
 			}
 			applied = append(applied, line)
+		case r.InEffect:
+			applied = append(applied, "Already in effect: "+r.Fix.Summary)
 		case r.Error != "":
 			applied = append(applied, "Failed: "+r.Fix.Summary+": "+r.Error)
 		}
 	}
-	plan = steps.PlanFixes(res, steps.FixOptions{})
+	plan = attribution.PlanFixes(res, attribution.FixOptions{})
 	a.mu.Lock()
 	a.plan = plan
 	a.mu.Unlock()
 	return report(res, plan, applied), err
 }
 
-func fixID(f steps.Fix) string { return string(f.Kind) + "|" + f.Resource.Key() }
-
-// report turns a scan and its plan into what the screen shows.
-func report(res *steps.ScanResult, plan []steps.Fix, applied []string) AttributionReport {
-	r := AttributionReport{Linked: res.Linked.Name(), Notes: append([]string(nil), res.Notes...), Applied: applied}
+// report turns a scan and its plan into what the screen shows: what was
+// not checked first, then the summary, the plan's own notes and the advice.
+func report(res *attribution.ScanResult, plan *attribution.Plan, applied []string) AttributionReport {
+	r := AttributionReport{Linked: res.Linked.Name(), Applied: applied}
+	sum := attribution.SummarizePlan(res, plan)
+	for _, f := range sum.NotChecked {
+		r.Notes = append(r.Notes, attribution.NotCheckedLine(f))
+	}
+	r.Notes = append(r.Notes, res.Notes...)
 	for _, x := range res.Resources {
 		r.Items = append(r.Items, item(x))
 	}
-	for _, f := range plan {
-		r.Plan = append(r.Plan, AttributionFix{ID: fixID(f), Item: item(f.Resource), Action: f.Summary,
+	for _, f := range plan.Fixes {
+		r.Plan = append(r.Plan, AttributionFix{ID: f.ID(), Item: item(f.Resource), Action: f.Summary,
 			Manual: !f.Automatic, Commands: f.Commands, Blocked: f.Blocked})
+	}
+	r.Notes = append(r.Notes, sum.Lines()...)
+	for _, f := range plan.Advice {
+		r.Notes = append(r.Notes, "Advice (does not move the credit): "+f.Summary)
 	}
 	for _, c := range res.Coverage {
 		if c.Note != "" {
 			r.Notes = append(r.Notes, c.Product.Title()+": "+c.Note)
 		}
 	}
-	for _, f := range res.Failures {
-		where := f.Service
-		if f.Environment != "" {
-			where += " in " + f.Environment
-		}
-		r.Notes = append(r.Notes, "Could not read "+where+": "+f.Message)
-	}
 	return r
 }
 
-func item(x steps.Resource) AttributionItem {
+func item(x attribution.Resource) AttributionItem {
 	env := ""
 	if x.Env != nil {
 		env = x.Env.Name
@@ -134,10 +136,7 @@ func item(x steps.Resource) AttributionItem {
 			env += " (" + x.Env.Type + ")"
 		}
 	}
-	holder := x.Holder.UPN
-	if holder == "" {
-		holder = x.Holder.Label()
-	}
+	holder := x.Holder.Label()
 	return AttributionItem{Product: x.Product.Title(), Name: x.Name, Environment: env, AttributedTo: holder,
-		Verdict: x.Verdict.Label(), Attributed: x.Verdict == steps.Attributed, Reason: x.Reason}
+		Verdict: x.Verdict.Label(), Attributed: x.Verdict == attribution.Attributed, Reason: x.Reason}
 }

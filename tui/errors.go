@@ -34,18 +34,9 @@ func explain(err error) (what, next string) {
 		}
 	case errors.As(err, &se):
 		what, next = se.Message, se.NextStep
-		var armErr *steps.ARMError
-		if errors.As(se.Err, &armErr) {
-			detail := armErr.Code
-			if armErr.Status != 0 {
-				detail = join(", ", detail, fmt.Sprintf("HTTP %d", armErr.Status))
-			}
-			if armErr.RequestID != "" {
-				detail = join(", ", detail, "request "+armErr.RequestID)
-			}
-			if detail != "" {
-				what += " [" + detail + "]"
-			}
+		var svcErr *steps.ServiceCallError
+		if errors.As(se.Err, &svcErr) && svcErr.Detail() != "" {
+			what += " [" + svcErr.Detail() + "]"
 		}
 	case errors.As(err, &pe):
 		what = pe.Error()

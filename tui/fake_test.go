@@ -210,7 +210,7 @@ func (l *fakeLinks) put(id string) (*steps.PartnerLink, error) {
 		return nil, l.f.writeErr
 	}
 	if strings.HasPrefix(id, "4977984") {
-		return nil, &steps.ARMError{Op: "link", Status: 400, Code: steps.CodePartnerInvalid, Message: "Invalid partner id"}
+		return nil, &steps.ServiceCallError{Op: "link", Status: 400, Code: steps.CodePartnerInvalid, Message: "Invalid partner id"}
 	}
 	l.f.mu.Lock()
 	defer l.f.mu.Unlock()

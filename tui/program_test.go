@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
@@ -24,7 +24,7 @@ func simBackend(t testing.TB, edit func(*sim.Scenario)) (*sim.Server, Backend, A
 	w := simtest.Start(t, simtest.Options{Edit: edit, Pages: true, Timeout: 20 * time.Second})
 	s, c, sess := w.Sim, w.Cloud, w.Session
 	// Quick retries: fault tests exhaust them on purpose.
-	env := &steps.Env{Cloud: c, Session: sess, ARM: arm.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}}
+	env := &steps.Env{Cloud: c, Session: sess, ARM: rest.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}}
 	return s, NewBackend(env), NewAttributor(env, "")
 }
 

@@ -320,7 +320,7 @@ var screenCases = []screenCase{
 	{name: "attribution_rules_scrolled", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "pgdown") },
 		want: []string{"Why it matters │ ▸ Product rules", "Power BI", "↑"}, afterResize: "attribution_rules"},
 	{name: "attribution_solutions", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "right") },
-		want: []string{"managed solutions, imported by the linked account", "Solutions do not exist for Power BI"}},
+		want: []string{"managed solutions, imported by the linked account", "no solution path for Power BI"}},
 	{name: "attribution_tooling", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") },
 		want: []string{"GUI  PowerShell  PP CLI  DevOps + Build Tools", "Power Apps model-driven  no   no          yes     yes"}},
 	{name: "attribution_results", setup: withAttributor(nil), drive: toAttribution,

@@ -1,6 +1,6 @@
 // Package arm talks to Azure Resource Manager: the Management Partner
-// (Partner Admin Link) API, written by hand on an azcore pipeline because its
-// Go module is not on the module proxy, and the tenant list through armsubscriptions.
+// (Partner Admin Link) API and the list of tenants, on the shared client
+// layer (azure/rest) with ARM's token audience.
 package arm
 
 import (
@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,70 +15,26 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	azcloud "github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
 	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
-// APIVersion is the Management Partner API's only version.
-const APIVersion = "2018-02-01"
-
+// API versions: the Management Partner API's only one, and the tenant list's.
 const (
-	moduleName    = "palwiz/arm"
-	moduleVersion = "v0.1.0"
+	APIVersion        = "2018-02-01"
+	TenantsAPIVersion = "2022-12-01"
 )
 
-// Options tune the pipeline.
-type Options struct {
-	// MaxRetries on 408, 429 and 5xx answers (default 3); Retry-After is honoured.
-	MaxRetries int32
-	// TryTimeout bounds one attempt (default 30 s).
-	TryTimeout time.Duration
-	// RetryDelay is the first back-off when no Retry-After is given (default 800 ms).
-	RetryDelay time.Duration
-}
+// Service is the name ARM errors carry (rest.Error.Service).
+const Service = "Azure Resource Manager"
 
 // Client calls ARM as one identity in one directory.
-type Client struct {
-	c    *azarm.Client
-	cred azcore.TokenCredential
-	opts *azarm.ClientOptions
-}
+type Client struct{ c *rest.Client }
 
-// New builds a client on the cloud's HTTP transport.
-func New(cred azcore.TokenCredential, c *cloud.Cloud, o Options) (*Client, error) {
-	co := &azarm.ClientOptions{ClientOptions: policy.ClientOptions{
-		Cloud:     azcloud.AzurePublic,
-		Transport: c.HTTP,
-		Retry: policy.RetryOptions{
-			MaxRetries: or(o.MaxRetries, 3),
-			TryTimeout: orD(o.TryTimeout, 30*time.Second),
-			RetryDelay: orD(o.RetryDelay, 800*time.Millisecond),
-		},
-		Telemetry: policy.TelemetryOptions{ApplicationID: "palwiz"},
-	}}
-	ac, err := azarm.NewClient(moduleName, moduleVersion, cred, co)
-	if err != nil {
-		return nil, fmt.Errorf("set up the ARM client: %w", err)
-	}
-	return &Client{c: ac, cred: cred, opts: co}, nil
-}
-
-func or(v, d int32) int32 {
-	if v != 0 {
-		return v
-	}
-	return d
-}
-
-func orD(v, d time.Duration) time.Duration {
-	if v != 0 {
-		return v
-	}
-	return d
+// New builds a client on the cloud's HTTP transport, with the interactive
+// defaults (rest.Options.Interactive).
+func New(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *Client {
+	return &Client{c: rest.New(Service, cloud.ARMScope, cred, c, o.Interactive())}
 }
 
 // Link is a Partner Admin Link as the service describes it.
@@ -129,12 +84,8 @@ type partnerResponse struct {
 	} `json:"properties"`
 }
 
-// DecodeLink parses a PartnerResponse body (live or specification shape).
-func DecodeLink(body []byte) (*Link, error) {
-	var pr partnerResponse
-	if err := json.Unmarshal(body, &pr); err != nil {
-		return nil, &DecodeError{What: "Management Partner", Err: err}
-	}
+// link reads a PartnerResponse (live or specification shape).
+func (pr *partnerResponse) link() (*Link, error) {
 	p := pr.Properties
 	if p.PartnerID == "" {
 		p.PartnerID = pr.Name
@@ -152,41 +103,13 @@ func DecodeLink(body []byte) (*Link, error) {
 	return l, nil
 }
 
-// DecodeError is an answer palwiz could not read (truncated or not JSON).
-type DecodeError struct {
-	What string
-	Err  error
-}
-
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("the %s answer is not valid JSON (%v)", e.What, e.Err)
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-// Error is a failed ARM call: the service's code and message, the HTTP
-// status and the request ID to quote to support.
-type Error struct {
-	Op        string
-	Status    int
-	Code      string
-	Message   string
-	RequestID string
-}
-
-func (e *Error) Error() string {
-	s := fmt.Sprintf("%s: %s", e.Op, e.Message)
-	if e.Code != "" {
-		s += " (" + e.Code
-		if e.Status != 0 {
-			s += ", HTTP " + strconv.Itoa(e.Status)
-		}
-		s += ")"
+// DecodeLink parses a PartnerResponse body (live or specification shape).
+func DecodeLink(body []byte) (*Link, error) {
+	var pr partnerResponse
+	if err := json.Unmarshal(body, &pr); err != nil {
+		return nil, &rest.DecodeError{Service: Service, Op: "read the partner link", Err: err}
 	}
-	if e.RequestID != "" {
-		s += " [request " + e.RequestID + "]"
-	}
-	return s
+	return pr.link()
 }
 
 // Codes of the Management Partner API.
@@ -195,119 +118,54 @@ const (
 	CodePartnerInvalid = "PartnerIdInvalid"
 )
 
-// asError converts an azcore response error into *Error.
-func asError(op string, err error) error {
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	e := &Error{Op: op, Status: re.StatusCode, Code: re.ErrorCode}
-	if r := re.RawResponse; r != nil {
-		e.RequestID = r.Header.Get("x-ms-request-id")
-		if e.RequestID == "" {
-			e.RequestID = r.Header.Get("x-ms-correlation-request-id")
-		}
-		if r.Body != nil {
-			b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-			var body struct {
-				Error struct {
-					Code    string `json:"code"`
-					Message string `json:"message"`
-				} `json:"error"`
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			}
-			if json.Unmarshal(b, &body) == nil {
-				e.Code = firstNonEmpty(body.Error.Code, body.Code, e.Code)
-				e.Message = firstNonEmpty(body.Error.Message, body.Message)
-			}
-		}
-	}
-	if e.Message == "" {
-		e.Message = http.StatusText(e.Status)
-	}
-	if e.Message == "" {
-		// A status with no standard text (a proxy's 499 or 520) and no body.
-		e.Message = fmt.Sprintf("the service answered HTTP %d with no explanation", e.Status)
-	}
-	return e
-}
-
-func firstNonEmpty(v ...string) string {
-	for _, s := range v {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 // IsNotLinked reports whether err is the service's "not linked" answer.
 func IsNotLinked(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusNotFound && e.Code == CodeNotFound
+	return rest.IsStatus(err, http.StatusNotFound) && rest.Code(err) == CodeNotFound
 }
 
-func (c *Client) do(ctx context.Context, op, method, partnerID string) ([]byte, error) {
-	path := "/providers/Microsoft.ManagementPartner/partners"
+// partner calls the Management Partner API and reads the link it answers
+// with (nil for DELETE, which answers with no body).
+func (c *Client) partner(ctx context.Context, op, method, partnerID string) (*Link, error) {
+	u := "https://" + cloud.ARMHost + "/providers/Microsoft.ManagementPartner/partners"
 	if partnerID != "" {
-		path += "/" + url.PathEscape(partnerID)
+		u += "/" + url.PathEscape(partnerID)
 	}
-	req, err := runtime.NewRequest(ctx, method, runtime.JoinPaths(c.c.Endpoint(), path))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	// Not marked Write: every call here is idempotent (PUT and PATCH set the
+	// link to one partner ID, DELETE removes it), so a lost answer is retried
+	// like a read, and steps reads the link again after any failed write.
+	r := rest.Request{Op: op, Method: method, URL: u + "?api-version=" + APIVersion}
+	if method == http.MethodDelete {
+		return nil, c.c.Do(ctx, r, nil)
 	}
-	q := req.Raw().URL.Query()
-	q.Set("api-version", APIVersion)
-	req.Raw().URL.RawQuery = q.Encode()
-	req.Raw().Header.Set("Accept", "application/json")
-	resp, err := c.c.Pipeline().Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	var pr partnerResponse
+	if err := c.c.Do(ctx, r, &pr); err != nil {
+		return nil, err
 	}
-	if !runtime.HasStatusCode(resp, http.StatusOK) {
-		return nil, asError(op, runtime.NewResponseError(resp))
-	}
-	b, err := runtime.Payload(resp)
-	if err != nil {
-		return nil, fmt.Errorf("%s: read the answer: %w", op, err)
-	}
-	return b, nil
+	return pr.link()
 }
 
 // GetLink reads the caller's link; it returns nil, nil when there is none.
 func (c *Client) GetLink(ctx context.Context) (*Link, error) {
-	b, err := c.do(ctx, "read the partner link", http.MethodGet, "")
+	l, err := c.partner(ctx, "read the partner link", http.MethodGet, "")
 	if IsNotLinked(err) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return DecodeLink(b)
+	return l, err
 }
 
 // CreateLink links the caller to partnerID (PUT).
 func (c *Client) CreateLink(ctx context.Context, partnerID string) (*Link, error) {
-	b, err := c.do(ctx, "link partner ID "+partnerID, http.MethodPut, partnerID)
-	if err != nil {
-		return nil, err
-	}
-	return DecodeLink(b)
+	return c.partner(ctx, "link partner ID "+partnerID, http.MethodPut, partnerID)
 }
 
 // UpdateLink moves the caller's existing link to partnerID (PATCH).
 func (c *Client) UpdateLink(ctx context.Context, partnerID string) (*Link, error) {
-	b, err := c.do(ctx, "move the link to partner ID "+partnerID, http.MethodPatch, partnerID)
-	if err != nil {
-		return nil, err
-	}
-	return DecodeLink(b)
+	return c.partner(ctx, "move the link to partner ID "+partnerID, http.MethodPatch, partnerID)
 }
 
 // DeleteLink removes the caller's link to partnerID.
 func (c *Client) DeleteLink(ctx context.Context, partnerID string) error {
-	_, err := c.do(ctx, "remove the link to partner ID "+partnerID, http.MethodDelete, partnerID)
+	_, err := c.partner(ctx, "remove the link to partner ID "+partnerID, http.MethodDelete, partnerID)
 	return err
 }
 
@@ -323,39 +181,11 @@ type Tenant struct {
 
 // ListTenants returns every directory the identity reaches (all pages).
 func (c *Client) ListTenants(ctx context.Context) ([]Tenant, error) {
-	tc, err := armsubscriptions.NewTenantsClient(c.cred, c.opts)
-	if err != nil {
-		return nil, fmt.Errorf("set up the tenants client: %w", err)
-	}
 	var out []Tenant
-	pager := tc.NewListPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, asError("list directories", err)
-		}
-		for _, t := range page.Value {
-			if t == nil {
-				continue
-			}
-			tt := Tenant{ID: deref(t.TenantID), DisplayName: deref(t.DisplayName), DefaultDomain: deref(t.DefaultDomain), CountryCode: deref(t.CountryCode)}
-			if t.TenantCategory != nil {
-				tt.Category = string(*t.TenantCategory)
-			}
-			for _, d := range t.Domains {
-				if d != nil {
-					tt.Domains = append(tt.Domains, *d)
-				}
-			}
-			out = append(out, tt)
-		}
-	}
-	return out, nil
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
+	u := "https://" + cloud.ARMHost + "/tenants?api-version=" + TenantsAPIVersion
+	err := rest.Each(ctx, c.c, "list directories", u, nil, func(page []Tenant) error {
+		out = append(out, page...)
+		return nil
+	})
+	return out, err
 }

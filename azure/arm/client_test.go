@@ -11,6 +11,7 @@ import (
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
@@ -50,15 +51,12 @@ func start(t *testing.T, edit func(*sim.Scenario)) *env {
 
 // client builds an ARM client for the signed-in identity and fetches its
 // token, so that request counts afterwards are API calls only.
-func (e *env) client(t *testing.T, o arm.Options) *arm.Client {
+func (e *env) client(t *testing.T, o rest.Options) *arm.Client {
 	t.Helper()
 	if o.RetryDelay == 0 {
 		o.RetryDelay = fastRetry
 	}
-	c, err := arm.New(e.session.Credential(""), e.cloud, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := arm.New(e.session.Credential(""), e.cloud, o)
 	if _, err := c.GetLink(context.Background()); err != nil {
 		t.Fatalf("warm-up read: %v", err)
 	}
@@ -70,7 +68,7 @@ func (e *env) armRequests() int { return e.sim.Stats()[armHost] }
 
 func TestLinkCalls(t *testing.T) {
 	e := start(t, nil)
-	c := e.client(t, arm.Options{})
+	c := e.client(t, rest.Options{})
 	ctx := context.Background()
 
 	if l, err := c.GetLink(ctx); err != nil || l != nil {
@@ -128,11 +126,11 @@ func TestLinkErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, nil)
-			c := e.client(t, arm.Options{})
+			c := e.client(t, rest.Options{})
 			err := tc.call(context.Background(), c)
-			var ae *arm.Error
+			var ae *rest.Error
 			if !errors.As(err, &ae) {
-				t.Fatalf("want *arm.Error, got %T %v", err, err)
+				t.Fatalf("want *rest.Error, got %T %v", err, err)
 			}
 			if ae.Status != tc.status || ae.Code != tc.code || ae.Message == "" || ae.RequestID == "" {
 				t.Fatalf("%+v, want status %d code %s with a message and request ID", ae, tc.status, tc.code)
@@ -165,10 +163,7 @@ func TestListTenants(t *testing.T) {
 	if _, err := sess.Wait(ctx, dc); err != nil {
 		t.Fatal(err)
 	}
-	c, err := arm.New(sess.Credential(fabrikamID), e.cloud, arm.Options{RetryDelay: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := arm.New(sess.Credential(fabrikamID), e.cloud, rest.Options{RetryDelay: fastRetry})
 	e.sim.ResetStats()
 	ts, err := c.ListTenants(ctx)
 	if err != nil {
@@ -193,32 +188,32 @@ func TestFaults(t *testing.T) {
 	cases := []struct {
 		name     string
 		fault    sim.Fault
-		opts     arm.Options
+		opts     rest.Options
 		call     string // get, tenants
 		requests int
 		// want: "" = success; else a check on the error
-		status  int    // *arm.Error status, 0 = not an *arm.Error
-		code    string // *arm.Error code
+		status  int    // *rest.Error status, 0 = not an *rest.Error
+		code    string // *rest.Error code
 		explain string // text of steps.Explain(err)
 	}{
 		{name: "429 with Retry-After, then success", fault: sim.Fault{Kind: "throttle", RetryAfter: 1, Times: 1}, call: "get", requests: 2},
 		{name: "503 twice, then success", fault: sim.Fault{Kind: "status", Status: 503, Times: 2}, call: "get", requests: 3},
 		{name: "500 on tenants, then success", fault: sim.Fault{Kind: "status", Status: 500, Times: 1}, call: "tenants", requests: 2},
-		{name: "500 until retries run out", fault: sim.Fault{Kind: "status", Status: 500}, opts: arm.Options{MaxRetries: 2}, call: "get", requests: 3,
+		{name: "500 until retries run out", fault: sim.Fault{Kind: "status", Status: 500}, opts: rest.Options{MaxRetries: 2}, call: "get", requests: 3,
 			status: 500, code: "InternalServerError", explain: "server error"},
-		{name: "429 until retries run out", fault: sim.Fault{Kind: "throttle", RetryAfter: 1}, opts: arm.Options{MaxRetries: 1}, call: "get", requests: 2,
+		{name: "429 until retries run out", fault: sim.Fault{Kind: "throttle", RetryAfter: 1}, opts: rest.Options{MaxRetries: 1}, call: "get", requests: 2,
 			status: 429, code: "TooManyRequests", explain: "throttling"},
 		{name: "404 is not retried", fault: sim.Fault{Kind: "status", Status: 404, Code: "ResourceNotFound"}, call: "get", requests: 1,
 			status: 404, code: "ResourceNotFound"},
 		{name: "connection reset, then success", fault: sim.Fault{Kind: "reset", Times: 1}, call: "get", requests: 2},
-		{name: "connection reset every time", fault: sim.Fault{Kind: "reset"}, opts: arm.Options{MaxRetries: 1}, call: "get", requests: 2,
+		{name: "connection reset every time", fault: sim.Fault{Kind: "reset"}, opts: rest.Options{MaxRetries: 1}, call: "get", requests: 2,
 			explain: "connection"},
-		{name: "malformed JSON", fault: sim.Fault{Kind: "malformed", Times: 1}, call: "get", requests: 1, explain: "not valid JSON"},
+		{name: "malformed JSON", fault: sim.Fault{Kind: "malformed", Times: 1}, call: "get", requests: 1, explain: "not the JSON palwiz expects"},
 		{name: "malformed JSON on tenants", fault: sim.Fault{Kind: "malformed", Times: 1}, call: "tenants", requests: 1, explain: "JSON"},
 		{name: "slower than the try timeout", fault: sim.Fault{Kind: "slow", Delay: sim.Duration(10 * time.Second)},
-			opts: arm.Options{TryTimeout: 100 * time.Millisecond, MaxRetries: 1}, call: "get", requests: 2, explain: "did not answer in time"},
+			opts: rest.Options{TryTimeout: 100 * time.Millisecond, MaxRetries: 1}, call: "get", requests: 2, explain: "did not answer in time"},
 		{name: "slow once, then in time", fault: sim.Fault{Kind: "slow", Delay: sim.Duration(10 * time.Second), Times: 1},
-			opts: arm.Options{TryTimeout: 200 * time.Millisecond}, call: "get", requests: 2},
+			opts: rest.Options{TryTimeout: 200 * time.Millisecond}, call: "get", requests: 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,10 +248,10 @@ func TestFaults(t *testing.T) {
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			var ae *arm.Error
+			var ae *rest.Error
 			if tc.status != 0 {
 				if !errors.As(err, &ae) || ae.Status != tc.status || ae.Code != tc.code || ae.RequestID == "" {
-					t.Fatalf("want *arm.Error %d %s with a request ID, got %T %+v", tc.status, tc.code, err, err)
+					t.Fatalf("want *rest.Error %d %s with a request ID, got %T %+v", tc.status, tc.code, err, err)
 				}
 			}
 			msg := steps.Explain(err).Error()
@@ -274,10 +269,10 @@ func TestFaults(t *testing.T) {
 // that says to sign in again.
 func TestRevokedToken(t *testing.T) {
 	e := start(t, nil)
-	c := e.client(t, arm.Options{})
+	c := e.client(t, rest.Options{})
 	e.sim.ExpireAccessTokens()
 	_, err := c.GetLink(context.Background())
-	var ae *arm.Error
+	var ae *rest.Error
 	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || ae.Code != "ExpiredAuthenticationToken" {
 		t.Fatalf("want 401 ExpiredAuthenticationToken, got %v", err)
 	}

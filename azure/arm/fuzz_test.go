@@ -1,18 +1,10 @@
 package arm
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
 // Fuzz targets for what the ARM client reads from the network. `go test`
@@ -81,41 +73,6 @@ func FuzzDecodeLink(f *testing.F) {
 		again, err := DecodeLink(body)
 		if err != nil || *again != *l {
 			t.Fatalf("decoding is not deterministic: %+v %+v %v", l, again, err)
-		}
-	})
-}
-
-// FuzzErrorBody: error answers are read for their code, message and request
-// ID; whatever the body, the result is an *Error with a message.
-func FuzzErrorBody(f *testing.F) {
-	for _, s := range []string{liveInvalid, liveNotFound, `{"error":{"code":"AuthenticationFailed","message":"x"}}`,
-		``, `not json`, `{"code":"Conflict"}`, `{"error":null,"code":7}`, `{"error":"text"}`} {
-		f.Add(400, []byte(s), "req-1")
-	}
-	f.Add(404, []byte(liveNotFound), "")
-	f.Add(429, []byte(`{}`), "")
-	f.Fuzz(func(t *testing.T, status int, body []byte, requestID string) {
-		if status < 100 || status > 999 {
-			return
-		}
-		u, _ := url.Parse("https://management.azure.com/providers/Microsoft.ManagementPartner/partners?api-version=2018-02-01")
-		h := http.Header{}
-		h.Set("x-ms-request-id", requestID)
-		resp := &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body)),
-			Request: &http.Request{Method: http.MethodGet, URL: u}}
-		err := asError("read the partner link", runtime.NewResponseError(resp))
-		var e *Error
-		if !errors.As(err, &e) {
-			t.Fatalf("not an *Error: %T %v", err, err)
-		}
-		if e.Status != status || e.Message == "" || !strings.HasPrefix(err.Error(), "read the partner link: ") {
-			t.Fatalf("%+v", e)
-		}
-		if h.Get("x-ms-request-id") != "" && e.RequestID != h.Get("x-ms-request-id") {
-			t.Fatalf("request ID %q, want %q", e.RequestID, h.Get("x-ms-request-id"))
-		}
-		if IsNotLinked(err) != (status == http.StatusNotFound && e.Code == CodeNotFound) {
-			t.Fatal("IsNotLinked disagrees with the status and code")
 		}
 	})
 }

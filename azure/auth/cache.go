@@ -48,17 +48,7 @@ func (c *tokenCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.R
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.loaded {
-		c.loaded = true
-		if c.store != nil && !c.failed {
-			b, err := c.store.Load(ctx, c.name)
-			switch {
-			case err == nil:
-				c.data = b
-			case errors.Is(err, keyring.ErrNotFound), errors.Is(err, keyring.ErrCorrupt):
-			default:
-				c.fail(err)
-			}
-		}
+		c.loadLocked(ctx)
 	}
 	if !c.stale {
 		return nil
@@ -68,6 +58,22 @@ func (c *tokenCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.R
 		return u.Unmarshal(nil)
 	}
 	return u.Unmarshal(c.data)
+}
+
+// loadLocked reads the cache from the keyring once (c.mu is held).
+func (c *tokenCache) loadLocked(ctx context.Context) {
+	c.loaded = true
+	if c.store == nil || c.failed {
+		return
+	}
+	b, err := c.store.Load(ctx, c.name)
+	switch {
+	case err == nil:
+		c.data = b
+	case errors.Is(err, keyring.ErrNotFound), errors.Is(err, keyring.ErrCorrupt):
+	default:
+		c.fail(err)
+	}
 }
 
 // Export notes that MSAL's cache changed and schedules a keyring write.
@@ -108,7 +114,19 @@ func (c *tokenCache) flush(ctx context.Context) error {
 	c.mu.Lock()
 	c.data = data
 	c.mu.Unlock()
-	if err := c.store.Save(ctx, c.name, data); err != nil {
+	// Merged with what is in the keyring now, under the keyring lock: a
+	// palwiz that signed in at the same time keeps its tokens.
+	err = c.store.Update(ctx, c.name, func(old []byte) ([]byte, error) {
+		merged, err := mergeCache(old, data)
+		if err != nil {
+			merged = data // a copy palwiz cannot read is replaced
+		}
+		if bytes.Equal(merged, old) {
+			return nil, keyring.ErrUnchanged
+		}
+		return merged, nil
+	})
+	if err != nil {
 		c.mu.Lock()
 		c.fail(err)
 		c.mu.Unlock()

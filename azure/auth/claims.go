@@ -64,12 +64,15 @@ func (s *Session) resolveTenantID(ctx context.Context, tenant string) (string, e
 	if err != nil {
 		return "", err
 	}
-	resp, err := s.cfg.Cloud.HTTP.Do(req)
+	resp, err := s.http.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("look up directory %s: %w", tenant, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if retryable(resp.StatusCode) {
+		return "", serviceErrorOf(resp, fmt.Errorf("look up directory %s: HTTP %d", tenant, resp.StatusCode))
+	}
 	if resp.StatusCode != http.StatusOK {
 		var b entraBody
 		if json.Unmarshal(body, &b) == nil && b.Error != "" {

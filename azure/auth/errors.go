@@ -36,6 +36,7 @@ const (
 	ReasonAppDisabled       Reason = "application-disabled"
 	ReasonSecretNeeded      Reason = "secret-needed"
 	ReasonTokenRejected     Reason = "token-rejected"
+	ReasonIdentityMismatch  Reason = "identity-mismatch"
 	ReasonOther             Reason = "sign-in-failed"
 )
 
@@ -172,6 +173,13 @@ func explain(err error, tenant, flow string) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	if se, ok := asServiceError(err); ok {
+		return se
+	}
+	var se *ServiceError
+	if errors.As(err, &se) {
+		return err
+	}
 	where := "this directory"
 	if tenant != "" && tenant != "organizations" {
 		where = "directory " + tenant
@@ -187,6 +195,12 @@ func explain(err error, tenant, flow string) error {
 	}
 	code := firstCode(b)
 	e := &Error{Code: code, Tenant: tenant, Claims: b.Claims, Detail: shortDetail(b.Description), Err: err}
+	describe(e, b, code, tenant, where, flow)
+	return e
+}
+
+// describe sets the reason, message and next step of an Entra refusal.
+func describe(e *Error, b entraBody, code int, tenant, where, flow string) {
 	login := "`palwiz login`"
 	if tenant != "" && tenant != "organizations" {
 		login = "`palwiz login --tenant " + tenant + "`"
@@ -241,7 +255,6 @@ func explain(err error, tenant, flow string) error {
 	default:
 		e.Reason, e.Message, e.NextStep = ReasonOther, "Sign-in failed: "+errOr(e.Detail, b.Error), "Try "+login+" again"
 	}
-	return e
 }
 
 func errOr(a, b string) string {
@@ -252,4 +265,5 @@ func errOr(a, b string) string {
 }
 
 // ErrNotSignedIn is returned when no identity is signed in.
-var ErrNotSignedIn = &Error{Reason: ReasonNotSignedIn, Message: "Not signed in", NextStep: "Run `palwiz login` first"}
+var ErrNotSignedIn = &Error{Reason: ReasonNotSignedIn, Message: "Not signed in",
+	NextStep: "Run `palwiz login` first (a pipeline can set PALWIZ_CLIENT_ID, PALWIZ_TENANT and PALWIZ_CLIENT_SECRET or PALWIZ_CERTIFICATE instead)"}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/palwiz/palwiz/azure/keyring"
 )
@@ -42,6 +44,57 @@ type Profile struct {
 	Cloud string `json:"cloud"`
 	// RememberSecret says the service principal's secret is in the keyring.
 	RememberSecret bool `json:"rememberSecret,omitempty"`
+	// TenantNames are the display names of directories palwiz acted in
+	// (tenant GUID → name), so that write commands name the directory
+	// without asking Azure again. A few at most: the profile is one item.
+	TenantNames map[string]string `json:"tenantNames,omitempty"`
+}
+
+// maxProfile keeps the profile in one keyring item on every platform.
+const maxProfile = 1500
+
+// maxTenantName bounds a directory name kept in the profile.
+const maxTenantName = 80
+
+// maxTenantNames bounds how many directory names the profile keeps.
+const maxTenantNames = 8
+
+func (p Profile) clone() Profile {
+	if p.TenantNames != nil {
+		m := make(map[string]string, len(p.TenantNames))
+		for k, v := range p.TenantNames {
+			m[k] = v
+		}
+		p.TenantNames = m
+	}
+	return p
+}
+
+// TenantName is the directory's display name palwiz knows ("" if none).
+func (p *Profile) TenantName(tenant string) string {
+	if p == nil {
+		return ""
+	}
+	return p.TenantNames[strings.ToLower(tenant)]
+}
+
+// setTenantName records a directory's name; it reports whether anything changed.
+func (p *Profile) setTenantName(tenant, name string) bool {
+	tenant, name = strings.ToLower(strings.TrimSpace(tenant)), strings.TrimSpace(name)
+	if !isGUID(tenant) || name == "" {
+		return false
+	}
+	if len(name) > maxTenantName {
+		name = name[:maxTenantName]
+	}
+	if p.TenantNames[tenant] == name {
+		return false
+	}
+	if p.TenantNames == nil {
+		p.TenantNames = map[string]string{}
+	}
+	p.TenantNames[tenant] = name
+	return true
 }
 
 const profileKey = "profile"
@@ -54,15 +107,64 @@ func loadProfile(ctx context.Context, s *keyring.Store) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseProfile(raw), nil
+}
+
+// parseProfile reads the stored profile; anything that is not one (another
+// program's item, a damaged write) counts as no sign-in.
+func parseProfile(raw string) *Profile {
 	var p Profile
-	if err := json.Unmarshal([]byte(raw), &p); err != nil || p.Kind == "" {
-		return nil, nil
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return nil
 	}
-	return &p, nil
+	switch p.Kind {
+	case KindUser:
+		if p.HomeAccountID == "" {
+			return nil
+		}
+	case KindServicePrincipal:
+		if p.ClientID == "" || p.HomeTenant == "" {
+			return nil
+		}
+	default:
+		return nil
+	}
+	for k, v := range p.TenantNames {
+		if !isGUID(k) || v == "" || len(v) > maxTenantName {
+			delete(p.TenantNames, k)
+		}
+	}
+	return &p
+}
+
+// marshalProfile encodes the profile for one keyring item, leaving out
+// directory names (the current and home directories' last) until it fits.
+func marshalProfile(p *Profile) ([]byte, error) {
+	q := p.clone()
+	b, err := json.Marshal(q)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) <= maxProfile {
+		return b, nil
+	}
+	keys := make([]string, 0, len(q.TenantNames))
+	for k := range q.TenantNames {
+		keys = append(keys, k)
+	}
+	keep := func(k string) bool { return strings.EqualFold(k, q.Tenant) || strings.EqualFold(k, q.HomeTenant) }
+	sort.SliceStable(keys, func(i, j int) bool { return !keep(keys[i]) && keep(keys[j]) })
+	for _, k := range keys {
+		delete(q.TenantNames, k)
+		if b, err = json.Marshal(q); err != nil || len(b) <= maxProfile {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 func saveProfile(ctx context.Context, s *keyring.Store, p *Profile) error {
-	b, err := json.Marshal(p)
+	b, err := marshalProfile(p)
 	if err != nil {
 		return err
 	}
@@ -73,3 +175,31 @@ func saveProfile(ctx context.Context, s *keyring.Store, p *Profile) error {
 }
 
 func secretKey(clientID string) string { return "secret." + clientID }
+
+// RememberTenantNames keeps directories' display names (tenant GUID →
+// name) in the profile, so that later write commands name the directory
+// without asking Azure again. first is kept before the others when not all fit.
+func (s *Session) RememberTenantNames(ctx context.Context, names map[string]string, first string) error {
+	return s.updateProfile(ctx, func(p *Profile) bool {
+		changed := false
+		if n, ok := names[first]; ok {
+			changed = p.setTenantName(first, n)
+		}
+		keys := make([]string, 0, len(names))
+		for k := range names {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if k == first || p.TenantName(k) == names[k] {
+				continue
+			}
+			// Keep the profile small: a few names beyond the current directory's.
+			if len(p.TenantNames) >= maxTenantNames {
+				break
+			}
+			changed = p.setTenantName(k, names[k]) || changed
+		}
+		return changed
+	})
+}

@@ -8,14 +8,16 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/palwiz/palwiz/azure/safefile"
 )
 
 // Real host names of the Microsoft cloud. Production code always uses these.
@@ -127,19 +129,49 @@ func NewSim(simURL string, caPEM []byte, o Options) (*Cloud, error) {
 	return &Cloud{Name: Sim, HTTP: &http.Client{Transport: t, Timeout: timeout(o)}, SimURL: strings.TrimSuffix(simURL, "/")}, nil
 }
 
+// maxCAFile bounds the simulator's CA file (one certificate is about 1 KB).
+const maxCAFile = 1 << 20
+
 // NewSimFromFiles reads the CA from caFile and calls NewSim.
-func NewSimFromFiles(simURL, caFile string, o Options) (*Cloud, error) {
+func NewSimFromFiles(ctx context.Context, simURL, caFile string, o Options) (*Cloud, error) {
+	pem, err := ReadSimCA(ctx, simURL, caFile)
+	if err != nil {
+		return nil, err
+	}
+	return NewSim(simURL, pem, o)
+}
+
+// ReadSimCA checks that PALWIZ_SIM_URL and PALWIZ_SIM_CA are given and reads
+// the CA file. The read is bounded and ctx cancels it (a FIFO nobody writes to).
+func ReadSimCA(ctx context.Context, simURL, caFile string) ([]byte, error) {
 	if simURL == "" {
 		return nil, errors.New("no simulator address: start `palwiz sim` and set PALWIZ_SIM_URL and PALWIZ_SIM_CA to what it prints")
 	}
 	if caFile == "" {
 		return nil, errors.New("no simulator CA: set PALWIZ_SIM_CA to the CA file `palwiz sim` printed (its --ca-out)")
 	}
-	pem, err := os.ReadFile(caFile)
+	pem, err := safefile.Read(ctx, caFile, maxCAFile)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the simulator CA: %w (is `palwiz sim` running? it writes this file on start)", err)
 	}
-	return NewSim(simURL, pem, o)
+	return pem, nil
+}
+
+// simCAName is the subject of the CA a `palwiz sim` makes (azure/sim/tls.go).
+const simCAName = "palwiz simulated cloud CA"
+
+// IsSimCA reports whether b is a CA file an earlier `palwiz sim` wrote: one
+// PEM certificate, a CA, named as the simulator names its CA.
+func IsSimCA(b []byte) bool {
+	block, rest := pem.Decode(b)
+	if block == nil || block.Type != "CERTIFICATE" || len(strings.TrimSpace(string(rest))) != 0 {
+		return false
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	return err == nil && c.IsCA && c.Subject.CommonName == simCAName
 }
 
 func timeout(o Options) time.Duration {

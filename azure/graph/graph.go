@@ -4,101 +4,42 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/rest"
 )
 
 const base = "https://" + cloud.GraphHost + "/v1.0"
 
+// Service is the name Graph errors carry (rest.Error.Service).
+const Service = "Microsoft Graph"
+
 // Client calls Microsoft Graph as one identity in one directory.
-type Client struct{ pl runtime.Pipeline }
+type Client struct{ c *rest.Client }
 
-// New builds a Graph client on the cloud's transport.
-func New(cred azcore.TokenCredential, c *cloud.Cloud) *Client {
-	opts := &policy.ClientOptions{Transport: c.HTTP, Retry: policy.RetryOptions{MaxRetries: 3, TryTimeout: 30 * time.Second},
-		Telemetry: policy.TelemetryOptions{ApplicationID: "palwiz"}}
-	bearer := runtime.NewBearerTokenPolicy(cred, []string{cloud.GraphScope}, nil)
-	pl := runtime.NewPipeline("palwiz/graph", "v0.1.0", runtime.PipelineOptions{PerRetry: []policy.Policy{bearer}}, opts)
-	return &Client{pl: pl}
+// New builds a Graph client on the cloud's transport, with the interactive
+// defaults (rest.Options.Interactive).
+func New(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *Client {
+	return &Client{c: rest.New(Service, cloud.GraphScope, cred, c, o.Interactive())}
 }
 
-// Error is a failed Graph call.
-type Error struct {
-	Op      string
-	Status  int
-	Code    string
-	Message string
+// get reads path into out.
+func (c *Client) get(ctx context.Context, op, path string, out any) error {
+	return c.c.Do(ctx, rest.Request{Op: op, URL: base + path}, out)
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("%s: %s (%s, HTTP %d)", e.Op, e.Message, e.Code, e.Status)
+// create POSTs body to path and reads the created object into out (201).
+// A create is not safe to repeat: it is retried only on 429.
+func (c *Client) create(ctx context.Context, op, path string, body, out any) error {
+	return c.c.Do(ctx, rest.Request{Op: op, Method: http.MethodPost, URL: base + path, Body: body, Write: true,
+		OK: []int{http.StatusOK, http.StatusCreated}}, out)
 }
-
-// IsStatus reports whether err is a Graph error with that HTTP status.
-func IsStatus(err error, status int) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == status
-}
-
-func (c *Client) call(ctx context.Context, op, method, path string, body, out any) error {
-	req, err := runtime.NewRequest(ctx, method, base+path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	req.Raw().Header.Set("Accept", "application/json")
-	if body != nil {
-		b, _ := json.Marshal(body)
-		if err := req.SetBody(streamingNopCloser(b), "application/json"); err != nil {
-			return err
-		}
-	}
-	resp, err := c.pl.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return fmt.Errorf("%s: read the answer: %w", op, err)
-	}
-	if resp.StatusCode >= 300 {
-		e := &Error{Op: op, Status: resp.StatusCode}
-		var eb struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(data, &eb) == nil {
-			e.Code, e.Message = eb.Error.Code, eb.Error.Message
-		}
-		if e.Message == "" {
-			e.Message = http.StatusText(resp.StatusCode)
-		}
-		return e
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("%s: the answer is not valid JSON: %w", op, err)
-		}
-	}
-	return nil
-}
-
-func streamingNopCloser(b []byte) io.ReadSeekCloser { return nopCloser{bytes.NewReader(b)} }
-
-type nopCloser struct{ *bytes.Reader }
-
-func (nopCloser) Close() error { return nil }
 
 // User is a person's object in a directory.
 type User struct {
@@ -113,7 +54,7 @@ type User struct {
 // Me returns the signed-in person as the directory sees them.
 func (c *Client) Me(ctx context.Context) (*User, error) {
 	var u User
-	err := c.call(ctx, "read the signed-in user", http.MethodGet, "/me?$select=id,displayName,userPrincipalName,mail,userType,accountEnabled", nil, &u)
+	err := c.get(ctx, "read the signed-in user", "/me?$select=id,displayName,userPrincipalName,mail,userType,accountEnabled", &u)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +89,7 @@ func (c *Client) Organization(ctx context.Context) (*Organization, error) {
 	var out struct {
 		Value []Organization `json:"value"`
 	}
-	if err := c.call(ctx, "read the directory", http.MethodGet, "/organization?$select=id,displayName,verifiedDomains", nil, &out); err != nil {
+	if err := c.get(ctx, "read the directory", "/organization?$select=id,displayName,verifiedDomains", &out); err != nil {
 		return nil, err
 	}
 	if len(out.Value) == 0 {
@@ -167,7 +108,7 @@ type ServicePrincipal struct {
 // ServicePrincipalByAppID looks a service principal up by its app ID.
 func (c *Client) ServicePrincipalByAppID(ctx context.Context, appID string) (*ServicePrincipal, error) {
 	var sp ServicePrincipal
-	if err := c.call(ctx, "read the service principal", http.MethodGet, "/servicePrincipals(appId='"+url.PathEscape(appID)+"')", nil, &sp); err != nil {
+	if err := c.get(ctx, "read the service principal", "/servicePrincipals(appId='"+url.PathEscape(appID)+"')", &sp); err != nil {
 		return nil, err
 	}
 	return &sp, nil
@@ -183,7 +124,7 @@ type Application struct {
 // CreateApplication registers an application.
 func (c *Client) CreateApplication(ctx context.Context, name string) (*Application, error) {
 	var a Application
-	if err := c.call(ctx, "create the application", http.MethodPost, "/applications", map[string]any{"displayName": name, "signInAudience": "AzureADMyOrg"}, &a); err != nil {
+	if err := c.create(ctx, "create the application", "/applications", map[string]any{"displayName": name, "signInAudience": "AzureADMyOrg"}, &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
@@ -192,7 +133,7 @@ func (c *Client) CreateApplication(ctx context.Context, name string) (*Applicati
 // CreateServicePrincipal creates the application's service principal.
 func (c *Client) CreateServicePrincipal(ctx context.Context, appID string) (*ServicePrincipal, error) {
 	var sp ServicePrincipal
-	if err := c.call(ctx, "create the service principal", http.MethodPost, "/servicePrincipals", map[string]any{"appId": appID}, &sp); err != nil {
+	if err := c.create(ctx, "create the service principal", "/servicePrincipals", map[string]any{"appId": appID}, &sp); err != nil {
 		return nil, err
 	}
 	return &sp, nil
@@ -209,7 +150,7 @@ type Password struct {
 func (c *Client) AddPassword(ctx context.Context, appObjectID, name string, end time.Time) (*Password, error) {
 	var p Password
 	body := map[string]any{"passwordCredential": map[string]any{"displayName": name, "endDateTime": end.UTC().Format(time.RFC3339)}}
-	if err := c.call(ctx, "add a client secret", http.MethodPost, "/applications/"+url.PathEscape(appObjectID)+"/addPassword", body, &p); err != nil {
+	if err := c.create(ctx, "add a client secret", "/applications/"+url.PathEscape(appObjectID)+"/addPassword", body, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil

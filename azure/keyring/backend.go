@@ -9,6 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +31,22 @@ type Backend interface {
 	Delete(ctx context.Context, service, key string) error
 }
 
+// Finder is a Backend that can list the items of a service by its own
+// search, not through palwiz's index. It returns ErrNoSearch when it cannot.
+type Finder interface {
+	Find(ctx context.Context, service string) ([]Item, error)
+}
+
+// Item is a keyring item found by search.
+type Item struct {
+	// Key is the item's name within the service ("" when a locked keyring
+	// does not show it).
+	Key string
+	// Locked says the item is in a locked collection: it cannot be read or
+	// deleted until the keyring is unlocked.
+	Locked bool
+}
+
 // TimeoutError says the keyring did not answer in time.
 type TimeoutError struct{ After time.Duration }
 
@@ -38,25 +57,83 @@ func (e *TimeoutError) Error() string {
 // OS is the operating system's keyring through go-keyring: the Secret
 // Service on Linux, Keychain on macOS, Credential Manager on Windows. Its
 // calls have no timeout of their own: wrap it with WithTimeout (NewOS does).
-type OS struct{}
+//
+// On Linux and the BSDs the Secret Service is reached over the D-Bus session
+// bus. When DBUS_SESSION_BUS_ADDRESS names no bus, OS reports ErrNoSessionBus
+// without calling D-Bus at all: godbus would otherwise run dbus-launch, which
+// starts a dbus-daemon (and through it a keyring daemon) that outlives palwiz.
+type OS struct {
+	// Getenv reads the environment (nil: os.Getenv).
+	Getenv func(string) string
+}
 
 // NewOS returns the OS keyring with a timeout on every call (default 3 s).
 func NewOS(timeout time.Duration) Backend { return WithTimeout(OS{}, timeout) }
 
+// NewOSWithEnv is NewOS reading the session bus address through getenv.
+func NewOSWithEnv(timeout time.Duration, getenv func(string) string) Backend {
+	return WithTimeout(OS{Getenv: getenv}, timeout)
+}
+
+// ErrNoSessionBus says there is no D-Bus session bus to find a Secret Service on.
+var ErrNoSessionBus = errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set, so there is no Secret Service to keep tokens in")
+
+// ErrNoSearch says the keyring cannot list the items of a service (macOS's
+// Keychain through go-keyring): palwiz then relies on its own index.
+var ErrNoSearch = errors.New("this keyring cannot be searched by service")
+
+func (o OS) getenv(k string) string {
+	if o.Getenv != nil {
+		return o.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// usable reports ErrNoSessionBus where the keyring lives on D-Bus and no bus is named.
+func (o OS) usable() error {
+	if !usesDBus {
+		return nil
+	}
+	switch addr := strings.TrimSpace(o.getenv("DBUS_SESSION_BUS_ADDRESS")); addr {
+	case "", "autolaunch:":
+		return ErrNoSessionBus
+	}
+	return nil
+}
+
 // Set writes an item.
-func (OS) Set(_ context.Context, service, key, value string) error {
+func (o OS) Set(_ context.Context, service, key, value string) error {
+	if err := o.usable(); err != nil {
+		return err
+	}
 	return mapErr(gokeyring.Set(service, key, value))
 }
 
 // Get reads an item.
-func (OS) Get(_ context.Context, service, key string) (string, error) {
+func (o OS) Get(_ context.Context, service, key string) (string, error) {
+	if err := o.usable(); err != nil {
+		return "", err
+	}
 	v, err := gokeyring.Get(service, key)
 	return v, mapErr(err)
 }
 
 // Delete removes an item.
-func (OS) Delete(_ context.Context, service, key string) error {
+func (o OS) Delete(_ context.Context, service, key string) error {
+	if err := o.usable(); err != nil {
+		return err
+	}
 	return mapErr(gokeyring.Delete(service, key))
+}
+
+// Find lists every item of service by the keyring's own search (Secret
+// Service attributes, Credential Manager target names), so that items
+// palwiz's index does not list are found too.
+func (o OS) Find(ctx context.Context, service string) ([]Item, error) {
+	if err := o.usable(); err != nil {
+		return nil, err
+	}
+	return findItems(ctx, service)
 }
 
 func mapErr(err error) error {
@@ -136,6 +213,20 @@ func (t *timeoutBackend) Delete(ctx context.Context, service, key string) error 
 	return t.call(ctx, func() error { return t.b.Delete(ctx, service, key) })
 }
 
+func (t *timeoutBackend) Find(ctx context.Context, service string) ([]Item, error) {
+	f, ok := t.b.(Finder)
+	if !ok {
+		return nil, ErrNoSearch
+	}
+	var items []Item
+	err := t.call(ctx, func() error {
+		var err error
+		items, err = f.Find(ctx, service)
+		return err
+	})
+	return items, err
+}
+
 // Memory is an in-process keyring: for --ephemeral runs and for tests. With
 // MaxItem set it refuses items over that many bytes, like Windows' and
 // macOS' keyrings do.
@@ -208,6 +299,20 @@ func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.items)
+}
+
+// Find lists the items of service.
+func (m *Memory) Find(_ context.Context, service string) ([]Item, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Item
+	for k := range m.items {
+		if svc, key, ok := strings.Cut(k, "\x00"); ok && svc == service {
+			out = append(out, Item{Key: key})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
 }
 
 // Values returns every stored value, for tests that look for leaked secrets.

@@ -48,14 +48,47 @@ func TestOSKeyringStore(t *testing.T) {
 	if err := s.Put(ctx, "profile", `{"kind":"user"}`); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.Wipe(ctx)
+	res, err := s.Wipe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n < 3 {
-		t.Fatalf("wipe removed %d items, want manifest, chunks, profile and index", n)
+	if res.Removed < 3 || len(res.Left) != 0 || !res.Searched {
+		t.Fatalf("wipe: %+v, want manifest, chunks, profile and index removed, found by search, nothing left", res)
 	}
 	if _, err := b.Get(ctx, svc, "profile"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("profile survived the wipe: %v", err)
+	}
+}
+
+// TestOSKeyringSearch: the Secret Service's own search finds items palwiz's
+// index does not list, and a wipe removes them.
+func TestOSKeyringSearch(t *testing.T) {
+	b := requireOSKeyring(t)
+	ctx := context.Background()
+	svc := "palwiz-test-" + t.Name()
+	s := NewStore(b, svc)
+	t.Cleanup(func() { _, _ = s.Wipe(ctx) })
+	if err := s.Save(ctx, "msal.user", msalLikeBlob(t, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(ctx, svc, "msal.user.0badc0de.0", "orphan"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Searched || len(a.Orphans) != 1 || a.Orphans[0] != "msal.user.0badc0de.0" || len(a.Unindexed) != 1 {
+		t.Fatalf("audit: %+v", a)
+	}
+	res, err := s.Wipe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Left) != 0 || !res.Searched || res.Removed != len(a.Items) {
+		t.Fatalf("wipe: %+v after audit %+v", res, a)
+	}
+	if items, err := b.(Finder).Find(ctx, svc); err != nil || len(items) != 0 {
+		t.Fatalf("after the wipe the keyring still has %v (%v)", items, err)
 	}
 }

@@ -175,15 +175,15 @@ func TestWipeRemovesEverythingAndCounts(t *testing.T) {
 	f := &failingAfter{Memory: m, n: 2}
 	_ = NewStore(f, "svc").Save(ctx, "msal.user", msalLikeBlob(t, 8))
 	total := m.Len()
-	n, err := s.Wipe(ctx)
+	res, err := s.Wipe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Len() != 0 {
-		t.Fatalf("%d items left after wipe", m.Len())
+	if m.Len() != 0 || len(res.Left) != 0 {
+		t.Fatalf("%d items left after wipe (reported %v)", m.Len(), res.Left)
 	}
-	if n != total {
-		t.Fatalf("wipe counted %d, removed %d", n, total)
+	if res.Removed != total {
+		t.Fatalf("wipe counted %d, removed %d", res.Removed, total)
 	}
 }
 

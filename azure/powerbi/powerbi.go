@@ -7,6 +7,7 @@ package powerbi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,12 +20,15 @@ import (
 // GroupsPageSize is the $top palwiz asks for when listing workspaces.
 const GroupsPageSize = 5000
 
+// Service is the name Power BI errors carry (rest.Error.Service).
+const Service = "Power BI"
+
 // Client calls the Power BI REST API.
 type Client struct{ c *rest.Client }
 
 // New returns a Power BI client.
 func New(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *Client {
-	return &Client{c: rest.New("Power BI", cloud.PowerBIScope, cred, c, o)}
+	return &Client{c: rest.New(Service, cloud.PowerBIScope, cred, c, o)}
 }
 
 // Group is a workspace.
@@ -40,7 +44,7 @@ type Group struct {
 type Dataset struct {
 	ID           string `json:"id"`
 	Name         string `json:"name"`
-	ConfiguredBy string `json:"configuredBy"`
+	ConfiguredBy string `json:"configuredBy" rest:"intern"`
 	WebURL       string `json:"webUrl"`
 }
 
@@ -53,7 +57,7 @@ func (c *Client) Groups(ctx context.Context, fn func([]Group) error) error {
 			Value []Group `json:"value"`
 		}
 		u := base + "/groups?" + url.Values{"$top": {strconv.Itoa(GroupsPageSize)}, "$skip": {strconv.Itoa(skip)}}.Encode()
-		if _, err := c.c.Do(ctx, rest.Request{Op: "list the Power BI workspaces", URL: u}, &page); err != nil {
+		if err := c.c.Do(ctx, rest.Request{Op: "list the Power BI workspaces", URL: u}, &page); err != nil {
 			return err
 		}
 		if err := fn(page.Value); err != nil {
@@ -65,32 +69,18 @@ func (c *Client) Groups(ctx context.Context, fn func([]Group) error) error {
 	}
 }
 
-// Datasets lists a workspace's datasets (the API does not page them).
+// Datasets lists a workspace's datasets (the API does not page them, but a
+// next link would be followed).
 func (c *Client) Datasets(ctx context.Context, groupID string) ([]Dataset, error) {
+	op := "list the datasets of workspace " + groupID
+	scan, err := rest.Tagged[Dataset]()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	var out []Dataset
-	m := map[string]string{}
-	u := base + "/groups/" + url.PathEscape(groupID) + "/datasets"
-	err := rest.EachPage(ctx, c.c, "list the datasets of workspace "+groupID, u, nil, func(body []byte) (string, error) {
-		return rest.ScanPage(body, func(s *rest.Scanner) error {
-			var d Dataset
-			err := s.Object(func(k []byte) (err error) {
-				switch string(k) {
-				case "id":
-					d.ID, err = s.String()
-				case "name":
-					d.Name, err = s.String()
-				case "configuredBy":
-					d.ConfiguredBy, err = s.Interned(m)
-				case "webUrl":
-					d.WebURL, err = s.String()
-				default:
-					err = s.Skip()
-				}
-				return err
-			})
-			out = append(out, d)
-			return err
-		})
+	err = rest.EachItems(ctx, c.c, op, base+"/groups/"+url.PathEscape(groupID)+"/datasets", nil, scan, func(page []Dataset) error {
+		out = append(out, page...)
+		return nil
 	})
 	return out, err
 }
@@ -98,7 +88,7 @@ func (c *Client) Datasets(ctx context.Context, groupID string) ([]Dataset, error
 // Dataset reads one dataset.
 func (c *Client) Dataset(ctx context.Context, groupID, datasetID string) (Dataset, error) {
 	var d Dataset
-	_, err := c.c.Do(ctx, rest.Request{Op: "read dataset " + datasetID,
+	err := c.c.Do(ctx, rest.Request{Op: "read dataset " + datasetID,
 		URL: base + "/groups/" + url.PathEscape(groupID) + "/datasets/" + url.PathEscape(datasetID)}, &d)
 	return d, err
 }
@@ -106,7 +96,6 @@ func (c *Client) Dataset(ctx context.Context, groupID, datasetID string) (Datase
 // TakeOver makes the caller the dataset's owner (Default.TakeOver): it
 // always goes to whoever is signed in.
 func (c *Client) TakeOver(ctx context.Context, groupID, datasetID string) error {
-	_, err := c.c.Do(ctx, rest.Request{Op: "take over dataset " + datasetID, Method: http.MethodPost, Write: true,
+	return c.c.Do(ctx, rest.Request{Op: "take over dataset " + datasetID, Method: http.MethodPost, Write: true,
 		URL: base + "/groups/" + url.PathEscape(groupID) + "/datasets/" + url.PathEscape(datasetID) + "/Default.TakeOver"}, nil)
-	return err
 }

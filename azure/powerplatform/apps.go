@@ -16,7 +16,7 @@ type PowerApps struct{ c *rest.Client }
 
 // NewPowerApps returns a Power Apps client.
 func NewPowerApps(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *PowerApps {
-	return &PowerApps{c: rest.New("Power Apps", cloud.PowerAppsScope, cred, c, o)}
+	return &PowerApps{c: rest.New(ServicePowerApps, cloud.PowerAppsScope, cred, c, o)}
 }
 
 // Roles on apps and flows.
@@ -49,17 +49,21 @@ type App struct {
 	Permissions         []Permission
 }
 
-type rawPermission struct {
-	Name       string `json:"name"`
-	ID         string `json:"id"`
-	Properties struct {
-		RoleName  string    `json:"roleName"`
-		Principal Principal `json:"principal"`
-	} `json:"properties"`
-}
+// UnmarshalJSON reads a permission with the same single-pass scanner as
+// the app list, so the type has one decoding.
+func (p *Permission) UnmarshalJSON(b []byte) error { return scanOne(b, p, scanPermission) }
 
-func (r rawPermission) permission() Permission {
-	return Permission{ID: r.ID, RoleName: r.Properties.RoleName, Principal: r.Properties.Principal}
+// UnmarshalJSON reads a principal with the same single-pass scanner as the
+// app and flow lists, so the type has one decoding (its json tags write it).
+func (p *Principal) UnmarshalJSON(b []byte) error { return scanOne(b, p, scanPrincipal) }
+
+// scanOne reads one JSON value b into x with scan (no interning).
+func scanOne[T any](b []byte, x *T, scan func(*rest.Scanner, *T, map[string]string) error) error {
+	s := rest.NewScanner(b)
+	if err := scan(s, x, nil); err != nil {
+		return err
+	}
+	return s.End()
 }
 
 // scanPrincipal reads a principal object ({id, displayName, email, …});
@@ -131,10 +135,10 @@ func scanApp(s *rest.Scanner, a *App, m map[string]string) error {
 				case "sharedGroupsCount":
 					a.SharedGroupsCount, err = s.Int()
 				case "permissions":
-					if s.IsNull() {
+					a.Permissions = nil
+					if a.PermissionsExpanded = !s.IsNull(); !a.PermissionsExpanded {
 						return nil
 					}
-					a.PermissionsExpanded = true
 					err = s.Array(func() error {
 						var p Permission
 						if err := scanPermission(s, &p, m); err != nil {
@@ -179,14 +183,16 @@ func (p *PowerApps) appURL(env, app, op string, q string) string {
 
 // Permissions lists every role on an app, the owner's included.
 func (p *PowerApps) Permissions(ctx context.Context, env, app string) ([]Permission, error) {
+	return permissions(ctx, p.c, "read the permissions of canvas app "+app, p.appURL(env, app, "permissions", query("api-version", AppPermissionsVersion)))
+}
+
+// permissions lists the permissions at u (all pages).
+func permissions(ctx context.Context, c *rest.Client, op, u string) ([]Permission, error) {
 	var out []Permission
-	err := rest.Each(ctx, p.c, "read the permissions of canvas app "+app, p.appURL(env, app, "permissions", query("api-version", AppPermissionsVersion)), nil,
-		func(page []rawPermission) error {
-			for _, r := range page {
-				out = append(out, r.permission())
-			}
-			return nil
-		})
+	err := rest.Each(ctx, c, op, u, nil, func(page []Permission) error {
+		out = append(out, page...)
+		return nil
+	})
 	return out, err
 }
 
@@ -197,9 +203,8 @@ func (p *PowerApps) SetOwner(ctx context.Context, env, app, newOwner, roleForOld
 	if roleForOld != "" {
 		body["roleForOldAppOwner"] = roleForOld
 	}
-	_, err := p.c.Do(ctx, rest.Request{Op: "change the owner of canvas app " + app, Method: http.MethodPost, Write: true,
+	return p.c.Do(ctx, rest.Request{Op: "change the owner of canvas app " + app, Method: http.MethodPost, Write: true,
 		URL: p.appURL(env, app, "modifyAppOwner", query("api-version", AppPermissionsVersion)), Body: body}, nil)
-	return err
 }
 
 type modifyPermissions struct {
@@ -231,8 +236,7 @@ func putBody(principalID, principalType, role string, notify bool) modifyPermiss
 // Share gives a principal (type User or Group) a role on the app: CanEdit
 // makes it a co-owner. The principal is not notified.
 func (p *PowerApps) Share(ctx context.Context, env, app, principalID, principalType, role string) error {
-	_, err := p.c.Do(ctx, rest.Request{Op: "share canvas app " + app, Method: http.MethodPost, Write: true,
+	return p.c.Do(ctx, rest.Request{Op: "share canvas app " + app, Method: http.MethodPost, Write: true,
 		URL:  p.appURL(env, app, "modifyPermissions", query("api-version", AppPermissionsVersion)),
 		Body: putBody(principalID, principalType, role, true)}, nil)
-	return err
 }

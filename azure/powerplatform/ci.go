@@ -25,7 +25,7 @@ var ErrNoSubscriptionKey = errors.New("no Customer Insights API subscription key
 // NewCustomerInsights returns a Customer Insights client; key is the
 // Ocp-Apim-Subscription-Key (a secret: it is sent only in that header).
 func NewCustomerInsights(cred azcore.TokenCredential, c *cloud.Cloud, key string, o rest.Options) *CustomerInsights {
-	return &CustomerInsights{c: rest.New("Customer Insights", cloud.CIScope, cred, c, o), key: key}
+	return &CustomerInsights{c: rest.New(ServiceCustomerInsights, cloud.CIScope, cred, c, o), key: key}
 }
 
 // CIInstance is a Customer Insights - Data instance.
@@ -49,6 +49,6 @@ func (ci *CustomerInsights) Instances(ctx context.Context) ([]CIInstance, error)
 	h := http.Header{}
 	h.Set("Ocp-Apim-Subscription-Key", ci.key)
 	var out []CIInstance
-	_, err := ci.c.Do(ctx, rest.Request{Op: "list the Customer Insights instances", URL: "https://" + cloud.CIHost + "/v1/instances", Header: h}, &out)
+	err := ci.c.Do(ctx, rest.Request{Op: "list the Customer Insights instances", URL: "https://" + cloud.CIHost + "/v1/instances", Header: h}, &out)
 	return out, err
 }

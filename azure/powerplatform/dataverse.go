@@ -47,7 +47,7 @@ func NewDataverse(cred azcore.TokenCredential, c *cloud.Cloud, instanceURL, inst
 	h.Set("Prefer", preferFormattedAndPage+strconv.Itoa(pageSize))
 	h.Set("OData-MaxVersion", "4.0")
 	h.Set("OData-Version", "4.0")
-	return &Dataverse{c: rest.New("Dataverse", cloud.DataverseScope(scopeURL), cred, c, o), base: api + DataverseAPIPath, pageSize: pageSize, header: h}, nil
+	return &Dataverse{c: rest.New(ServiceDataverse, cloud.DataverseScope(scopeURL), cred, c, o), base: api + DataverseAPIPath, pageSize: pageSize, header: h}, nil
 }
 
 // Host is the organisation's API host name.
@@ -65,22 +65,15 @@ func (d *Dataverse) url(set string, q url.Values) string {
 	return s
 }
 
-// row is a record type that reads its own fields from a scanner.
-type row[T any] interface {
-	*T
-	set(key []byte, s *rest.Scanner, m map[string]string) error
-}
-
-// list follows a query's pages, reading each record's fields with its set
-// method (one pass, no reflection), and hands fn a page at a time.
-func list[T any, P row[T]](ctx context.Context, d *Dataverse, op, set string, q url.Values, fn func([]T) error) error {
-	scan := func(s *rest.Scanner, x *T, m map[string]string) error {
-		return s.Object(func(k []byte) error { return P(x).set(k, s, m) })
+// list follows a query's pages and hands fn a page at a time (fn must not
+// keep the slice). Rows are read by their json tags in one pass (rest.Tagged).
+func list[T any](ctx context.Context, d *Dataverse, op, set string, q url.Values, fn func([]T) error) error {
+	scan, err := rest.Tagged[T]()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return rest.EachItems(ctx, d.c, op, d.url(set, q), d.header, scan, fn)
 }
-
-const fv = "@OData.Community.Display.V1.FormattedValue"
 
 // SystemUser is a user of the organisation.
 type SystemUser struct {
@@ -90,26 +83,6 @@ type SystemUser struct {
 	ObjectID      string `json:"azureactivedirectoryobjectid"`
 	ApplicationID string `json:"applicationid"`
 	IsDisabled    bool   `json:"isdisabled"`
-}
-
-func (u *SystemUser) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "systemuserid":
-		u.ID, err = s.String()
-	case "fullname":
-		u.FullName, err = s.String()
-	case "domainname":
-		u.DomainName, err = s.String()
-	case "azureactivedirectoryobjectid":
-		u.ObjectID, err = s.String()
-	case "applicationid":
-		u.ApplicationID, err = s.String()
-	case "isdisabled":
-		u.IsDisabled, err = s.Bool()
-	default:
-		err = s.Skip()
-	}
-	return err
 }
 
 // Users lists the organisation's users, a page at a time.
@@ -142,32 +115,10 @@ type AppModule struct {
 	ID            string `json:"appmoduleid"`
 	Name          string `json:"name"`
 	UniqueName    string `json:"uniquename"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 	IsManaged     bool   `json:"ismanaged"`
-	SolutionID    string `json:"solutionid"`
-}
-
-func (a *AppModule) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "appmoduleid":
-		a.ID, err = s.String()
-	case "name":
-		a.Name, err = s.String()
-	case "uniquename":
-		a.UniqueName, err = s.String()
-	case "_createdby_value":
-		a.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		a.CreatedByName, err = s.Interned(m)
-	case "ismanaged":
-		a.IsManaged, err = s.Bool()
-	case "solutionid":
-		a.SolutionID, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
+	SolutionID    string `json:"solutionid" rest:"intern"`
 }
 
 // AppModules lists the model-driven apps, a page at a time.
@@ -180,36 +131,12 @@ func (d *Dataverse) AppModules(ctx context.Context, fn func([]AppModule) error) 
 type Bot struct {
 	ID            string `json:"botid"`
 	Name          string `json:"name"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-	Owner         string `json:"_ownerid_value"`
-	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
+	Owner         string `json:"_ownerid_value" rest:"intern"`
+	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 	IsManaged     bool   `json:"ismanaged"`
-	SolutionID    string `json:"solutionid"`
-}
-
-func (b *Bot) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "botid":
-		b.ID, err = s.String()
-	case "name":
-		b.Name, err = s.String()
-	case "_createdby_value":
-		b.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		b.CreatedByName, err = s.Interned(m)
-	case "_ownerid_value":
-		b.Owner, err = s.Interned(m)
-	case "_ownerid_value" + fv:
-		b.OwnerName, err = s.Interned(m)
-	case "ismanaged":
-		b.IsManaged, err = s.Bool()
-	case "solutionid":
-		b.SolutionID, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
+	SolutionID    string `json:"solutionid" rest:"intern"`
 }
 
 const botSelect = "botid,name,_createdby_value,_ownerid_value,ismanaged,solutionid"
@@ -222,7 +149,7 @@ func (d *Dataverse) Bots(ctx context.Context, fn func([]Bot) error) error {
 // GetBot reads one bot.
 func (d *Dataverse) GetBot(ctx context.Context, id string) (Bot, error) {
 	var b Bot
-	_, err := d.c.Do(ctx, rest.Request{Op: "read bot " + id, URL: d.url("bots("+id+")", url.Values{"$select": {botSelect}}), Header: d.header}, &b)
+	err := d.c.Do(ctx, rest.Request{Op: "read bot " + id, URL: d.url("bots("+id+")", url.Values{"$select": {botSelect}}), Header: d.header}, &b)
 	return b, err
 }
 
@@ -232,14 +159,18 @@ func (d *Dataverse) AssignBot(ctx context.Context, botID, systemUserID string) e
 	if !isGUID(botID) || !isGUID(systemUserID) {
 		return errors.New("a bot and a systemuser are named by GUIDs")
 	}
+	return d.assign(ctx, "change the owner of bot "+botID, "bots("+botID+")", systemUserID)
+}
+
+// assign makes a systemuser the owner of a record (entity set and key,
+// "bots(…)"): a PATCH of ownerid, not safe to repeat.
+func (d *Dataverse) assign(ctx context.Context, op, record, systemUserID string) error {
 	h := http.Header{}
 	h.Set("If-Match", "*")
 	h.Set("OData-MaxVersion", "4.0")
 	h.Set("OData-Version", "4.0")
-	_, err := d.c.Do(ctx, rest.Request{Op: "change the owner of bot " + botID, Method: http.MethodPatch, Write: true,
-		URL: d.url("bots("+botID+")", nil), Header: h, OK: []int{http.StatusNoContent, http.StatusOK},
-		Body: map[string]string{"ownerid@odata.bind": "/systemusers(" + systemUserID + ")"}}, nil)
-	return err
+	return d.c.Do(ctx, rest.Request{Op: op, Method: http.MethodPatch, Write: true, URL: d.url(record, nil), Header: h,
+		OK: []int{http.StatusNoContent, http.StatusOK}, Body: map[string]string{"ownerid@odata.bind": "/systemusers(" + systemUserID + ")"}}, nil)
 }
 
 // Workflow is a cloud flow stored in Dataverse (workflow, category 5): the
@@ -247,39 +178,13 @@ func (d *Dataverse) AssignBot(ctx context.Context, botID, systemUserID string) e
 type Workflow struct {
 	ID            string `json:"workflowid"`
 	Name          string `json:"name"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-	Owner         string `json:"_ownerid_value"`
-	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue"`
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
+	Owner         string `json:"_ownerid_value" rest:"intern"`
+	OwnerName     string `json:"_ownerid_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 	IsManaged     bool   `json:"ismanaged"`
-	SolutionID    string `json:"solutionid"`
+	SolutionID    string `json:"solutionid" rest:"intern"`
 	StateCode     int    `json:"statecode"`
-}
-
-func (w *Workflow) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "workflowid":
-		w.ID, err = s.String()
-	case "name":
-		w.Name, err = s.String()
-	case "_createdby_value":
-		w.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		w.CreatedByName, err = s.Interned(m)
-	case "_ownerid_value":
-		w.Owner, err = s.Interned(m)
-	case "_ownerid_value" + fv:
-		w.OwnerName, err = s.Interned(m)
-	case "ismanaged":
-		w.IsManaged, err = s.Bool()
-	case "solutionid":
-		w.SolutionID, err = s.Interned(m)
-	case "statecode":
-		w.StateCode, err = s.Int()
-	default:
-		err = s.Skip()
-	}
-	return err
 }
 
 // CloudFlows lists the organisation's cloud flows (category 5), a page at a time.
@@ -296,38 +201,10 @@ type Solution struct {
 	Version       string `json:"version"`
 	IsManaged     bool   `json:"ismanaged"`
 	InstalledOn   string `json:"installedon"`
-	CreatedBy     string `json:"_createdby_value"`
-	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-	Publisher     string `json:"_publisherid_value"`
-	PublisherName string `json:"_publisherid_value@OData.Community.Display.V1.FormattedValue"`
-}
-
-func (x *Solution) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "solutionid":
-		x.ID, err = s.String()
-	case "uniquename":
-		x.UniqueName, err = s.String()
-	case "friendlyname":
-		x.FriendlyName, err = s.String()
-	case "version":
-		x.Version, err = s.String()
-	case "ismanaged":
-		x.IsManaged, err = s.Bool()
-	case "installedon":
-		x.InstalledOn, err = s.String()
-	case "_createdby_value":
-		x.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		x.CreatedByName, err = s.Interned(m)
-	case "_publisherid_value":
-		x.Publisher, err = s.Interned(m)
-	case "_publisherid_value" + fv:
-		x.PublisherName, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
+	CreatedBy     string `json:"_createdby_value" rest:"intern"`
+	CreatedByName string `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
+	Publisher     string `json:"_publisherid_value" rest:"intern"`
+	PublisherName string `json:"_publisherid_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 }
 
 // ManagedSolutions lists the visible managed solutions, a page at a time.
@@ -340,37 +217,13 @@ func (d *Dataverse) ManagedSolutions(ctx context.Context, fn func([]Solution) er
 // ImportJob is one solution import: CreatedBy is who ran it.
 type ImportJob struct {
 	ID            string  `json:"importjobid"`
-	SolutionName  string  `json:"solutionname"`
-	SolutionID    string  `json:"solutionid"`
+	SolutionName  string  `json:"solutionname" rest:"intern"`
+	SolutionID    string  `json:"solutionid" rest:"intern"`
 	StartedOn     string  `json:"startedon"`
 	CompletedOn   string  `json:"completedon"`
 	Progress      float64 `json:"progress"`
-	CreatedBy     string  `json:"_createdby_value"`
-	CreatedByName string  `json:"_createdby_value@OData.Community.Display.V1.FormattedValue"`
-}
-
-func (j *ImportJob) set(k []byte, s *rest.Scanner, m map[string]string) (err error) {
-	switch string(k) {
-	case "importjobid":
-		j.ID, err = s.String()
-	case "solutionname":
-		j.SolutionName, err = s.Interned(m)
-	case "solutionid":
-		j.SolutionID, err = s.Interned(m)
-	case "startedon":
-		j.StartedOn, err = s.String()
-	case "completedon":
-		j.CompletedOn, err = s.String()
-	case "progress":
-		j.Progress, err = s.Float()
-	case "_createdby_value":
-		j.CreatedBy, err = s.Interned(m)
-	case "_createdby_value" + fv:
-		j.CreatedByName, err = s.Interned(m)
-	default:
-		err = s.Skip()
-	}
-	return err
+	CreatedBy     string  `json:"_createdby_value" rest:"intern"`
+	CreatedByName string  `json:"_createdby_value@OData.Community.Display.V1.FormattedValue" rest:"intern"`
 }
 
 // Completed is when the job ended (zero while it runs).

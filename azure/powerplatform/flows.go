@@ -17,7 +17,7 @@ type Flows struct{ c *rest.Client }
 
 // NewFlows returns a Power Automate client.
 func NewFlows(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *Flows {
-	return &Flows{c: rest.New("Power Automate", cloud.FlowScope, cred, c, o)}
+	return &Flows{c: rest.New(ServiceFlow, cloud.FlowScope, cred, c, o)}
 }
 
 // Flow is a cloud flow.
@@ -32,25 +32,9 @@ type Flow struct {
 	CreatedTime     time.Time
 }
 
-type rawFlow struct {
-	Name       string `json:"name"`
-	Properties struct {
-		DisplayName string `json:"displayName"`
-		State       string `json:"state"`
-		CreatedTime string `json:"createdTime"`
-		IsManaged   bool   `json:"isManaged"`
-		Creator     struct {
-			ObjectID string `json:"objectId"`
-			TenantID string `json:"tenantId"`
-		} `json:"creator"`
-	} `json:"properties"`
-}
-
-func (r rawFlow) flow() Flow {
-	p := r.Properties
-	return Flow{Name: r.Name, DisplayName: p.DisplayName, State: p.State, Creator: p.Creator.ObjectID, CreatorTenantID: p.Creator.TenantID,
-		IsManaged: p.IsManaged, CreatedTime: parseTime(p.CreatedTime)}
-}
+// UnmarshalJSON reads a flow with the same single-pass scanner as the
+// flow list, so the type has one decoding.
+func (f *Flow) UnmarshalJSON(b []byte) error { return scanOne(b, f, scanFlow) }
 
 // scanFlow reads the fields palwiz uses from a flow object.
 func scanFlow(s *rest.Scanner, f *Flow, m map[string]string) error {
@@ -108,29 +92,21 @@ func (f *Flows) List(ctx context.Context, env string, fn func([]Flow) error) err
 
 // Get reads one flow.
 func (f *Flows) Get(ctx context.Context, env, flow string) (Flow, error) {
-	var r rawFlow
-	_, err := f.c.Do(ctx, rest.Request{Op: "read flow " + flow, URL: f.base(env) + "/flows/" + url.PathEscape(flow) + "?" + query("api-version", FlowAPIVersion)}, &r)
-	return r.flow(), err
+	var out Flow
+	err := f.c.Do(ctx, rest.Request{Op: "read flow " + flow, URL: f.base(env) + "/flows/" + url.PathEscape(flow) + "?" + query("api-version", FlowAPIVersion)}, &out)
+	return out, err
 }
 
 // Permissions lists a flow's owners (the creator is the Owner) and viewers.
 func (f *Flows) Permissions(ctx context.Context, env, flow string) ([]Permission, error) {
-	var out []Permission
 	u := f.base(env) + "/flows/" + url.PathEscape(flow) + "/permissions?" + query("api-version", FlowAPIVersion)
-	err := rest.Each(ctx, f.c, "read the owners of flow "+flow, u, nil, func(page []rawPermission) error {
-		for _, r := range page {
-			out = append(out, r.permission())
-		}
-		return nil
-	})
-	return out, err
+	return permissions(ctx, f.c, "read the owners of flow "+flow, u)
 }
 
 // AddOwner makes a principal (type User or Group) a co-owner (CanEdit) of
 // the flow. It does not change the flow's creator: nothing can.
 func (f *Flows) AddOwner(ctx context.Context, env, flow, principalID, principalType string) error {
-	_, err := f.c.Do(ctx, rest.Request{Op: "add a co-owner to flow " + flow, Method: http.MethodPost, Write: true,
+	return f.c.Do(ctx, rest.Request{Op: "add a co-owner to flow " + flow, Method: http.MethodPost, Write: true,
 		URL:  f.base(env) + "/flows/" + url.PathEscape(flow) + "/modifyPermissions?" + query("api-version", FlowAPIVersion),
 		Body: putBody(principalID, principalType, RoleCanEdit, false)}, nil)
-	return err
 }

@@ -14,10 +14,17 @@
 //   - Customer Insights - Data (api.ci.ai.dynamics.com): instances, with an
 //     API Management subscription key.
 //
-// Lists are followed page by page (nextLink with $skiptoken, @odata.nextLink
-// with Prefer: odata.maxpagesize) and handed to a callback, so a caller
-// never holds more than a page of the service's answer. Failures are
-// *rest.Error values carrying the service's code and request ID.
+// All of them are built on the shared client layer (azure/rest). Lists are
+// followed page by page (nextLink with $skiptoken, @odata.nextLink with
+// Prefer: odata.maxpagesize) and handed to a callback, so a caller never
+// holds more than a page of the service's answer. Each type has one
+// mapping from JSON: the canvas apps and flows (and Permission and
+// Principal inside them), whose answers are large, are read by single-pass
+// scanners, wherever they are decoded; the Dataverse rows by their json
+// tags, through rest.Tagged in the lists and encoding/json in single reads
+// (tests and fuzz targets hold each scanner to encoding/json); everything
+// else by encoding/json. Failures are *rest.Error values carrying the
+// service's code and request ID.
 package powerplatform
 
 import (
@@ -29,6 +36,15 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/rest"
+)
+
+// Names the services' errors carry (rest.Error.Service).
+const (
+	ServiceBAP              = "Power Platform admin (BAP)"
+	ServicePowerApps        = "Power Apps"
+	ServiceFlow             = "Power Automate"
+	ServiceDataverse        = "Dataverse"
+	ServiceCustomerInsights = "Customer Insights"
 )
 
 // API versions palwiz uses.
@@ -80,7 +96,7 @@ type BAP struct{ c *rest.Client }
 
 // NewBAP returns a BAP client.
 func NewBAP(cred azcore.TokenCredential, c *cloud.Cloud, o rest.Options) *BAP {
-	return &BAP{c: rest.New("Power Platform admin (BAP)", cloud.PowerAppsScope, cred, c, o)}
+	return &BAP{c: rest.New(ServiceBAP, cloud.PowerAppsScope, cred, c, o)}
 }
 
 type bapEnvironment struct {
@@ -142,13 +158,17 @@ func query(kv ...string) string {
 	return q.Encode()
 }
 
-// parseTime reads the services' timestamps ("" or unknown → zero).
+// parseTime reads the services' timestamps: RFC 3339 with up to nine
+// fractional digits ("2019-05-08T01:30:30.5325744Z"), or the same without a
+// zone, which the services mean as UTC. "" or anything else is the zero time.
 func parseTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t
 	}
-	return t
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC); err == nil {
+		return t
+	}
+	return time.Time{}
 }
 
 // sameID compares object IDs and GUIDs case-insensitively.

@@ -144,7 +144,7 @@ func TestFlows(t *testing.T) {
 	if err := fl.List(ctx, prodEnv, func(p []powerplatform.Flow) error { flows = append(flows, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(flows) != 5 {
+	if len(flows) != 7 {
 		t.Fatalf("%d flows", len(flows))
 	}
 	const escalate, adele = "d1f0c0de-0000-4000-8000-000000000203", "2b3c4d5e-6f70-4b81-9ca2-c0de00000312"
@@ -191,7 +191,7 @@ func TestDataverse(t *testing.T) {
 	if err := dv.AppModules(ctx, func(p []powerplatform.AppModule) error { apps = append(apps, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(apps) != 3 || requests.Load() != 3 {
+	if len(apps) != 4 || requests.Load() != 4 {
 		t.Errorf("%d apps in %d requests at one a page", len(apps), requests.Load())
 	}
 	for _, a := range apps {
@@ -221,8 +221,8 @@ func TestDataverse(t *testing.T) {
 	if err := dv.ManagedSolutions(ctx, func(p []powerplatform.Solution) error { sols = append(sols, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(sols) != 4 {
-		t.Errorf("%d managed solutions, want 4 (the unmanaged one left out)", len(sols))
+	if len(sols) != 5 {
+		t.Errorf("%d managed solutions, want 5 (the unmanaged ones left out)", len(sols))
 	}
 	if err := dv.AssignBot(ctx, hrHelper, u.ID); err != nil {
 		t.Fatal(err)
@@ -244,7 +244,7 @@ func TestThrottleIsRetried(t *testing.T) {
 	}
 	var n int
 	err := powerplatform.NewFlows(f.cred, f.cloud, fast).List(context.Background(), prodEnv, func(p []powerplatform.Flow) error { n += len(p); return nil })
-	if err != nil || n != 5 {
+	if err != nil || n != 7 {
 		t.Errorf("%d flows, %v", n, err)
 	}
 	if got := f.s.Stats()["api.flow.microsoft.com"]; got != 2 {

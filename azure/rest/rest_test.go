@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,29 +21,39 @@ import (
 	"github.com/palwiz/palwiz/azure/cloud"
 )
 
-type fakeCred struct{ scopes chan []string }
+// fakeCred hands out "tok" (or "tok+claims" when asked for claims) and
+// records the token requests.
+type fakeCred struct {
+	reqs chan policy.TokenRequestOptions
+}
 
 func (f fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	select {
-	case f.scopes <- o.Scopes:
+	case f.reqs <- o:
 	default:
 	}
-	return azcore.AccessToken{Token: "tok", ExpiresOn: time.Now().Add(time.Hour)}, nil
+	tok := "tok"
+	if o.Claims != "" {
+		tok += "+claims"
+	}
+	return azcore.AccessToken{Token: tok, ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
-func testClient(t *testing.T, h http.HandlerFunc, o Options) (*Client, *httptest.Server, chan []string) {
+func testClient(t *testing.T, h http.HandlerFunc, o Options) (*Client, *httptest.Server, chan policy.TokenRequestOptions) {
 	t.Helper()
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
-	scopes := make(chan []string, 1)
-	o.RetryDelay = time.Millisecond
-	c := New("Test service", "https://svc.example/.default", fakeCred{scopes}, &cloud.Cloud{HTTP: srv.Client()}, o)
-	return c, srv, scopes
+	reqs := make(chan policy.TokenRequestOptions, 4)
+	if o.RetryDelay == 0 {
+		o.RetryDelay = time.Millisecond
+	}
+	c := New("Test service", "https://svc.example/.default", fakeCred{reqs}, &cloud.Cloud{HTTP: srv.Client()}, o)
+	return c, srv, reqs
 }
 
 func TestEachFollowsBothNextLinkStyles(t *testing.T) {
 	var srvURL string
-	c, srv, scopes := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c, srv, reqs := testClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok" || r.Header.Get("Prefer") != "odata.maxpagesize=2" {
 			http.Error(w, "headers", http.StatusBadRequest)
 			return
@@ -71,7 +84,7 @@ func TestEachFollowsBothNextLinkStyles(t *testing.T) {
 	if fmt.Sprint(got) != "[1 2 3 4]" || pages != 3 {
 		t.Errorf("got %v in %d pages", got, pages)
 	}
-	if s := <-scopes; len(s) != 1 || s[0] != "https://svc.example/.default" {
+	if s := (<-reqs).Scopes; len(s) != 1 || s[0] != "https://svc.example/.default" {
 		t.Errorf("token scopes %v", s)
 	}
 }
@@ -86,39 +99,42 @@ func TestEachRefusesForeignNextLink(t *testing.T) {
 	}
 }
 
-func TestErrorKeepsCodeAndRequestID(t *testing.T) {
+func TestCheckNext(t *testing.T) {
+	start := mustURL(t, "https://api.flow.microsoft.com/providers/x?api-version=1")
 	cases := []struct {
-		name, body, header, wantCode, wantMsg string
-		status                                int
+		next string
+		ok   bool
 	}{
-		{"arm envelope", `{"error":{"code":"Forbidden","message":"No admin role."}}`, "x-ms-request-id", "Forbidden", "No admin role.", 403},
-		{"dataverse", `{"error":{"code":"0x80040217","message":"bot With Id = x Does Not Exist"}}`, "REQ_ID", "0x80040217", "bot With Id = x Does Not Exist", 404},
-		{"apim", `{"statusCode":401,"message":"Access denied due to missing subscription key."}`, "x-ms-request-id", "", "Access denied due to missing subscription key.", 401},
-		{"power bi", `{"error":{"code":"ItemNotFound","message":"Dataset is not found"}}`, "RequestId", "ItemNotFound", "Dataset is not found", 404},
-		{"no body", ``, "x-ms-correlation-request-id", "", "Bad Request", 400},
+		{"https://api.flow.microsoft.com/providers/x?api-version=1&%24skiptoken=abc", true},
+		{"https://API.FLOW.microsoft.com/p2", true},
+		{"http://api.flow.microsoft.com/p2", false},
+		{"https://api.flow.microsoft.com.evil.example/p2", false},
+		{"https://evil.example/p2", false},
+		{"https://user:pw@api.flow.microsoft.com/p2", false},
+		{"/providers/x?page=2", false},
+		{"//evil.example/p2", false},
+		{"https://api.flow.microsoft.com:444/p2", false},
+		{"%zz", false},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c, srv, _ := testClient(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set(tc.header, "req-123")
-				w.WriteHeader(tc.status)
-				fmt.Fprint(w, tc.body)
-			}, Options{})
-			_, err := c.Do(context.Background(), Request{Op: "read it", URL: srv.URL}, nil)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("not a *rest.Error: %v", err)
-			}
-			if e.Status != tc.status || e.Code != tc.wantCode || e.Message != tc.wantMsg || e.RequestID != "req-123" || e.Service != "Test service" {
-				t.Errorf("got %+v", e)
-			}
-			if !strings.Contains(err.Error(), "read it: ") || !strings.Contains(err.Error(), "[request req-123]") {
-				t.Errorf("message %q", err.Error())
-			}
-			if !IsStatus(err, tc.status) || IsStatus(err, 999) {
-				t.Error("IsStatus")
-			}
-		})
+		if err := checkNext(start, tc.next); (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.next, err, tc.ok)
+		}
+	}
+}
+
+func TestMalformedPageIsADecodeError(t *testing.T) {
+	c, srv, _ := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"value":[{"n":1},`)
+	}, Options{})
+	err := Each(context.Background(), c, "list things", srv.URL, nil, func([]struct{ N int }) error { return nil })
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Service != "Test service" || !strings.HasPrefix(err.Error(), "list things: the Test service answer is not the JSON") {
+		t.Errorf("a truncated page: %T %v", err, err)
+	}
+	err = c.Do(context.Background(), Request{Op: "read it", URL: srv.URL}, &struct{}{})
+	if !errors.As(err, &de) {
+		t.Errorf("a truncated answer: %T %v", err, err)
 	}
 }
 
@@ -139,7 +155,7 @@ func TestRetries(t *testing.T) {
 	}, Options{MaxRetries: 2})
 	start := time.Now()
 	var out struct{ OK bool }
-	if _, err := c.Do(context.Background(), Request{Op: "read", URL: srv.URL + "/throttled"}, &out); err != nil || !out.OK {
+	if err := c.Do(context.Background(), Request{Op: "read", URL: srv.URL + "/throttled"}, &out); err != nil || !out.OK {
 		t.Fatalf("throttled read: %v", err)
 	}
 	if n.Load() != 2 {
@@ -149,16 +165,88 @@ func TestRetries(t *testing.T) {
 		t.Errorf("the retry did not wait for Retry-After: %v", time.Since(start))
 	}
 	n.Store(0)
-	if _, err := c.Do(context.Background(), Request{Op: "read", URL: srv.URL + "/broken"}, nil); !IsStatus(err, 500) || n.Load() != 3 {
+	if err := c.Do(context.Background(), Request{Op: "read", URL: srv.URL + "/broken"}, nil); !IsStatus(err, 500) || n.Load() != 3 {
 		t.Errorf("a read on 500: %v after %d requests, want 3", err, n.Load())
 	}
 	n.Store(0)
-	if _, err := c.Do(context.Background(), Request{Op: "write", Method: http.MethodPost, Write: true, URL: srv.URL + "/broken", Body: map[string]string{"a": "b"}}, nil); !IsStatus(err, 500) || n.Load() != 1 {
+	if err := c.Do(context.Background(), Request{Op: "write", Method: http.MethodPost, Write: true, URL: srv.URL + "/broken", Body: map[string]string{"a": "b"}}, nil); !IsStatus(err, 500) || n.Load() != 1 {
 		t.Errorf("a write on 500: %v after %d requests, want 1", err, n.Load())
 	}
 	n.Store(0)
-	if _, err := c.Do(context.Background(), Request{Op: "write", Method: http.MethodPost, Write: true, URL: srv.URL + "/throttled", Body: map[string]string{"a": "b"}}, nil); err != nil || n.Load() != 2 {
+	if err := c.Do(context.Background(), Request{Op: "write", Method: http.MethodPost, Write: true, URL: srv.URL + "/throttled", Body: map[string]string{"a": "b"}}, nil); err != nil || n.Load() != 2 {
 		t.Errorf("a throttled write: %v after %d requests, want 2", err, n.Load())
+	}
+}
+
+// A Retry-After given as an HTTP date is honoured by the retries: the wait is
+// until that date (not the exponential back-off, set here to 30 s), and a
+// date beyond MaxRetryDelay ends the retries with the wait in the error.
+func TestRetryAfterHTTPDate(t *testing.T) {
+	var n atomic.Int32
+	var until atomic.Value
+	c, srv, _ := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 || r.URL.Path == "/far" {
+			w.Header().Set("Retry-After", until.Load().(time.Time).UTC().Format(http.TimeFormat))
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}`)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	}, Options{RetryDelay: 30 * time.Second, MaxRetries: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The date is whole seconds: 2 s ahead waits between 1 and 2 s.
+	until.Store(time.Now().Add(2 * time.Second))
+	start := time.Now()
+	if err := c.Do(ctx, Request{Op: "read", URL: srv.URL + "/near"}, nil); err != nil {
+		t.Fatalf("a read throttled until a date: %v", err)
+	}
+	if d := time.Since(start); n.Load() != 2 || d < 900*time.Millisecond || d > 5*time.Second {
+		t.Errorf("%d requests in %v: want 2, the second after the date", n.Load(), d)
+	}
+	n.Store(0)
+	until.Store(time.Now().Add(time.Hour))
+	err := c.Do(ctx, Request{Op: "read", URL: srv.URL + "/far"}, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 429 || e.Code != "0x80072322" || n.Load() != 1 {
+		t.Fatalf("a read throttled for an hour: %v after %d requests", err, n.Load())
+	}
+	if e.RetryAfter < 58*time.Minute || e.RetryAfter > time.Hour {
+		t.Errorf("RetryAfter %v, want about an hour", e.RetryAfter)
+	}
+}
+
+// Every call carries one client request ID (the same on its retries) and
+// palwiz's user agent; an error keeps the ID it sent.
+func TestRequestIDAndUserAgent(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	var n atomic.Int32
+	c, srv, _ := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids = append(ids, r.Header.Get("x-ms-client-request-id"))
+		mu.Unlock()
+		if !strings.HasPrefix(r.Header.Get("User-Agent"), "palwiz ") || !strings.Contains(r.Header.Get("User-Agent"), " azsdk-go-testservice/") {
+			http.Error(w, "user agent "+r.Header.Get("User-Agent"), http.StatusBadRequest)
+			return
+		}
+		if n.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusConflict)
+	}, Options{MaxRetries: 1})
+	err := c.Do(context.Background(), Request{Op: "first", URL: srv.URL}, nil)
+	err2 := c.Do(context.Background(), Request{Op: "second", URL: srv.URL}, nil)
+	if len(ids) != 3 || ids[0] == "" || ids[0] != ids[1] || ids[2] == ids[0] {
+		t.Fatalf("client request IDs %q: want one per call, kept across its retries", ids)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 503 || e.ClientRequestID != ids[0] || !strings.Contains(err.Error(), "[client request "+ids[0]+"]") {
+		t.Errorf("first call: %v", err)
+	}
+	if !IsStatus(err2, http.StatusConflict) {
+		t.Errorf("second call: %v", err2)
 	}
 }
 
@@ -171,7 +259,7 @@ func TestWriteSendsJSON(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}, Options{})
-	if _, err := c.Do(context.Background(), Request{Op: "w", Method: http.MethodPatch, URL: srv.URL, Body: map[string]string{"newAppOwner": "x"}, OK: []int{204}}, nil); err != nil {
+	if err := c.Do(context.Background(), Request{Op: "w", Method: http.MethodPatch, URL: srv.URL, Body: map[string]string{"newAppOwner": "x"}, OK: []int{204}}, &struct{}{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -195,7 +283,7 @@ func TestLimiterBoundsInFlight(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 12 {
 		wg.Go(func() {
-			if _, err := c.Do(context.Background(), Request{Op: "r", URL: srv.URL}, nil); err != nil {
+			if err := c.Do(context.Background(), Request{Op: "r", URL: srv.URL}, nil); err != nil {
 				t.Error(err)
 			}
 		})
@@ -216,4 +304,66 @@ func TestLimiterBoundsInFlight(t *testing.T) {
 		t.Errorf("waiting on a cancelled context: %v", err)
 	}
 	release()
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Requests go out through the cloud's HTTP client, so its proxy settings
+// hold: here an HTTPS proxy that tunnels (CONNECT) to the service, as
+// HTTPS_PROXY makes cloud.NewPublic's client do.
+func TestThroughTheCloudsProxy(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"ok":true}`) }))
+	t.Cleanup(srv.Close)
+	var tunnels atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		tunnels.Add(1)
+		upstream, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			upstream.Close()
+			return
+		}
+		go func() { _, _ = io.Copy(upstream, conn); upstream.Close() }()
+		_, _ = io.Copy(conn, upstream)
+		conn.Close()
+	}))
+	t.Cleanup(proxy.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyURL(mustURL(t, proxy.URL))
+	c := New("Test service", "https://svc.example/.default", fakeCred{}, &cloud.Cloud{HTTP: &http.Client{Transport: tr}}, Options{})
+	var out struct{ OK bool }
+	if err := c.Do(context.Background(), Request{Op: "read", URL: srv.URL}, &out); err != nil || !out.OK {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	if tunnels.Load() != 1 {
+		t.Errorf("%d tunnels through the proxy, want 1", tunnels.Load())
+	}
+}
+
+func TestInteractiveDefaults(t *testing.T) {
+	if o := (Options{}).Interactive().retry(); o.MaxRetries != 3 || o.TryTimeout != 30*time.Second || o.RetryDelay != 800*time.Millisecond {
+		t.Errorf("interactive defaults %+v", o)
+	}
+	if o := (Options{MaxRetries: -1, TryTimeout: time.Second}).Interactive().retry(); o.MaxRetries != -1 || o.TryTimeout != time.Second {
+		t.Errorf("the caller's settings lost: %+v", o)
+	}
+	if o := (Options{}).retry(); o.MaxRetries != 4 || o.TryTimeout != time.Minute || o.MaxRetryDelay != time.Minute {
+		t.Errorf("list defaults %+v", o)
+	}
 }

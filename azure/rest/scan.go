@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -123,6 +124,7 @@ func (s *Scanner) String() (string, error) {
 
 // Interned reads a string like String, sharing one copy per distinct value
 // through m: for fields that repeat across a list (owners, tenants, states).
+// A nil m interns nothing.
 func (s *Scanner) Interned(m map[string]string) (string, error) {
 	if s.null() {
 		return "", nil
@@ -143,7 +145,7 @@ func (s *Scanner) Interned(m map[string]string) (string, error) {
 	if !utf8.ValidString(v) {
 		v = string([]rune(v))
 	}
-	if len(m) < 100000 {
+	if m != nil && len(m) < 100000 {
 		m[v] = v
 	}
 	return v, nil
@@ -183,9 +185,12 @@ func (s *Scanner) Int() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if v, err := strconv.Atoi(string(n)); err == nil {
+		return v, nil
+	}
 	v, err := strconv.ParseFloat(string(n), 64)
-	if err != nil {
-		return 0, s.fail("bad number")
+	if err != nil || v != math.Trunc(v) || math.Abs(v) > math.MaxInt32 {
+		return 0, s.fail("not an integer")
 	}
 	return int(v), nil
 }
@@ -381,24 +386,26 @@ func (s *Scanner) skipNested() error {
 }
 
 // ScanPage reads a list page ({"value":[...],"nextLink"|"@odata.nextLink":…}),
-// calling item for each element of value, and returns the next link.
+// calling item for each element of value, and returns the next link as
+// Page.Next does: @odata.nextLink when both are given.
 func ScanPage(body []byte, item func(s *Scanner) error) (next string, err error) {
+	var p Page[struct{}]
 	s := NewScanner(body)
-	err = s.Object(func(k []byte) error {
+	err = s.Object(func(k []byte) (err error) {
 		switch string(k) {
 		case "value":
 			return s.Array(func() error { return item(s) })
-		case "nextLink", "@odata.nextLink":
-			v, err := s.String()
-			if v != "" {
-				next = v
-			}
-			return err
+		case "nextLink":
+			p.NextLink, err = s.String()
+		case "@odata.nextLink":
+			p.ODataNextLink, err = s.String()
+		default:
+			err = s.Skip()
 		}
-		return s.Skip()
+		return err
 	})
 	if err == nil {
 		err = s.End()
 	}
-	return next, err
+	return p.Next(), err
 }

@@ -389,7 +389,11 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, t *Tenant)
 	clientID := r.PostForm.Get("client_id")
 	s.mu.Lock()
 	rec := s.st.refresh[rt]
-	deleted := rec != nil && s.st.deletedUser[strings.ToLower(rec.user.UserPrincipalName)]
+	var deleted bool
+	if rec != nil {
+		at, ok := s.st.revokedUser[strings.ToLower(rec.user.UserPrincipalName)]
+		deleted = ok && !rec.issued.After(at)
+	}
 	s.mu.Unlock()
 	now := s.now()
 	switch {

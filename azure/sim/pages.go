@@ -298,14 +298,16 @@ func (s *Server) DeviceCodeHasClaims(userCode string) bool {
 	return f != nil && f.claims != ""
 }
 
-// RevokeUser makes the user's refresh tokens fail as if the password changed (AADSTS50173).
+// RevokeUser revokes the user's sessions, as Entra ID does after a password
+// change: refresh tokens issued until now fail (AADSTS50173); a new sign-in
+// gets new ones that work.
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.deletedUser == nil {
-		s.st.deletedUser = map[string]bool{}
+	if s.st.revokedUser == nil {
+		s.st.revokedUser = map[string]time.Time{}
 	}
-	s.st.deletedUser[strings.ToLower(upn)] = true
+	s.st.revokedUser[strings.ToLower(upn)] = s.now()
 }
 
 // ExpireAccessTokens makes every access token issued so far fail as expired.

@@ -290,7 +290,7 @@ func TestPPDataverseShape(t *testing.T) {
 		Next  string           `json:"@odata.nextLink"`
 	}
 	_ = json.Unmarshal(b.body, &page2)
-	if len(page2.Value) != 1 || page2.Next != "" || page2.Value[0]["appmoduleid"] == first["appmoduleid"] {
+	if len(page2.Value) != 2 || page2.Next != "" || page2.Value[0]["appmoduleid"] == first["appmoduleid"] {
 		t.Fatalf("second page: %s", b.body)
 	}
 	// Errors use Dataverse's envelope and codes.

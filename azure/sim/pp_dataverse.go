@@ -268,12 +268,15 @@ func newDataverse(p *pp, e *ppEnv, d *Dataverse, flows []CloudFlow) *ppDV {
 		}
 		sid, managed := solution(f.Solution)
 		at := parseTimeOr(f.CreatedTime, created.Add(time.Hour))
-		by := dv.userID(f.Creator)
+		by, owner := dv.userID(f.Creator), dv.userID(f.Creator)
+		if f.Owner != "" {
+			owner = dv.userID(f.Owner)
+		}
 		state, status := 1, 2
 		if f.State == "Stopped" || f.State == "Suspended" {
 			state, status = 0, 1
 		}
-		wfs.add(strings.ToLower(f.ID), stableGUID("wfunique", f.ID), f.DisplayName, 5, 1, state, status, "none", by, by, by, managed, sid, at, at.Add(time.Hour), "", 0, stableGUID("wfresource", f.ID))
+		wfs.add(strings.ToLower(f.ID), stableGUID("wfunique", f.ID), f.DisplayName, 5, 1, state, status, "none", by, by, owner, managed, sid, at, at.Add(time.Hour), "", 0, stableGUID("wfresource", f.ID))
 	}
 	return dv
 }

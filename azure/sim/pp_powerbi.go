@@ -16,6 +16,8 @@ import (
 //	GET  /v1.0/myorg/groups/{group}/datasets
 //	GET  /v1.0/myorg/groups/{group}/datasets/{dataset}
 //	POST /v1.0/myorg/groups/{group}/datasets/{dataset}/Default.TakeOver  → 200, configuredBy := the caller
+//	GET  /v1.0/myorg/groups/{group}/reports  (one report per dataset, as publishing a .pbix makes:
+//	     its creator is the publisher, so isOwnedByMe stays theirs after a take-over)
 //
 // configuredBy is the owner's UPN. For a service principal the live format
 // is not documented; the simulator uses its application ID.
@@ -30,21 +32,27 @@ type pbiWorkspace struct {
 
 type pbiDataset struct {
 	PBIDataset
-	created time.Time
-	json    []byte // the rendered answer; cleared by a take over
+	// configuredFirst is the owner the scenario gave, who published it
+	// unless PublishedBy says otherwise (a take over changes ConfiguredBy only).
+	configuredFirst string
+	created         time.Time
+	json            []byte // the rendered answer; cleared by a take over
 }
 
 func newWorkspace(w PBIWorkspace, t *ppTenant) *pbiWorkspace {
 	out := &pbiWorkspace{id: strings.ToLower(w.ID), name: w.Name, t: t, members: lowerSet(w.Members), idx: map[string]*pbiDataset{}}
 	for i, d := range w.Datasets {
-		pd := &pbiDataset{PBIDataset: d, created: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
+		pd := &pbiDataset{PBIDataset: d, configuredFirst: d.ConfiguredBy, created: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
 		out.datasets = append(out.datasets, pd)
 		out.idx[strings.ToLower(d.ID)] = pd
 	}
 	return out
 }
 
-var pbiPathRE = regexp.MustCompile(`^/v1\.0/myorg/groups(?:/([0-9a-f-]{36})/datasets(?:/([0-9a-f-]{36})(/default\.takeover)?)?)?$`)
+var (
+	pbiPathRE    = regexp.MustCompile(`^/v1\.0/myorg/groups(?:/([0-9a-f-]{36})/datasets(?:/([0-9a-f-]{36})(/default\.takeover)?)?)?$`)
+	pbiReportsRE = regexp.MustCompile(`^/v1\.0/myorg/groups/([0-9a-f-]{36})/reports$`)
+)
 
 func pbiError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
@@ -56,7 +64,12 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
-	m := pbiPathRE.FindStringSubmatch(strings.ToLower(strings.TrimSuffix(r.URL.Path, "/")))
+	path := strings.ToLower(strings.TrimSuffix(r.URL.Path, "/"))
+	if m := pbiReportsRE.FindStringSubmatch(path); m != nil {
+		p.listReports(w, r, c, m[1])
+		return
+	}
+	m := pbiPathRE.FindStringSubmatch(path)
 	if m == nil {
 		pbiError(w, http.StatusNotFound, "NotFound", "The simulator does not serve "+r.URL.Path+" on "+powerBIHost+".")
 		return
@@ -187,4 +200,36 @@ func (p *pp) listGroups(w http.ResponseWriter, r *http.Request, c *ppCaller, bas
 			"type": "Workspace", "name": mine[i].name})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": base + "$metadata#groups", "@odata.count": len(mine), "value": value})
+}
+
+// listReports answers GET groups/{group}/reports: the report each dataset
+// was published with, created by its publisher.
+func (p *pp) listReports(w http.ResponseWriter, r *http.Request, c *ppCaller, group string) {
+	if r.Method != http.MethodGet {
+		pbiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "Use GET.")
+		return
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	ws := p.workspaces[group]
+	if ws == nil || ws.t != c.t || !ws.members[c.oid()] {
+		pbiError(w, http.StatusUnauthorized, "PowerBINotAuthorizedException", "The caller is not a member of workspace "+group+", or it does not exist.")
+		return
+	}
+	value := make([]map[string]any, 0, len(ws.datasets))
+	for _, d := range ws.datasets {
+		id := stableGUID("report", d.ID)
+		publisher := d.PublishedBy
+		if publisher == "" {
+			publisher = d.configuredFirst
+		}
+		value = append(value, map[string]any{
+			"id": id, "reportType": "PowerBIReport", "name": d.Name,
+			"webUrl":     "https://app.powerbi.com/groups/" + ws.id + "/reports/" + id,
+			"embedUrl":   "https://app.powerbi.com/reportEmbed?reportId=" + id + "&groupId=" + ws.id,
+			"isFromPbix": true, "isOwnedByMe": strings.EqualFold(publisher, c.oid()),
+			"datasetId": d.ID, "datasetWorkspaceId": ws.id, "users": []any{}, "subscriptions": []any{},
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://wabi-us-north-central-redirect.analysis.windows.net/v1.0/myorg/groups/" + ws.id + "/$metadata#reports", "value": value})
 }

@@ -110,9 +110,12 @@ type CanvasApp struct {
 // CloudFlow is a Power Automate cloud flow. A flow in a solution is also a
 // Dataverse workflow (category 5) with the same ID.
 type CloudFlow struct {
-	ID          string         `json:"id"`
-	DisplayName string         `json:"displayName"`
-	Creator     string         `json:"creator"`
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	Creator     string `json:"creator"`
+	// Owner is the primary owner of a flow in a solution (its Dataverse
+	// workflow's ownerid, which an administrator can change); default: the creator.
+	Owner       string         `json:"owner,omitempty"`
 	Owners      []PPPermission `json:"owners,omitempty"`
 	State       string         `json:"state,omitempty"` // Started (default), Stopped, Suspended
 	CreatedTime string         `json:"createdTime,omitempty"`
@@ -186,6 +189,10 @@ type PBIDataset struct {
 	Name string `json:"name"`
 	// ConfiguredBy is the object ID of the owner; the API answers with its UPN.
 	ConfiguredBy string `json:"configuredBy"`
+	// PublishedBy is who published it from Power BI Desktop (default: the
+	// owner). The report published with it stays theirs when someone takes
+	// the dataset over.
+	PublishedBy string `json:"publishedBy,omitempty"`
 }
 
 // CIInstance is a Dynamics 365 Customer Insights - Data instance.
@@ -350,6 +357,12 @@ func (p *PowerPlatform) validate(sc *Scenario) error {
 				guid(bad, fw, f.ID)
 				unique(f.ID, fw)
 				ref(fw+".creator", f.Creator, false)
+				if f.Owner != "" {
+					ref(fw+".owner", f.Owner, false)
+					if f.Solution == "" {
+						bad("%s: only a flow in a solution has a primary owner of its own (owner)", fw)
+					}
+				}
 				checkPermissions(bad, ref, fw, f.Owners)
 				switch f.State {
 				case "", "Started", "Stopped", "Suspended":
@@ -378,6 +391,9 @@ func (p *PowerPlatform) validate(sc *Scenario) error {
 				guid(bad, dw, d.ID)
 				unique(d.ID, dw)
 				ref(dw+".configuredBy", d.ConfiguredBy, false)
+				if d.PublishedBy != "" {
+					ref(dw+".publishedBy", d.PublishedBy, false)
+				}
 			}
 		}
 		for i, in := range t.CIInstances {

@@ -94,8 +94,8 @@ type state struct {
 	publicApps  map[string]bool
 	lastDevice  *deviceFlow
 	graph       *graphState
-	deletedUser map[string]bool
-	issued      []string // every token handed out, for leak tests
+	revokedUser map[string]time.Time // user → when their sessions were revoked
+	issued      []string             // every token handed out, for leak tests
 }
 
 func newState(sc *Scenario, now time.Time) *state {

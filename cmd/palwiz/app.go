@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +36,10 @@ type app struct {
 	keyring keyring.Backend
 	// simServer is an in-process simulator (palwiz demo, tests).
 	simServer *sim.Server
+
+	// ctx is the run's context (Ctrl-C and SIGTERM cancel it), for waits
+	// behind callbacks that take none (the client-secret prompt).
+	ctx context.Context
 
 	once        sync.Once
 	cloud       *cloud.Cloud
@@ -177,10 +180,16 @@ func (a *app) getCloud() (*cloud.Cloud, error) {
 				}
 				return
 			}
-			caFile := a.getenv("PALWIZ_SIM_CA")
-			a.cloud, err = cloud.NewSimFromFiles(a.getenv("PALWIZ_SIM_URL"), caFile, cloud.Options{})
+			ctx := a.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			var pem []byte
+			if pem, err = cloud.ReadSimCA(ctx, a.getenv("PALWIZ_SIM_URL"), a.getenv("PALWIZ_SIM_CA")); err != nil {
+				return
+			}
+			a.cloud, err = cloud.NewSim(a.getenv("PALWIZ_SIM_URL"), pem, cloud.Options{})
 			if err == nil {
-				pem, _ := os.ReadFile(caFile)
 				a.cloudID = "sim:" + fingerprint(pem)
 			}
 		default:
@@ -210,13 +219,13 @@ func (a *app) keyringStore() *keyring.Store {
 	}
 	b := a.keyring
 	if b == nil {
-		b = keyring.NewOS(3 * time.Second)
+		b = keyring.NewOSWithEnv(3*time.Second, a.getenv)
 	}
 	service := "palwiz"
 	if a.cloud != nil && a.cloud.IsSim() {
 		service = "palwiz-sim"
 	}
-	return keyring.NewStore(b, service)
+	return keyring.NewStore(b, service).WithLockFile(keyring.LockPath(service, a.getenv))
 }
 
 // getSession opens the token caches and the signed-in profile.
@@ -228,15 +237,7 @@ func (a *app) getSession(ctx context.Context, clientID string) (*auth.Session, e
 	if err != nil {
 		return nil, err
 	}
-	s, err := auth.Open(ctx, auth.Config{
-		Cloud:        c,
-		CloudID:      a.cloudID,
-		ClientID:     clientID,
-		Store:        a.keyringStore(),
-		Warn:         a.warn,
-		Secret:       a.secretFromEnvOrStdin,
-		CertPassword: func() string { return a.getenv("PALWIZ_CERTIFICATE_PASSWORD") },
-	})
+	s, err := auth.Open(ctx, a.authConfig(c, clientID))
 	if err != nil {
 		return nil, err
 	}
@@ -244,31 +245,51 @@ func (a *app) getSession(ctx context.Context, clientID string) (*auth.Session, e
 	return s, nil
 }
 
-// env returns the steps environment for a signed-in identity.
+// authConfig is the sign-in configuration of this run.
+func (a *app) authConfig(c *cloud.Cloud, clientID string) auth.Config {
+	return auth.Config{
+		Cloud:        c,
+		CloudID:      a.cloudID,
+		ClientID:     clientID,
+		Store:        a.keyringStore(),
+		Warn:         a.warn,
+		Secret:       a.secretFromEnvOrStdin,
+		CertPassword: func() string { return a.getenv("PALWIZ_CERTIFICATE_PASSWORD") },
+	}
+}
+
+// env returns the steps environment for the identity palwiz acts as. An
+// identity the environment variables name completely (PALWIZ_CLIENT_ID,
+// PALWIZ_TENANT and a secret or certificate) signs in for this run only and
+// wins over any stored sign-in: the keyring is not even opened. One they
+// name without a secret must be the stored sign-in, or palwiz refuses.
 func (a *app) env(ctx context.Context) (*steps.Env, error) {
+	e := auth.EnvIdentityFrom(a.getenv)
+	if e.Complete() && a.session == nil {
+		c, err := a.getCloud()
+		if err != nil {
+			return nil, err
+		}
+		s, _, err := auth.OpenEnvironment(ctx, a.authConfig(c, ""), e)
+		if err != nil {
+			return nil, err
+		}
+		a.session = s
+		return &steps.Env{Cloud: a.cloud, Session: s}, nil
+	}
 	s, err := a.getSession(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	if s.Profile() == nil {
-		if err := a.signInFromEnvironment(ctx, s); err != nil {
+	if !s.FromEnvironment() {
+		if err := s.CheckEnvironment(ctx, e); err != nil {
 			return nil, err
 		}
 	}
-	return &steps.Env{Cloud: a.cloud, Session: s}, nil
-}
-
-// signInFromEnvironment signs in as a service principal named by
-// PALWIZ_CLIENT_ID and PALWIZ_TENANT with PALWIZ_CLIENT_SECRET or
-// PALWIZ_CERTIFICATE, for pipelines that have no keyring and no prior login.
-func (a *app) signInFromEnvironment(ctx context.Context, s *auth.Session) error {
-	clientID, tenant := a.getenv("PALWIZ_CLIENT_ID"), a.getenv("PALWIZ_TENANT")
-	secret, cert := a.getenv("PALWIZ_CLIENT_SECRET"), a.getenv("PALWIZ_CERTIFICATE")
-	if clientID == "" || tenant == "" || (secret == "" && cert == "") {
-		return auth.ErrNotSignedIn
+	if s.Profile() == nil {
+		return nil, auth.ErrNotSignedIn
 	}
-	_, err := s.LoginServicePrincipal(ctx, tenant, clientID, auth.SPCredential{Secret: secret, CertFile: cert, CertPassword: a.getenv("PALWIZ_CERTIFICATE_PASSWORD")})
-	return err
+	return &steps.Env{Cloud: a.cloud, Session: s}, nil
 }
 
 // outputFormat validates --output for a command that supports formats.

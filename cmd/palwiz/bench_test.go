@@ -37,6 +37,24 @@ func BenchmarkProcess(b *testing.B) {
 	b.Run("version", func(b *testing.B) {
 		measure(b, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.TempDir()}, "--version")
 	})
+	// The pipeline path: identity from PALWIZ_CLIENT_* (a new client-credentials
+	// token every run), beside the same command with --ephemeral. The
+	// keyring is reachable (make bench runs a Secret Service) and unused.
+	for _, c := range []struct {
+		name  string
+		extra []string
+	}{{"status-pipeline", nil}, {"status-pipeline-ephemeral", []string{"--ephemeral"}}} {
+		b.Run(c.name, func(b *testing.B) {
+			h := newHarness(b, nil)
+			p := newProcTB(b, h, b.TempDir(), b.TempDir())
+			env := append(append([]string{}, p.env...), "PALWIZ_CLIENT_ID="+contosoSPApp, "PALWIZ_TENANT="+contosoID, "PALWIZ_CLIENT_SECRET="+contosoSecret)
+			h.sim.ResetStats()
+			measure(b, env, append([]string{"status", "--output", "json"}, c.extra...)...)
+			st := h.sim.Stats()
+			b.ReportMetric(float64(st["management.azure.com"])/float64(b.N), "api-req/op")
+			b.ReportMetric(float64(st["login.microsoftonline.com"])/float64(b.N), "signin-req/op")
+		})
+	}
 	b.Run("status-cached-token", func(b *testing.B) {
 		if os.Getenv("PALWIZ_TEST_KEYRING") != "1" {
 			b.Skip("needs the OS keyring: run `make bench` (it starts GNOME Keyring under dbus-run-session)")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 	"github.com/spf13/cobra"
 )
 
@@ -24,6 +25,8 @@ type scanFlags struct {
 	productionOnly bool
 	linkedObjectID string
 	linkedUPN      string
+	// coOwners reads the co-owners of flows that are not attributed (for fix's advice).
+	coOwners bool
 }
 
 func (f *scanFlags) add(c *cobra.Command) {
@@ -37,14 +40,14 @@ func (f *scanFlags) add(c *cobra.Command) {
 }
 
 // options turns the flags into scan options; bad values are usage errors.
-func (f *scanFlags) options() (steps.ScanOptions, error) {
-	var o steps.ScanOptions
+func (f *scanFlags) options() (attribution.ScanOptions, error) {
+	var o attribution.ScanOptions
 	for _, p := range f.products {
 		for _, x := range strings.Split(p, ",") {
 			if strings.TrimSpace(x) == "" {
 				continue
 			}
-			pr, err := steps.ParseProduct(x)
+			pr, err := attribution.ParseProduct(x)
 			if err != nil {
 				return o, &usageError{"--product: " + err.Error()}
 			}
@@ -63,11 +66,12 @@ func (f *scanFlags) options() (steps.ScanOptions, error) {
 		return o, usagef("--linked-object-id %q is not an object ID: use the GUID shown by `palwiz whoami` or the PAL link", f.linkedObjectID)
 	}
 	o.SkipNonProduction = f.productionOnly
+	o.FlowCoOwners = f.coOwners
 	return o, nil
 }
 
 // scan signs in, finds the linked identity and scans, with progress on a terminal.
-func (a *app) scan(ctx context.Context, f *scanFlags, format string) (*steps.Env, *steps.ScanResult, error) {
+func (a *app) scan(ctx context.Context, f *scanFlags, format string) (*steps.Env, *attribution.ScanResult, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, nil, err
@@ -87,25 +91,28 @@ func (a *app) scan(ctx context.Context, f *scanFlags, format string) (*steps.Env
 	opts.Tenant = tenant
 	opts.CISubscriptionKey = a.getenv(ciKeyVar)
 	if a.getenv("GOMEMLIMIT") == "" {
-		opts.MemoryLimit = steps.DefaultMemoryLimit
+		opts.MemoryLimit = attribution.DefaultMemoryLimit
 	}
-	var linked steps.LinkedIdentity
+	var linked attribution.LinkedIdentity
 	err = a.withReauth(ctx, tenant, func() (err error) {
-		linked, err = steps.ResolveLinked(ctx, env, tenant)
+		linked, err = attribution.ResolveLinked(ctx, env, tenant)
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	if f.linkedObjectID != "" && !steps.SameObject(f.linkedObjectID, linked.ObjectID) {
-		linked = steps.LinkedIdentity{ObjectID: strings.ToLower(f.linkedObjectID), UPN: f.linkedUPN, TenantID: tenant}
-		a.warn("Checking for object " + f.linkedObjectID + ": palwiz cannot read another identity's Partner Admin Link, so make sure that account is the linked one.")
+	linked, warning, err := attribution.ForIdentity(linked, f.linkedObjectID, f.linkedUPN)
+	if err != nil {
+		return nil, nil, &usageError{"--linked-object-id: " + err.Error()}
+	}
+	if warning != "" {
+		a.warn(warning)
 	}
 	opts.Linked = &linked
-	var prog func(steps.ScanProgress)
+	var prog func(attribution.ScanProgress)
 	if a.st.errTTY && format == "table" {
 		last := time.Time{}
-		prog = func(p steps.ScanProgress) {
+		prog = func(p attribution.ScanProgress) {
 			if !p.Done && time.Since(last) < 100*time.Millisecond {
 				return
 			}
@@ -114,7 +121,7 @@ func (a *app) scan(ctx context.Context, f *scanFlags, format string) (*steps.Env
 				p.EnvironmentsDone, p.Environments, p.WorkspacesDone, p.Workspaces, p.Resources, p.Requests)
 		}
 	}
-	res, err := steps.Scan(ctx, env, opts, prog)
+	res, err := attribution.Scan(ctx, env, opts, prog)
 	if prog != nil {
 		fmt.Fprint(a.st.err, "\r\x1b[K")
 	}
@@ -124,9 +131,14 @@ func (a *app) scan(ctx context.Context, f *scanFlags, format string) (*steps.Env
 	return env, res, nil
 }
 
-// partial ends a command whose output is printed but incomplete: exit code 4.
-func partial(res *steps.ScanResult, what string) error {
-	return &exitErr{code: exitPartial, err: fmt.Errorf("%d part%s of the %s failed (listed above); everything else is reported", len(res.Failures), plural(len(res.Failures)), what)}
+// partial ends a command whose output is printed but incomplete: the
+// domain says when (a read failed), the command maps it to its exit code.
+func partial(res *attribution.ScanResult, what string) error {
+	sum := attribution.Summarize(res)
+	if sum.ExitCode() != attribution.ExitPartial {
+		return nil
+	}
+	return &exitErr{code: exitPartial, err: fmt.Errorf("%d part%s of the %s could not be read (listed above); everything else is reported", len(sum.NotChecked), plural(len(sum.NotChecked)), what)}
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -142,9 +154,11 @@ Each product has its own rule (see the PAL guidance): a canvas app needs the
 linked account as owner or co-owner; a flow, model-driven app or bot needs it
 as creator; a Power BI dataset as publisher; a managed solution as the last
 account to import it (which then owns everything in it); Customer Insights any
-active user. Only production environments count. Where the guidance is unclear
-(the Default environment, co-ownership through a group, a bot owned but not
-created) palwiz says "cannot tell" and why.
+active user. Production and Default environments count (Microsoft calls the Default
+environment a special type of production environment). Where the sources do
+not settle it (co-ownership through a group, a flow owned but not created, a
+dataset taken over rather than published, a role in Customer Insights without
+activity) palwiz says "cannot tell" and why.
 
 Verdicts: attributed, not attributed, does not count (not production),
 cannot tell. Run ` + "`palwiz fix`" + ` for what to do about the rest.
@@ -173,22 +187,22 @@ Exit codes: 0 checked, 1 error, 2 usage, 3 sign-in needed, 4 part of the check f
 			if err := a.printCheck(res, format); err != nil {
 				return err
 			}
-			if res.Partial() {
-				return partial(res, "check")
-			}
-			return nil
+			return partial(res, "check")
 		},
 	}
 	f.add(c)
 	return c
 }
 
-func (a *app) printCheck(res *steps.ScanResult, format string) error {
+func (a *app) printCheck(res *attribution.ScanResult, format string) error {
 	w := a.st.out
 	switch format {
 	case "json":
 		a.printFailures(res)
-		return writeJSON(w, res)
+		return writeJSON(w, struct {
+			*attribution.ScanResult
+			Summary attribution.Summary `json:"summary"`
+		}{res, attribution.Summarize(res)})
 	case "csv":
 		tb := &table{header: []string{"environmentId", "environmentName", "environmentType", "product", "id", "name", "role", "holderObjectId",
 			"holderUpn", "holderName", "linkedRole", "verdict", "reason", "ownership", "solution"}}
@@ -205,26 +219,36 @@ func (a *app) printCheck(res *steps.ScanResult, format string) error {
 		return a.printCheckMarkdown(res)
 	}
 	a.printLinked(res)
-	tb := &table{header: []string{"ENVIRONMENT", "TYPE", "PRODUCT", "NAME", "ATTRIBUTED TO", "VERDICT", "WHY"}}
+	sum := attribution.Summarize(res)
+	for _, f := range sum.NotChecked {
+		fmt.Fprintln(w, attribution.NotCheckedLine(f))
+	}
+	if len(sum.NotChecked) > 0 {
+		fmt.Fprintln(w)
+	}
+	tb := &table{header: []string{"", "ENVIRONMENT", "TYPE", "PRODUCT", "NAME", "HELD BY", "VERDICT", "WHY"}}
 	for _, r := range res.Resources {
 		holder := r.Holder.Label()
 		if holder != "" {
 			holder = r.Role + ": " + holder
 		}
-		tb.add(r.Env.Name, r.Env.Type, r.Product.Title(), r.Name, holder, r.Verdict.Label(), r.Reason)
+		tb.add(attribution.Symbol(r.Verdict), r.Env.Name, r.Env.Type, r.Product.Title(), r.Name, holder, r.Verdict.Label(), r.Reason)
 	}
-	if len(res.Resources) == 0 {
-		fmt.Fprintln(w, "No resources found.")
-	} else if err := tb.write(w, "table"); err != nil {
-		return err
+	if len(res.Resources) > 0 {
+		if err := tb.write(w, "table"); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
 	}
+	fmt.Fprintln(w, sum.Headline())
+	fmt.Fprintln(w, sum.Counts())
 	fmt.Fprintln(w)
 	a.printCoverage(w, res)
 	a.printFailures(res)
 	return nil
 }
 
-func (a *app) printLinked(res *steps.ScanResult) {
+func (a *app) printLinked(res *attribution.ScanResult) {
 	l := res.Linked
 	who := l.Name()
 	if l.ObjectID != "" && who != l.ObjectID {
@@ -237,31 +261,24 @@ func (a *app) printLinked(res *steps.ScanResult) {
 	fmt.Fprintln(a.st.out)
 }
 
-func (a *app) printCoverage(w io.Writer, res *steps.ScanResult) {
+func (a *app) printCoverage(w io.Writer, res *attribution.ScanResult) {
 	tb := &table{header: []string{"PRODUCT", "RESOURCES", "ATTRIBUTED", "NOT ATTRIBUTED", "CANNOT TELL", "DOES NOT COUNT", "FAILED", "NOTE"}}
 	for _, c := range res.Coverage {
 		total := strconv.Itoa(c.Total)
 		if !c.Checked {
 			total = "-"
 		}
-		tb.add(c.Product.Title(), total, strconv.Itoa(c.ByVerdict[steps.Attributed]), strconv.Itoa(c.ByVerdict[steps.NotAttributed]),
-			strconv.Itoa(c.ByVerdict[steps.CannotTell]), strconv.Itoa(c.ByVerdict[steps.DoesNotCount]), strconv.Itoa(c.Failed), c.Note)
+		tb.add(c.Product.Title(), total, strconv.Itoa(c.ByVerdict[attribution.Attributed]), strconv.Itoa(c.ByVerdict[attribution.NotAttributed]),
+			strconv.Itoa(c.ByVerdict[attribution.CannotTell]), strconv.Itoa(c.ByVerdict[attribution.DoesNotCount]), strconv.Itoa(c.Failed), c.Note)
 	}
 	_ = tb.write(w, "table")
 	fmt.Fprintf(w, "\n%d resources checked in %s with %d requests.\n", len(res.Resources), time.Duration(res.Elapsed).Round(time.Millisecond), res.Requests)
 }
 
 // printFailures lists what could not be read, on stderr.
-func (a *app) printFailures(res *steps.ScanResult) {
+func (a *app) printFailures(res *attribution.ScanResult) {
 	for _, f := range res.Failures {
-		where := f.Service
-		if f.Environment != "" {
-			where += " in " + f.Environment
-		}
-		if f.Product != "" {
-			where = f.Product.Title() + "s, " + where
-		}
-		fmt.Fprintf(a.st.err, "Failed: %s: %s\n", where, f.Message)
+		fmt.Fprintln(a.st.err, attribution.NotCheckedLine(f))
 	}
 }
 
@@ -269,7 +286,7 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-func (a *app) printCheckMarkdown(res *steps.ScanResult) error {
+func (a *app) printCheckMarkdown(res *attribution.ScanResult) error {
 	w := a.st.out
 	l := res.Linked
 	fmt.Fprintf(w, "# Attribution check\n\nLinked identity: **%s** (`%s`) in directory `%s`", mdEscape(l.Name()), l.ObjectID, res.TenantID)
@@ -280,10 +297,15 @@ func (a *app) printCheckMarkdown(res *steps.ScanResult) error {
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "> %s\n\n", mdEscape(n))
 	}
+	sum := attribution.Summarize(res)
+	for _, f := range sum.NotChecked {
+		fmt.Fprintf(w, "> %s\n\n", mdEscape(attribution.NotCheckedLine(f)))
+	}
+	fmt.Fprintf(w, "**%s** %s\n\n", mdEscape(sum.Headline()), mdEscape(sum.Counts()))
 	fmt.Fprintln(w, "## Coverage\n\n| Product | Resources | Attributed | Not attributed | Cannot tell | Does not count | Failed |\n|---|---:|---:|---:|---:|---:|---:|")
 	for _, c := range res.Coverage {
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d |\n", c.Product.Title(), c.Total, c.ByVerdict[steps.Attributed], c.ByVerdict[steps.NotAttributed],
-			c.ByVerdict[steps.CannotTell], c.ByVerdict[steps.DoesNotCount], c.Failed)
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d |\n", c.Product.Title(), c.Total, c.ByVerdict[attribution.Attributed], c.ByVerdict[attribution.NotAttributed],
+			c.ByVerdict[attribution.CannotTell], c.ByVerdict[attribution.DoesNotCount], c.Failed)
 	}
 	for _, c := range res.Coverage {
 		if c.Note != "" {
@@ -302,261 +324,10 @@ func (a *app) printCheckMarkdown(res *steps.ScanResult) error {
 	if len(res.Failures) > 0 {
 		fmt.Fprintln(w, "\n## Not checked")
 		for _, f := range res.Failures {
-			fmt.Fprintf(w, "\n- %s %s %s: %s", f.Product.Title(), f.Service, f.Environment, mdEscape(f.Message))
+			fmt.Fprintf(w, "\n- %s", mdEscape(attribution.NotCheckedLine(f)))
 		}
 		fmt.Fprintln(w)
 		a.printFailures(res)
 	}
 	return nil
-}
-
-func (a *app) fixCmd() *cobra.Command {
-	var f scanFlags
-	var apply, yes, includeDefault bool
-	var canvas, previous string
-	c := &cobra.Command{
-		Use:   "fix",
-		Short: "Plan, then apply, the changes that attribute resources to the linked identity",
-		Long: `Plan the attribution fixes: check the resources (as ` + "`palwiz check`" + ` does) and say,
-for each one that is not attributed, what would make it so, as far as its
-product allows. Nothing changes without --apply.
-
-What palwiz can do itself (with --apply):
-  canvas app   add the linked account as co-owner (default), or make it the
-               owner with --canvas owner (the previous owner keeps CanEdit, or
-               CanView with --previous-owner CanView)
-  flow         add it as co-owner. The credit stays with the flow's creator,
-               which never changes: palwiz says so and prints how to move it
-               (import the flow in a solution as the linked account)
-  bot          make it the bot's owner in Dataverse (its creator stays)
-  dataset      take the dataset over; Power BI gives it to whoever is signed
-               in, so palwiz must be signed in as the linked account
-
-What only a person can do (palwiz prints the commands):
-  solutions, model-driven apps and anything in a managed solution: import the
-  solution again with the Power Platform CLI, signed in as the linked account.
-
-After applying, palwiz reads each changed resource again and shows its new
-verdict. --apply asks first unless --yes is given; without a terminal it needs
---yes.
-
-Exit codes: 0 done, 1 error, 2 usage, 3 sign-in needed, 4 some changes failed.`,
-		Example: `  palwiz fix                                   # the plan, changes nothing
-  palwiz fix --apply                           # asks, then applies
-  palwiz fix --apply --yes --canvas owner --previous-owner CanView
-  palwiz fix --environment "Contoso Production" --product datasets --apply --yes
-  palwiz fix -o json > plan.json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			format, err := a.outputFormat("table", "json", "md")
-			if err != nil {
-				return err
-			}
-			fo := steps.FixOptions{CanvasApp: steps.CanvasFix(canvas), PreviousOwnerRole: previous, IncludeUnclear: includeDefault}
-			if err := fo.Validate(); err != nil {
-				return &usageError{err.Error() + ": use --canvas co-owner|owner and --previous-owner CanEdit|CanView"}
-			}
-			if apply && !yes && !a.interactive() {
-				return usagef("fix --apply changes owners in the customer's tenant: pass --yes to confirm when palwiz cannot ask")
-			}
-			env, res, err := a.scan(ctx, &f, format)
-			if err != nil {
-				return err
-			}
-			plan := steps.PlanFixes(res, fo)
-			if !apply {
-				if err := a.printPlan(res, plan, format); err != nil {
-					return err
-				}
-				a.printFailures(res)
-				if res.Partial() {
-					return partial(res, "check behind the plan")
-				}
-				return nil
-			}
-			n := 0
-			for _, x := range plan {
-				if x.Applicable() {
-					n++
-				}
-			}
-			if n > 0 && !yes {
-				if err := a.printPlan(res, plan, "table"); err != nil {
-					return err
-				}
-				ok, err := a.confirm(fmt.Sprintf("Apply the %d change%s palwiz can make?", n, plural(n)))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					fmt.Fprintln(a.st.err, "Nothing changed.")
-					return nil
-				}
-			}
-			var prog func(steps.FixProgress)
-			if a.st.errTTY && format == "table" {
-				prog = func(p steps.FixProgress) { fmt.Fprintf(a.st.err, "\r\x1b[KApplying: %d of %d…", p.Done, p.Total) }
-			}
-			results, err := steps.ApplyFixes(ctx, env, res, plan, prog)
-			if prog != nil {
-				fmt.Fprint(a.st.err, "\r\x1b[K")
-			}
-			if err != nil {
-				return err
-			}
-			failed := a.printResults(results, format)
-			a.printFailures(res)
-			if failed > 0 {
-				return &exitErr{code: exitPartial, err: fmt.Errorf("%d of %d changes failed (see above); the others were made", failed, n)}
-			}
-			if res.Partial() {
-				return partial(res, "check behind the plan")
-			}
-			return nil
-		},
-	}
-	f.add(c)
-	c.Flags().BoolVar(&apply, "apply", false, "make the changes palwiz can make (asks first)")
-	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	c.Flags().StringVar(&canvas, "canvas", string(steps.CanvasCoOwner), "canvas apps: co-owner (add the linked account) or owner (make it the owner)")
-	c.Flags().StringVar(&previous, "previous-owner", "CanEdit", "with --canvas owner, what the previous owner keeps: CanEdit or CanView")
-	c.Flags().BoolVar(&includeDefault, "include-default", false, "also plan fixes in the Default environment, whose weight for PAL is unclear")
-	return c
-}
-
-func (a *app) printPlan(res *steps.ScanResult, plan []steps.Fix, format string) error {
-	w := a.st.out
-	switch format {
-	case "json":
-		return writeJSON(w, struct {
-			Linked steps.LinkedIdentity `json:"linked"`
-			Plan   []steps.Fix          `json:"plan"`
-		}{res.Linked, nonNil(plan)})
-	case "md":
-		fmt.Fprintf(w, "# Attribution fixes for %s\n\n", mdEscape(res.Linked.Name()))
-		for i, f := range plan {
-			fmt.Fprintf(w, "%d. **%s**%s\n\n   %s\n", i+1, mdEscape(f.Summary), mdMode(f), mdEscape(f.Explanation))
-			if len(f.Covers) > 0 {
-				fmt.Fprintf(w, "\n   Also attributes: %s\n", mdEscape(strings.Join(f.Covers, ", ")))
-			}
-			if len(f.Commands) > 0 {
-				fmt.Fprintf(w, "\n   ```\n   %s\n   ```\n", strings.Join(f.Commands, "\n   "))
-			}
-			fmt.Fprintln(w)
-		}
-		return nil
-	}
-	a.printLinked(res)
-	if len(plan) == 0 {
-		fmt.Fprintln(w, "Nothing to fix: every resource that counts is attributed, or palwiz cannot tell and says why in `palwiz check`.")
-		return nil
-	}
-	auto, manual := 0, 0
-	for i, f := range plan {
-		mode := "palwiz can do this"
-		switch {
-		case f.Blocked != "":
-			mode = "blocked: " + f.Blocked
-		case f.Applicable():
-			auto++
-		default:
-			mode = "by hand"
-			manual++
-		}
-		fmt.Fprintf(w, "%2d. %s\n    [%s]\n", i+1, f.Summary, mode)
-		fmt.Fprintf(w, "    %s\n", wrap(f.Explanation, 90, "    "))
-		if len(f.Covers) > 0 {
-			fmt.Fprintf(w, "    Also attributes: %s\n", strings.Join(f.Covers, ", "))
-		}
-		for _, c := range f.Commands {
-			fmt.Fprintf(w, "      %s\n", c)
-		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "%d change%s palwiz can make (`palwiz fix --apply`), %d to do by hand.\n", auto, plural(auto), manual)
-	return nil
-}
-
-func mdMode(f steps.Fix) string {
-	switch {
-	case f.Blocked != "":
-		return " (blocked: " + mdEscape(f.Blocked) + ")"
-	case f.Applicable():
-		return " (palwiz can do this)"
-	}
-	return " (by hand)"
-}
-
-func nonNil[T any](v []T) []T {
-	if v == nil {
-		return []T{}
-	}
-	return v
-}
-
-// wrap breaks text at width, indenting the following lines.
-func wrap(s string, width int, indent string) string {
-	var b strings.Builder
-	n := 0
-	for i, word := range strings.Fields(s) {
-		if i > 0 {
-			if n+1+len(word) > width {
-				b.WriteString("\n" + indent)
-				n = 0
-			} else {
-				b.WriteByte(' ')
-				n++
-			}
-		}
-		b.WriteString(word)
-		n += len(word)
-	}
-	return b.String()
-}
-
-// printResults shows what applying did; it returns how many changes failed.
-func (a *app) printResults(results []steps.FixResult, format string) int {
-	failed := 0
-	for _, r := range results {
-		if r.Fix.Applicable() && !r.Applied {
-			failed++
-		}
-	}
-	w := a.st.out
-	if format == "json" {
-		_ = writeJSON(w, struct {
-			Results []steps.FixResult `json:"results"`
-		}{nonNil(results)})
-		return failed
-	}
-	var manual []steps.FixResult
-	for _, r := range results {
-		switch {
-		case r.Applied && r.After != nil:
-			fmt.Fprintf(w, "Done: %s\n      now %s: %s\n", r.Fix.Summary, r.After.Verdict.Label(), r.After.Reason)
-			for _, n := range r.After.Notes {
-				fmt.Fprintf(w, "      %s\n", n)
-			}
-		case r.Applied:
-			fmt.Fprintf(w, "Done: %s\n      %s\n", r.Fix.Summary, r.Error)
-		case r.Fix.Applicable():
-			fmt.Fprintf(w, "Failed: %s\n      %s\n", r.Fix.Summary, r.Error)
-		default:
-			manual = append(manual, r)
-		}
-	}
-	if len(manual) > 0 {
-		fmt.Fprintln(w, "\nStill to do by hand:")
-		for _, r := range manual {
-			fmt.Fprintf(w, "  %s\n", r.Fix.Summary)
-			if r.Fix.Blocked != "" {
-				fmt.Fprintf(w, "    %s\n", r.Fix.Blocked)
-			}
-			for _, c := range r.Fix.Commands {
-				fmt.Fprintf(w, "      %s\n", c)
-			}
-		}
-	}
-	return failed
 }

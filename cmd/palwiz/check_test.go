@@ -73,17 +73,18 @@ func TestCheckDemo(t *testing.T) {
 		{"Contoso Production", "Field Inspection", "attributed"},
 		{"Contoso Production", "Site Survey", "not-attributed"},
 		{"Contoso Production", "Visitor Check-in", "cannot-tell"},
-		{"Contoso Production", "Contoso HR", "not-attributed"},
-		{"Contoso Ltd (default)", "Lunch Menu", "cannot-tell"},
+		{"Contoso Production", "Contoso HR", "cannot-tell"},
+		{"Contoso Ltd (default)", "Lunch Menu", "attributed"},
 		{"Contoso UAT", "Field Inspection (test)", "does-not-count"},
 		{"Contoso Sales", "Regional Targets", "not-attributed"},
-		{"Customer Insights (production)", "Contoso Customer 360", "attributed"},
+		{"Contoso Sales", "Service Levels", "cannot-tell"},
+		{"Customer Insights (production)", "Contoso Customer 360", "cannot-tell"},
 	} {
 		if got := c.verdict(w.env, w.name); got != w.verdict {
 			t.Errorf("%s/%s: %s, want %s", w.env, w.name, got, w.verdict)
 		}
 	}
-	if len(c.Resources) != 31 || len(c.Coverage) != 7 {
+	if len(c.Resources) != 37 || len(c.Coverage) != 7 {
 		t.Errorf("%d resources and %d coverage rows", len(c.Resources), len(c.Coverage))
 	}
 	if strings.Contains(r.stdout+r.stderr, ciKey) {
@@ -93,7 +94,7 @@ func TestCheckDemo(t *testing.T) {
 	r = h.run("check")
 	mustCode(t, r, 0)
 	for _, s := range []string{"Attribution for pal-service@contoso.onmicrosoft.com", "ENVIRONMENT", "Site Survey", "not attributed",
-		"owner: Adele Vance", "PRODUCT", "ATTRIBUTED", "Canvas app", "resources checked in"} {
+		"owner: Adele Vance", "PRODUCT", "ATTRIBUTED", "Canvas app", "resources checked in", "HELD BY", "resources that count are attributed"} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("the table lacks %q:\n%s", s, r.stdout)
 		}
@@ -162,7 +163,8 @@ func TestCheckPartialFailure(t *testing.T) {
 	if c.verdict("Contoso Production", "Site Survey") != "not-attributed" || c.verdict("Contoso Production", "Case Desk") != "absent" {
 		t.Errorf("the rest of the check is missing or the failed part is not: %d resources", len(c.Resources))
 	}
-	if len(c.Failures) == 0 || !strings.Contains(r.stderr, "Failed: ") || !strings.Contains(r.stderr, "Dataverse") || !strings.Contains(r.stderr, "request ") {
+	if len(c.Failures) == 0 || !strings.Contains(r.stderr, "Not checked: ") || !strings.Contains(r.stderr, "Dataverse") || !strings.Contains(r.stderr, "request ") ||
+		!strings.Contains(r.stderr, "Next: ") {
 		t.Errorf("failures %+v, stderr %s", c.Failures, r.stderr)
 	}
 }
@@ -173,11 +175,11 @@ func TestFixPlanApplyAndCheckAgain(t *testing.T) {
 	mustCode(t, r, 0)
 	for _, s := range []string{
 		`Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of canvas app "Site Survey"`,
-		"[palwiz can do this]", "[by hand]",
+		"[palwiz can do this]", "[held: not marked as delivered]", "[advice]",
 		"pac solution import --path ./ContosoHR_managed.zip",
-		`Also attributes: model-driven app "HR Onboarding", flow "New hire welcome"`,
-		"creator of a flow never changes",
+		`Also settles: model-driven app "HR Onboarding", flow "New hire welcome"`,
 		"palwiz can make (`palwiz fix --apply`)",
+		"wait for you to mark what your organisation delivered",
 	} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("the plan lacks %q:\n%s", s, r.stdout)
@@ -194,10 +196,11 @@ func TestFixPlanApplyAndCheckAgain(t *testing.T) {
 		t.Fatal("a refused --apply changed something")
 	}
 
-	r = h.run("fix", "--apply", "--yes", "--canvas", "owner", "--previous-owner", "CanView")
+	delivered := []string{"--delivered", "publisher=Fabrikam Consulting,Site Survey,Visitor Check-in,Route field requests,Regional Targets"}
+	r = h.run(append([]string{"fix", "--apply", "--yes", "--canvas", "owner", "--previous-owner", "CanView"}, delivered...)...)
 	mustCode(t, r, 0)
 	for _, s := range []string{"Done: Make pal-service@contoso.onmicrosoft.com the owner of canvas app \"Site Survey\"", "now attributed",
-		"Done: Take over dataset \"Regional Targets\"", "still credits its creator", "Still to do by hand:", "pac auth create"} {
+		"Done: Take over dataset \"Regional Targets\"", "now cannot tell", "credentials", "Still to do by hand:", "pac auth create"} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("the results lack %q:\n%s", s, r.stdout)
 		}
@@ -206,34 +209,42 @@ func TestFixPlanApplyAndCheckAgain(t *testing.T) {
 	for _, w := range []struct{ env, name, verdict string }{
 		{"Contoso Production", "Site Survey", "attributed"},
 		{"Contoso Production", "Visitor Check-in", "attributed"},
-		{"Contoso Sales", "Regional Targets", "attributed"},
-		{"Operations", "Inspections", "attributed"},
+		{"Contoso Production", "Route field requests", "cannot-tell"},
+		{"Contoso Sales", "Regional Targets", "cannot-tell"}, // taken over, not published
+		{"Operations", "Inspections", "not-attributed"},      // not marked as delivered
 		{"Contoso Production", "Escalate overdue surveys", "not-attributed"},
-		{"Contoso Production", "HR Helper", "cannot-tell"},
-		{"Contoso Production", "Contoso HR", "not-attributed"},
+		{"Contoso Production", "Contoso HR", "cannot-tell"},
 	} {
 		if got := c.verdict(w.env, w.name); got != w.verdict {
 			t.Errorf("after fix --apply, %s/%s: %s, want %s", w.env, w.name, got, w.verdict)
 		}
 	}
-	// Nothing left that palwiz can do.
-	r = h.run("fix", "-o", "json")
+	// The plan converges: the second run applies nothing and lists the
+	// person's steps once.
+	r = h.run(append([]string{"fix", "--apply", "--yes"}, delivered...)...)
+	mustCode(t, r, 0)
+	if !strings.Contains(r.stdout, "Nothing palwiz can change") || strings.Contains(r.stdout, "Done: ") || strings.Count(r.stdout, "Still to do by hand:") != 1 {
+		t.Errorf("the second run:\n%s", r.stdout)
+	}
+	r = h.run(append([]string{"fix", "-o", "json"}, delivered...)...)
 	mustCode(t, r, 0)
 	var plan struct {
-		Plan []struct {
-			Kind      string `json:"kind"`
-			Automatic bool   `json:"automatic"`
-			Resource  struct {
-				Name string `json:"name"`
-			} `json:"resource"`
+		Plan struct {
+			Fixes []struct {
+				Kind      string `json:"kind"`
+				Automatic bool   `json:"automatic"`
+				Blocked   string `json:"blocked"`
+				Resource  struct {
+					Name string `json:"name"`
+				} `json:"resource"`
+			} `json:"fixes"`
 		} `json:"plan"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range plan.Plan {
-		// Flows keep their creator: adding a co-owner again is still offered.
-		if f.Automatic && f.Kind != "add-flow-co-owner" {
+	for _, f := range plan.Plan.Fixes {
+		if f.Automatic && f.Blocked == "" {
 			t.Errorf("still planned after applying: %+v", f)
 		}
 	}

@@ -20,34 +20,57 @@ func (a *app) logoutCmd() *cobra.Command {
 		Short: "Forget the signed-in account and its tokens",
 		Long: `Sign out: remove the account's tokens and palwiz's record of it from the OS keyring.
 With --all, delete every keyring item palwiz ever wrote for this cloud (other
-accounts, remembered secrets, leftovers of an interrupted write) and say how many.`,
+accounts, remembered secrets, leftovers of an interrupted write), found by
+searching the keyring for palwiz's items, and say how many.
+
+Either way palwiz then reads the keyring again. If anything of palwiz's is
+still there, or the keyring did not answer (stopped, locked), it says what is
+left and why, and exits with code 1.`,
 		Example: `  palwiz logout
   palwiz logout --all      # leave nothing behind on this computer`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.getSession(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			p := s.Profile()
-			n, err := s.Logout(cmd.Context(), all)
-			if a.output == "json" {
-				_ = writeJSON(a.st.out, map[string]any{"removedItems": n, "all": all})
-			} else {
-				who := "Not signed in"
-				if p != nil {
-					who = "Signed out " + profileName(p)
-				}
-				fmt.Fprintf(a.st.out, "%s; removed %d keyring item%s.\n", who, n, plural(n))
-			}
-			if err != nil {
-				return fmt.Errorf("some keyring items could not be removed: %w", err)
-			}
-			return nil
+			return a.logout(cmd.Context(), all)
 		},
 	}
 	c.Flags().BoolVar(&all, "all", false, "delete every keyring item palwiz wrote")
 	return c
+}
+
+// logout signs out in the keyring itself (never through a session that fell
+// back to memory) and reports what it checked.
+func (a *app) logout(ctx context.Context, all bool) error {
+	if _, err := a.getCloud(); err != nil {
+		return err
+	}
+	st := a.keyringStore()
+	var res auth.SignOutResult
+	var err error
+	if st != nil {
+		res, err = auth.SignOut(ctx, st, all)
+	}
+	if a.output == "json" {
+		_ = writeJSON(a.st.out, map[string]any{"removedItems": res.Removed, "all": all, "left": nonNil(res.Left),
+			"verified": err == nil && st != nil, "searched": res.Searched})
+	} else {
+		who := "Not signed in"
+		if res.Profile != nil {
+			who = "Signed out " + profileName(res.Profile)
+		}
+		switch {
+		case st == nil:
+			fmt.Fprintln(a.st.out, "Nothing to remove: with --ephemeral tokens are only ever in memory.")
+		case err != nil:
+			fmt.Fprintf(a.st.out, "%s; removed %d keyring item%s.\n", who, res.Removed, plural(res.Removed))
+		default:
+			how := "palwiz's index"
+			if res.Searched {
+				how = "a search of the keyring"
+			}
+			fmt.Fprintf(a.st.out, "%s; removed %d keyring item%s. Checked by %s: nothing of it is left.\n", who, res.Removed, plural(res.Removed), how)
+		}
+	}
+	return err
 }
 
 func plural(n int) string {

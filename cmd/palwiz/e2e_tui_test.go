@@ -192,7 +192,16 @@ func (r *ptyRun) requireRestored() {
 	if tio.Lflag&unix.ICANON == 0 || tio.Lflag&unix.ECHO == 0 {
 		r.t.Errorf("the terminal was left in raw mode (lflag %#x)", tio.Lflag)
 	}
+	// The process has ended, but its last bytes may still be on their way
+	// through the pseudo-terminal to the reader: wait for them a little.
 	raw := r.rawOutput()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); raw = r.rawOutput() {
+		if strings.LastIndex(raw, "\x1b[?1049l") > strings.LastIndex(raw, "\x1b[?1049h") &&
+			strings.LastIndex(raw, "\x1b[?25h") > strings.LastIndex(raw, "\x1b[?25l") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	enter, leave := strings.LastIndex(raw, "\x1b[?1049h"), strings.LastIndex(raw, "\x1b[?1049l")
 	if enter < 0 || leave < enter {
 		r.t.Errorf("the alternate screen was not left (entered at %d, left at %d)", enter, leave)

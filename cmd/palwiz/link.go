@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/steps"
 	"github.com/spf13/cobra"
 )
@@ -50,6 +51,7 @@ Pass --force to move it.
 				return err
 			}
 			if sc.allTenants {
+				a.actingInEach(ctx, env)
 				return a.fleet(ctx, env, format, func(ts []arm.Tenant, prog func(int, int)) []steps.TenantResult {
 					return steps.FleetLink(ctx, env, ts, id, force, prog)
 				})
@@ -59,14 +61,19 @@ Pass --force to move it.
 				return err
 			}
 			var out steps.Outcome
+			var as *steps.Actor
 			err = a.withReauth(ctx, tenant, func() (err error) {
+				if as, err = a.actor(ctx, env, tenant); err != nil {
+					return err
+				}
 				out, err = steps.Link(ctx, client, id, force)
 				return err
 			})
 			if err != nil {
+				a.sayActor(as)
 				return err
 			}
-			return a.printOutcome(out, format)
+			return a.printOutcome(out, as, format)
 		},
 	}
 	c.Flags().StringVar(&partnerID, "partner-id", "", "your Partner Location ID (Associated Partner ID in Partner Center)")
@@ -75,7 +82,31 @@ Pass --force to move it.
 	return c
 }
 
-func (a *app) printOutcome(o steps.Outcome, format string) error {
+// actor names who acts in tenant ("" = current) for a write command.
+func (a *app) actor(ctx context.Context, env *steps.Env, tenant string) (*steps.Actor, error) {
+	as, err := steps.WhoActs(ctx, env, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &as, nil
+}
+
+// sayActor names the identity and directory on stderr when a write failed
+// (its result, which names them otherwise, is not printed).
+func (a *app) sayActor(as *steps.Actor) {
+	if as != nil {
+		fmt.Fprintln(a.st.err, as.String()+":")
+	}
+}
+
+// actingInEach names the identity before a write in every directory.
+func (a *app) actingInEach(ctx context.Context, env *steps.Env) {
+	if as, err := steps.WhoActs(ctx, env, ""); err == nil {
+		fmt.Fprintf(a.st.err, "As %s, in each directory below.\n", as.Who())
+	}
+}
+
+func (a *app) printOutcome(o steps.Outcome, as *steps.Actor, format string) error {
 	after := o.After
 	if o.Action == steps.ActionUnlink || o.Action == steps.ActionNothing {
 		after = nil
@@ -83,11 +114,12 @@ func (a *app) printOutcome(o steps.Outcome, format string) error {
 	switch format {
 	case "json":
 		out := struct {
-			Action   string    `json:"action"`
-			Summary  string    `json:"summary"`
-			Previous *linkJSON `json:"previous,omitempty"`
+			Action   string       `json:"action"`
+			Summary  string       `json:"summary"`
+			ActingAs *steps.Actor `json:"actingAs,omitempty"`
+			Previous *linkJSON    `json:"previous,omitempty"`
 			linkJSON
-		}{Action: string(o.Action), Summary: o.Summary(), linkJSON: toLinkJSON(after)}
+		}{Action: string(o.Action), Summary: o.Summary(), ActingAs: as, linkJSON: toLinkJSON(after)}
 		if o.Before != nil && (o.Action == steps.ActionMove || o.Action == steps.ActionUnlink) {
 			p := toLinkJSON(o.Before)
 			out.Previous = &p
@@ -97,7 +129,14 @@ func (a *app) printOutcome(o steps.Outcome, format string) error {
 		j := toLinkJSON(after)
 		tb := &table{header: []string{"action", "linked", "partnerId", "partnerName", "state", "tenantId", "objectId"}}
 		tb.add(string(o.Action), fmt.Sprint(j.Linked), j.PartnerID, j.PartnerName, j.State, j.TenantID, j.ObjectID)
+		if as != nil {
+			tb.header = append(tb.header, "actingAs", "directory")
+			tb.rows[0] = append(tb.rows[0], as.Who(), as.Where())
+		}
 		return tb.write(a.st.out, "csv")
+	}
+	if as != nil {
+		fmt.Fprintln(a.st.out, as.String()+":")
 	}
 	fmt.Fprintln(a.st.out, o.Summary()+".")
 	if after != nil && o.Action != steps.ActionNone {
@@ -130,7 +169,11 @@ first, unless --yes is given.`,
 			if err != nil {
 				return err
 			}
-			_, client, err := sc.client(ctx, env)
+			tenant, client, err := sc.client(ctx, env)
+			if err != nil {
+				return err
+			}
+			as, err := a.actor(ctx, env, tenant)
 			if err != nil {
 				return err
 			}
@@ -140,9 +183,9 @@ first, unless --yes is given.`,
 					return err
 				}
 				if cur == nil {
-					return a.printOutcome(steps.Outcome{Action: steps.ActionNothing}, format)
+					return a.printOutcome(steps.Outcome{Action: steps.ActionNothing}, as, format)
 				}
-				ok, err := a.confirm(fmt.Sprintf("Remove the link to partner %s (%s)? Usage by this identity stops earning that partner credit.", cur.PartnerName, cur.PartnerID))
+				ok, err := a.confirm(ctx, fmt.Sprintf("%s: remove the link to partner %s (%s)? Usage by this identity stops earning that partner credit.", as, cur.PartnerName, cur.PartnerID))
 				if err != nil {
 					return err
 				}
@@ -153,9 +196,10 @@ first, unless --yes is given.`,
 			}
 			out, err := steps.Unlink(ctx, client)
 			if err != nil {
+				a.sayActor(as)
 				return err
 			}
-			return a.printOutcome(out, format)
+			return a.printOutcome(out, as, format)
 		},
 	}
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
@@ -165,9 +209,15 @@ first, unless --yes is given.`,
 }
 
 // confirm asks a yes/no question on the terminal; the default is no.
-func (a *app) confirm(q string) (bool, error) {
+// Ctrl-C (or SIGTERM) while it waits cancels the command (exit code 130):
+// it is not an answer.
+func (a *app) confirm(ctx context.Context, q string) (bool, error) {
 	fmt.Fprintf(a.st.err, "%s [y/N] ", q)
-	line, err := bufio.NewReader(a.st.in).ReadString('\n')
+	line, err := auth.ReadLine(ctx, a.st.in, 1024)
+	if ctx.Err() != nil {
+		fmt.Fprintln(a.st.err)
+		return false, errInterrupted
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/term"
 	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/pkg/browser"
+	"github.com/palwiz/palwiz/steps"
 	"github.com/spf13/cobra"
 )
 
@@ -82,7 +80,12 @@ func (a *app) login(ctx context.Context, o loginOpts) error {
 	if o.servicePrincipal {
 		return a.loginSP(ctx, o)
 	}
-	s, err := a.getSession(ctx, o.clientID)
+	clientID := o.clientID
+	if clientID == "" {
+		// The app the environment names is the one palwiz signs in with.
+		clientID = a.getenv("PALWIZ_CLIENT_ID")
+	}
+	s, err := a.getSession(ctx, clientID)
 	if err != nil {
 		return err
 	}
@@ -95,6 +98,7 @@ func (a *app) login(ctx context.Context, o loginOpts) error {
 	if err != nil {
 		return err
 	}
+	a.rememberDirectory(ctx)
 	return a.reportLogin(id)
 }
 
@@ -145,11 +149,26 @@ func (a *app) openBrowser(url string) error {
 	if truthy(a.getenv("PALWIZ_NO_BROWSER")) {
 		return nil
 	}
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	if err := browser.OpenURL(url); err != nil {
+	// The browser gets palwiz's environment without its secrets.
+	if err := auth.OpenBrowser(url, nil); err != nil {
 		fmt.Fprintln(a.st.err, "Could not open a browser; open the address above yourself.")
 	}
 	return nil
+}
+
+// rememberDirectory keeps the signed-in directory's name in the profile
+// (best effort), so that write commands name it without asking Azure.
+func (a *app) rememberDirectory(ctx context.Context) {
+	if a.session == nil || !a.session.Persistent() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p := a.session.Profile()
+	if p == nil {
+		return
+	}
+	steps.DirectoryName(ctx, &steps.Env{Cloud: a.cloud, Session: a.session}, p.Tenant)
 }
 
 func (a *app) reportLogin(id *auth.Identity) error {
@@ -203,11 +222,13 @@ func (a *app) loginSP(ctx context.Context, o loginOpts) error {
 	if err != nil {
 		return err
 	}
+	a.rememberDirectory(ctx)
 	return a.reportLogin(id)
 }
 
 // secretFromEnvOrStdin reads a client secret: PALWIZ_CLIENT_SECRET, then
-// standard input when it is not a terminal, then a masked prompt.
+// standard input when it is not a terminal, then a masked prompt. Ctrl-C
+// and SIGTERM end either wait.
 func (a *app) secretFromEnvOrStdin() (string, error) {
 	if v := a.getenv("PALWIZ_CLIENT_SECRET"); v != "" {
 		return v, nil
@@ -217,8 +238,15 @@ func (a *app) secretFromEnvOrStdin() (string, error) {
 	if a.stdinSecret != "" {
 		return a.stdinSecret, nil
 	}
+	ctx := a.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if !a.st.inTTY {
-		line, err := bufio.NewReader(io.LimitReader(a.st.in, 8192)).ReadString('\n')
+		line, err := auth.ReadLine(ctx, a.st.in, 8192)
+		if ctx.Err() != nil {
+			return "", errInterrupted
+		}
 		line = strings.TrimSpace(line)
 		if line == "" {
 			if err != nil && err != io.EOF {
@@ -237,12 +265,14 @@ func (a *app) secretFromEnvOrStdin() (string, error) {
 		return "", usagef("no client secret: set PALWIZ_CLIENT_SECRET")
 	}
 	fmt.Fprint(a.st.err, "Client secret (input hidden): ")
-	b, err := term.ReadPassword(f.Fd())
+	s, err := auth.ReadSecret(ctx, f)
 	fmt.Fprintln(a.st.err)
+	if ctx.Err() != nil {
+		return "", errInterrupted
+	}
 	if err != nil {
 		return "", fmt.Errorf("read the secret: %w", err)
 	}
-	s := strings.TrimSpace(string(b))
 	if s == "" {
 		return "", usagef("no client secret entered")
 	}

@@ -70,6 +70,7 @@ func (a *app) run(ctx context.Context, args []string) (code int) {
 		}
 	}()
 	defer a.close()
+	a.ctx = ctx
 	err := a.execute(ctx, args)
 	if err == nil {
 		return exitOK

@@ -25,8 +25,11 @@ func (a *app) withReauth(ctx context.Context, tenant string, op func() error) er
 		return err
 	}
 	fmt.Fprintln(a.st.err, ae.Error())
-	ok, cerr := a.confirm("Sign in to that directory now?")
-	if cerr != nil || !ok {
+	ok, cerr := a.confirm(ctx, "Sign in to that directory now?")
+	if cerr != nil {
+		return cerr
+	}
+	if !ok {
 		return err
 	}
 	dc, serr := a.session.StartDeviceCode(ctx, tenant, ae.Claims)

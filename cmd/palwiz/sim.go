@@ -2,18 +2,21 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/palwiz/palwiz/azure/cloud"
+	"github.com/palwiz/palwiz/azure/safefile"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) simCmd() *cobra.Command {
 	var listen, pagesListen, scenario, caOut string
-	var verbose bool
+	var verbose, force bool
 	c := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve the simulated Microsoft cloud for other terminals and clients",
@@ -54,7 +57,10 @@ These are simulator credentials, valid nowhere else.`,
 			if err != nil {
 				return err
 			}
-			sc, err := sim.LoadScenario(scenario, os.ReadFile)
+			sc, err := sim.LoadScenario(scenario, safefile.Reader(ctx, maxScenarioFile))
+			if ctx.Err() != nil {
+				return errInterrupted
+			}
 			if err != nil {
 				return &usageError{err.Error()}
 			}
@@ -76,7 +82,13 @@ These are simulator credentials, valid nowhere else.`,
 				caOut = filepath.Join(dir, "palwiz-sim-ca-"+strings.ReplaceAll(strings.TrimPrefix(s.URL(), "https://"), ":", "-")+".pem")
 				removeCA = true
 			}
-			if err := os.WriteFile(caOut, s.CAPEM(), 0o644); err != nil {
+			// Never over a file palwiz did not write (run as root, --ca-out
+			// /etc/hosts would otherwise replace it); an earlier run's CA is ours.
+			if err := safefile.Write(caOut, s.CAPEM(), safefile.Options{Perm: 0o644, Force: force, Ours: cloud.IsSimCA}); err != nil {
+				var ee *safefile.ExistsError
+				if errors.As(err, &ee) {
+					return &usageError{"--ca-out: " + err.Error()}
+				}
 				return fmt.Errorf("write the CA file: %w", err)
 			}
 			if removeCA {
@@ -105,10 +117,14 @@ These are simulator credentials, valid nowhere else.`,
 	f.StringVar(&listen, "listen", "127.0.0.1:0", "HTTPS address to serve on (loopback)")
 	f.StringVar(&pagesListen, "pages-listen", "127.0.0.1:0", `plain-HTTP address of the sign-in pages ("off" serves them on the HTTPS address)`)
 	f.StringVar(&scenario, "scenario", "demo", "embedded scenario name, or a scenario JSON file")
-	f.StringVar(&caOut, "ca-out", "", "where to write the CA certificate (default: a temporary file removed on exit)")
+	f.StringVar(&caOut, "ca-out", "", "where to write the CA certificate (default: a temporary file removed on exit); an existing file is replaced only if an earlier palwiz sim wrote it")
+	f.BoolVar(&force, "force", false, "let --ca-out replace a regular file palwiz did not write")
 	f.BoolVar(&verbose, "verbose", false, "log every request to stderr")
 	return c
 }
+
+// maxScenarioFile bounds a scenario file (the demo's is about 60 KB).
+const maxScenarioFile = 32 << 20
 
 func (a *app) printSimBanner(s *sim.Server, caOut string, ids sim.Identities) {
 	w := a.st.out

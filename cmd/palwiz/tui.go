@@ -15,10 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/steps"
 	"github.com/palwiz/palwiz/tui"
-	"github.com/pkg/browser"
 )
 
 // startWizard runs the Bubble Tea wizard (or, with --accessible, the same
@@ -75,8 +75,7 @@ func (a *app) openURLQuietly(url string) error {
 	if truthy(a.getenv("PALWIZ_NO_BROWSER")) {
 		return nil
 	}
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	return browser.OpenURL(url)
+	return auth.OpenBrowser(url, nil)
 }
 
 // demoOptions wires the demo: the simulator's sign-in page, the key that

@@ -1,0 +1,89 @@
+package cloud
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testCA(t testing.TB, cn string, isCA bool) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: isCA, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestIsSimCA(t *testing.T) {
+	ca := testCA(t, simCAName, true)
+	cases := []struct {
+		name string
+		b    []byte
+		want bool
+	}{
+		{"the simulator's CA", ca, true},
+		{"another CA", testCA(t, "Corporate Root", true), false},
+		{"not a CA", testCA(t, simCAName, false), false},
+		{"with more after it", append(append([]byte{}, ca...), ca...), false},
+		{"a password file", []byte("root:x:0:0:root:/root:/bin/bash\n"), false},
+		{"empty", nil, false},
+	}
+	for _, c := range cases {
+		if got := IsSimCA(c.b); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestReadSimCA(t *testing.T) {
+	ctx := context.Background()
+	if _, err := ReadSimCA(ctx, "", "ca.pem"); err == nil || !strings.Contains(err.Error(), "PALWIZ_SIM_URL") {
+		t.Fatalf("no address: %v", err)
+	}
+	if _, err := ReadSimCA(ctx, "https://127.0.0.1:1", ""); err == nil || !strings.Contains(err.Error(), "PALWIZ_SIM_CA") {
+		t.Fatalf("no CA: %v", err)
+	}
+	if _, err := ReadSimCA(ctx, "https://127.0.0.1:1", "/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Fatalf("/dev/zero: %v", err)
+	}
+}
+
+// FuzzSimURL: PALWIZ_SIM_URL comes from the environment. Anything that is
+// not an https origin is refused with a message naming it; what is
+// accepted dials a host and port.
+func FuzzSimURL(f *testing.F) {
+	for _, s := range []string{"https://127.0.0.1:8443", "https://127.0.0.1:8443/", "https://[::1]:1", "http://127.0.0.1:1", "127.0.0.1:1",
+		"https://", "https://h", "https://user:pw@127.0.0.1:1/x?y#z", "%", "https://127.0.0.1:99999"} {
+		f.Add(s)
+	}
+	ca := testCA(f, simCAName, true)
+	f.Fuzz(func(t *testing.T, raw string) {
+		c, err := NewSim(raw, ca, Options{})
+		if err != nil {
+			if !strings.Contains(err.Error(), "https://HOST:PORT") && !strings.Contains(err.Error(), "CA") {
+				t.Fatalf("refusal does not explain itself: %v", err)
+			}
+			return
+		}
+		u, perr := url.Parse(raw)
+		if perr != nil || u.Scheme != "https" || u.Host == "" || !c.IsSim() || c.HTTP == nil {
+			t.Fatalf("accepted %q", raw)
+		}
+	})
+}
