@@ -65,30 +65,31 @@ func (r *adminRequest) update(m *Model, msg tea.Msg) (cmd tea.Cmd, leave bool) {
 	k := m.keys
 	switch {
 	case r.replace != nil:
-		if r.replace.done(msg) {
-			r.replace = nil
-			if r.replaceOK {
-				return r.save(m, true), false
-			}
-			r.feedback = note{noteInfo, "Kept " + r.exists + " as it was; the request was not saved."}
-			return nil, false
-		}
 		if kp, ok := msg.(tea.KeyPressMsg); ok && key.Matches(kp, k.Back) {
 			r.replace = nil
 			return nil, false
 		}
-		return r.replace.update(msg), false
-	case r.names != nil:
-		if r.names.done(msg) {
-			r.names = nil
-			return nil, false
+		c, done := r.replace.step(m, msg)
+		if !done {
+			return c, false
 		}
+		r.replace = nil
+		if r.replaceOK {
+			return r.save(m, true), false
+		}
+		r.feedback = note{noteInfo, "Kept " + r.exists + " as it was; the request was not saved."}
+		return nil, false
+	case r.names != nil:
 		if kp, ok := msg.(tea.KeyPressMsg); ok && key.Matches(kp, k.Back) {
 			r.names = nil
 			return nil, false
 		}
 		r.feedback = note{}
-		return r.names.update(msg), false
+		c, done := r.names.step(m, msg)
+		if done {
+			r.names = nil
+		}
+		return c, false
 	}
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {

@@ -157,7 +157,12 @@ func (s *attributionScreen) newPlan(m *Model) tea.Cmd {
 }
 
 func (s *attributionScreen) confirmUpdate(m *Model, msg tea.Msg) tea.Cmd {
-	if s.confirm.done(msg) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
+		s.confirm = nil
+		return nil
+	}
+	cmd, done := s.confirm.step(m, msg)
+	if done {
 		s.confirm = nil
 		if !s.applyOK {
 			return nil
@@ -166,11 +171,7 @@ func (s *attributionScreen) confirmUpdate(m *Model, msg tea.Msg) tea.Cmd {
 		s.scanOp = m.nextOp()
 		return scanCmds(m.ctx, m.o.Attributor, s.scanOp, s.tenantID, s.autoFixes())
 	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-		s.confirm = nil
-		return nil
-	}
-	return s.confirm.update(msg)
+	return cmd
 }
 
 func (s *attributionScreen) onResults(m *Model) bool { return m.o.Attributor != nil && s.tab == 0 }

@@ -255,3 +255,28 @@ func TestQuitLeavesABlankFrame(t *testing.T) {
 		t.Fatalf("the last frame is not empty: %q", c)
 	}
 }
+
+// TestKeysTypedAhead: keys pressed faster than the forms' own commands run
+// are not lost: enter on Welcome and enter on the identity list, sent
+// back to back, reach the device code; a yes-or-no answered with y moves on.
+func TestKeysTypedAhead(t *testing.T) {
+	f := newFake()
+	f.links[tContoso] = tailspinLink()
+	r := newRunner(t, Options{Backend: f, NoColor: true})
+	r.typeText("4977985")
+	r.send(keyMsg("enter"))
+	r.send(keyMsg("enter"))
+	r.waitFor("Code: ", time.Second)
+	f.approve()
+	r.waitFor("This is you", time.Second)
+	r.send(keyMsg("enter"))
+	r.waitFor("enter continue here", time.Second)
+	r.send(keyMsg("enter"))
+	r.waitFor("What palwiz will do", time.Second)
+	r.send(keyMsg("enter"))
+	r.send(keyMsg("y"))
+	r.waitFor("✓ Moved the link", time.Second)
+	if calls := strings.Join(f.Calls(), "\n"); strings.Count(calls, "Link 4977985") != 1 {
+		t.Fatalf("calls = %s", calls)
+	}
+}

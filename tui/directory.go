@@ -246,7 +246,19 @@ func (s *directoryScreen) switched(m *Model, msg switchedMsg) tea.Cmd {
 }
 
 func (s *directoryScreen) listUpdate(m *Model, msg tea.Msg) tea.Cmd {
-	if s.list.done(msg) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && !s.list.typing() {
+		switch {
+		case key.Matches(k, m.keys.Back) && filterSet(s.list.focused()):
+			// esc clears the filter first.
+		case key.Matches(k, m.keys.Back):
+			return m.back()
+		case key.Matches(k, m.keys.Retry):
+			return s.load(m)
+		}
+	}
+	s.switchErr = nil
+	cmd, done := s.list.step(m, msg)
+	if done {
 		t, ok := steps.FindTenant(m.f.tenants, s.chosen)
 		switch {
 		case !ok:
@@ -260,18 +272,7 @@ func (s *directoryScreen) listUpdate(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		return s.switchTo(m, t)
 	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && !s.list.typing() {
-		switch {
-		case key.Matches(k, m.keys.Back) && filterSet(s.list.focused()):
-			// esc clears the filter first.
-		case key.Matches(k, m.keys.Back):
-			return m.back()
-		case key.Matches(k, m.keys.Retry):
-			return s.load(m)
-		}
-	}
-	s.switchErr = nil
-	return s.list.update(msg)
+	return cmd
 }
 
 func (s *directoryScreen) reauth(m *Model, via signInVia) tea.Cmd {

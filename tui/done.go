@@ -43,7 +43,11 @@ func (s *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	if s.working || s.ask == nil {
 		return nil
 	}
-	if s.ask.done(msg) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
+		return m.back()
+	}
+	cmd, done := s.ask.step(m, msg)
+	if done {
 		if s.signOut {
 			s.working, s.err = true, nil
 			s.op = m.nextOp()
@@ -52,10 +56,7 @@ func (s *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		m.f.completed = true
 		return m.end(tea.Quit)
 	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-		return m.back()
-	}
-	return s.ask.update(msg)
+	return cmd
 }
 
 func (s *doneScreen) keys(m *Model) []key.Binding {

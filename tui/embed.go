@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 )
@@ -18,6 +19,8 @@ type embedded struct {
 	id     int
 	fields []huh.Field
 	width  int
+	// finished says the form was completed (and is done with).
+	finished bool
 }
 
 // embed builds the form for fields; its init command focuses the first one.
@@ -46,10 +49,54 @@ func (e *embedded) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// done reports whether msg says this form was completed.
-func (e *embedded) done(msg tea.Msg) bool {
-	d, ok := msg.(formDoneMsg)
-	return ok && e != nil && d.id == e.id
+// step passes msg to the form and reports whether the form is complete.
+// The key that answers its last question (enter; y or n on a yes-or-no)
+// completes it at once, with the value it set: the form's own way to
+// completion runs through commands, and a key typed meanwhile would land
+// in the finished form, or its last messages in the next one. So the
+// commands of that key are dropped, and a later formDoneMsg of this form
+// means nothing. A form completed otherwise (tab on its last field) says
+// so with formDoneMsg.
+func (e *embedded) step(m *Model, msg tea.Msg) (tea.Cmd, bool) {
+	if e == nil || e.finished {
+		return nil, false
+	}
+	if d, ok := msg.(formDoneMsg); ok {
+		if d.id != e.id {
+			return nil, false
+		}
+		e.finished = true
+		return nil, true
+	}
+	cmd := e.update(msg)
+	if k, ok := msg.(tea.KeyPressMsg); ok && e.answered(m.keys, k) {
+		e.finished = true
+		return nil, true
+	}
+	return cmd, false
+}
+
+// answered reports whether key k, just passed to the form, answered its
+// last question without an error.
+func (e *embedded) answered(km keyMap, k tea.KeyPressMsg) bool {
+	f := unwrapField(e.focused())
+	if f != e.lastField() || f.Error() != nil {
+		return false
+	}
+	if _, ok := f.(*huh.Confirm); ok {
+		return key.Matches(k, km.Continue, km.Yes, km.No)
+	}
+	return key.Matches(k, km.Continue)
+}
+
+// lastField is the form's last field that is shown.
+func (e *embedded) lastField() huh.Field {
+	for i := len(e.fields) - 1; i >= 0; i-- {
+		if !e.fields[i].Skip() {
+			return unwrapField(e.fields[i])
+		}
+	}
+	return nil
 }
 
 // focused is the field that has the keys.
@@ -57,7 +104,7 @@ func (e *embedded) focused() huh.Field { return e.form.GetFocusedField() }
 
 // typing reports whether the focused field takes free text.
 func (e *embedded) typing() bool {
-	return e != nil && e.form.State == huh.StateNormal && takesText(e.focused())
+	return e != nil && !e.finished && e.form.State == huh.StateNormal && takesText(e.focused())
 }
 
 // view renders the fields that are shown, one under the other, at width,

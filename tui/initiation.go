@@ -164,7 +164,11 @@ func (s *initiationScreen) chooseUpdate(m *Model, msg tea.Msg) tea.Cmd {
 	if s.choose == nil {
 		return nil
 	}
-	if s.choose.done(msg) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
+		return m.back()
+	}
+	cmd, done := s.choose.step(m, msg)
+	if done {
 		m.f.choice = s.choice
 		switch s.choice {
 		case optContinue:
@@ -181,10 +185,7 @@ func (s *initiationScreen) chooseUpdate(m *Model, msg tea.Msg) tea.Cmd {
 		s.signIn.tenant, s.signIn.claims = "", ""
 		return s.signIn.start(m, viaDeviceCode)
 	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-		return m.back()
-	}
-	return s.choose.update(msg)
+	return cmd
 }
 
 func (s *initiationScreen) readWho(m *Model) tea.Cmd {
@@ -210,9 +211,6 @@ func (s *initiationScreen) startSP(m *Model) tea.Cmd {
 // spUpdate runs the service-principal form: enter signs in from any field
 // once every value is there, and moves to the next field until then.
 func (s *initiationScreen) spUpdate(m *Model, msg tea.Msg) tea.Cmd {
-	if s.spForm.done(msg) {
-		return s.signInSP(m)
-	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
 		case key.Matches(k, m.keys.Back):
@@ -224,7 +222,11 @@ func (s *initiationScreen) spUpdate(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		s.spErr = nil
 	}
-	return s.spForm.update(msg)
+	cmd, done := s.spForm.step(m, msg)
+	if done {
+		return s.signInSP(m)
+	}
+	return cmd
 }
 
 // signInSP signs in with the form's values, or says what is missing.

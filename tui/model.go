@@ -343,15 +343,16 @@ func (m *Model) askQuit() tea.Cmd {
 
 // quitUpdate passes a message to the quit question and acts on its answer.
 func (m *Model) quitUpdate(msg tea.Msg) tea.Cmd {
-	if m.quitForm.done(msg) {
-		m.overlay = noOverlay
-		if m.quitYes {
-			m.cancelled = true
-			return m.end(tea.Quit)
-		}
-		return nil
+	cmd, done := m.quitForm.step(m, msg)
+	if !done {
+		return cmd
 	}
-	return m.quitForm.update(msg)
+	m.overlay = noOverlay
+	if m.quitYes {
+		m.cancelled = true
+		return m.end(tea.Quit)
+	}
+	return nil
 }
 
 // scroll moves a body taller than the screen by half a page.

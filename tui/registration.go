@@ -88,18 +88,19 @@ func (s *registrationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if s.phase == regConfirm {
-		if s.move.done(msg) {
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
+			s.phase, s.kept = regReady, keptLink(s.current)
+			return nil
+		}
+		cmd, done := s.move.step(m, msg)
+		if done {
 			if s.moveOK {
 				return s.link(m, true)
 			}
 			s.phase, s.kept = regReady, keptLink(s.current)
 			return nil
 		}
-		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-			s.phase, s.kept = regReady, keptLink(s.current)
-			return nil
-		}
-		return s.move.update(msg)
+		return cmd
 	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		return s.key(m, k)

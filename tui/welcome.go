@@ -32,13 +32,6 @@ func (s *welcomeScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	if s.form == nil {
 		return nil
 	}
-	if s.form.done(msg) {
-		if err := m.f.acceptPartnerID(s.value); err != nil {
-			// The field validates first; this is a safety net.
-			return s.enter(m)
-		}
-		return m.goTo(stepInitiation)
-	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
 		case key.Matches(k, m.keys.Continue):
@@ -47,7 +40,15 @@ func (s *welcomeScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			return m.askQuit()
 		}
 	}
-	return s.form.update(msg)
+	cmd, done := s.form.step(m, msg)
+	if done {
+		if err := m.f.acceptPartnerID(s.value); err != nil {
+			// The field validates first; this is a safety net.
+			return s.enter(m)
+		}
+		return m.goTo(stepInitiation)
+	}
+	return cmd
 }
 
 func (s *welcomeScreen) view(m *Model, width int) (string, int) {

@@ -165,7 +165,7 @@ func TestWizardResizeInTmux(t *testing.T) {
 		{"registration", []string{"Enter"}, []string{"link it to partner ID 4977985", "enter link"}, []string{"Reading"}},
 		{"linked", []string{"Enter"}, []string{"✓ Linked to partner Fabrikam Consulting (Seattle) (4977985)"}, nil},
 		{"attribution", []string{"Enter"}, []string{"judged for pal-service@contoso.onmicrosoft.com"}, []string{"Checking who owns"}},
-		{"fix plan", []string{"Right"}, []string{"Changes palwiz can make", "For a person to do"}, nil},
+		{"fix plan", []string{"Right"}, []string{"Changes palwiz can make", "a apply"}, nil},
 		{"validation", []string{"Enter"}, []string{"✓ YES", "Partner ID    4977985"}, []string{"Reading the link"}},
 		{"done", []string{"Enter"}, []string{"Sign out and wipe", "▸ Sign out"}, nil},
 	}

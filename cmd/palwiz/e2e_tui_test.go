@@ -402,8 +402,7 @@ func TestAccessibleInTerminal(t *testing.T) {
 	answer("It proves who it is with", "1")
 	answer("Client secret (Enter for the demo's secret)", "sim-contoso-spn-secret-1")
 	answer("now? [Y/n]", "y")
-	answer("Changes palwiz can make", "")
-	answer("change(s) now?", "n")
+	// The service principal owns nothing palwiz could change: no fixes to choose.
 	answer("Read about attribution, or continue", "")
 	answer("Sign out and wipe palwiz's tokens from this computer? [Y/n]", "")
 	if code := r.exitCode(30 * time.Second); code != 0 {
