@@ -322,19 +322,14 @@ func requestFields(org, name *string) []huh.Field {
 	}
 }
 
-// focusedInput reports whether the field takes free text: an input, or a
+// takesText reports whether the field takes free text: an input, or a
 // list while its filter is being typed.
 func takesText(f huh.Field) bool {
-	if o, ok := f.(*optionalField); ok {
-		f = o.Field
-	}
-	if _, ok := f.(*huh.Input); ok {
+	switch f := unwrapField(f).(type) {
+	case *huh.Input:
 		return true
-	}
-	for _, b := range f.KeyBinds() {
-		if b.Enabled() && b.Help().Desc == "set filter" {
-			return true
-		}
+	case interface{ GetFiltering() bool }:
+		return f.GetFiltering()
 	}
 	return false
 }
