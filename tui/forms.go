@@ -106,20 +106,11 @@ func (v *spValues) credential() steps.SPCredential {
 }
 
 // spChecks validate each service-principal value; the form and the
-// "enter signs in from any field" rule use the same ones.
+// "enter signs in from any field" rule use the same ones, and `palwiz
+// login` checks its flags with the same steps functions.
 var spChecks = struct{ tenant, clientID, secret, certFile func(string) error }{
-	tenant: func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return errors.New("enter the customer's directory: its tenant ID or a domain such as contoso.onmicrosoft.com")
-		}
-		return nil
-	},
-	clientID: func(s string) error {
-		if !steps.IsGUID(strings.TrimSpace(s)) {
-			return errors.New("the application (client) ID is a GUID, such as e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501")
-		}
-		return nil
-	},
+	tenant:   steps.ValidateTenant,
+	clientID: steps.ValidateClientID,
 	secret: func(s string) error {
 		if strings.TrimSpace(s) == "" {
 			return errors.New("enter the client secret's value")

@@ -62,3 +62,23 @@ func TestAccessibleQuitIsCancelled(t *testing.T) {
 		t.Errorf("q did not ask before quitting:\n%s", r.stdout)
 	}
 }
+
+// TestLoginChecksLikeTheWizard: `palwiz login --service-principal` checks
+// the application ID and the directory with the wizard's own rules
+// (steps.ValidateClientID, steps.ValidateTenant) before asking Entra ID.
+func TestLoginChecksLikeTheWizard(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--client-id", "not-a-guid", "--tenant", "contoso.onmicrosoft.com"}, "is a GUID"},
+		{[]string{"--client-id", "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501", "--tenant", "contoso"}, "or a domain such as"},
+	} {
+		r := h.runIn("secret\n", append([]string{"login", "--service-principal"}, c.args...)...)
+		mustCode(t, r, 2)
+		if !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: stderr %q lacks %q", c.args, r.stderr, c.want)
+		}
+	}
+}
