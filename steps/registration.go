@@ -139,8 +139,12 @@ func create(ctx context.Context, api LinkAPI, before *arm.Link, want string) (Ou
 		return Outcome{Action: ActionLink, Before: before}, Explain(err)
 	}
 	// Read again and decide: the write may have landed (a retried PUT), or
-	// another process linked this identity in between.
+	// another process linked this identity in between. A conflict says a
+	// link exists: wait for the replicas to show it.
 	again, gerr := api.GetLink(ctx)
+	if gerr == nil && again == nil && isConflict(err) {
+		again, gerr = ReadUntil(ctx, ReplicationWait, api.GetLink, func(l *arm.Link) bool { return l != nil })
+	}
 	if gerr != nil || again == nil {
 		return Outcome{Action: ActionLink, Before: before}, Explain(err)
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/palwiz/palwiz/steps"
 )
@@ -31,13 +32,29 @@ type Backend interface {
 }
 
 // NewBackend is the Backend over the steps package and a session.
-func NewBackend(env *steps.Env) Backend { return &stepsBackend{env: env} }
+func NewBackend(env *steps.Env) Backend {
+	return &stepsBackend{env: env, wrote: map[string]steps.Outcome{}}
+}
 
-type stepsBackend struct{ env *steps.Env }
+type stepsBackend struct {
+	env *steps.Env
+	// wrote is the last link write per directory, so reading the link back
+	// waits for the service's replicas to show it (steps.ReadBack).
+	mu    sync.Mutex
+	wrote map[string]steps.Outcome
+}
+
+// forget drops the writes remembered for the identity that signs in again.
+func (b *stepsBackend) forget() {
+	b.mu.Lock()
+	clear(b.wrote)
+	b.mu.Unlock()
+}
 
 func (b *stepsBackend) Profile(context.Context) *steps.Profile { return b.env.Session.Profile() }
 
 func (b *stepsBackend) StartDeviceCode(ctx context.Context, tenant, claims string) (*steps.DeviceCode, error) {
+	b.forget()
 	return b.env.Session.StartDeviceCode(ctx, tenant, claims)
 }
 
@@ -46,10 +63,12 @@ func (b *stepsBackend) WaitDeviceCode(ctx context.Context, dc *steps.DeviceCode)
 }
 
 func (b *stepsBackend) LoginBrowser(ctx context.Context, tenant, claims string, open func(string) error) (*steps.Identity, error) {
+	b.forget()
 	return b.env.Session.LoginBrowser(ctx, tenant, claims, open)
 }
 
 func (b *stepsBackend) LoginServicePrincipal(ctx context.Context, tenant, clientID string, cred steps.SPCredential) (*steps.Identity, error) {
+	b.forget()
 	return b.env.Session.LoginServicePrincipal(ctx, tenant, clientID, cred)
 }
 
@@ -74,7 +93,10 @@ func (b *stepsBackend) ReadLink(ctx context.Context, tenantID string) (*steps.Pa
 	if err != nil {
 		return nil, fmt.Errorf("set up the Azure Resource Manager client: %w", err)
 	}
-	return steps.Status(ctx, c)
+	b.mu.Lock()
+	o := b.wrote[tenantID]
+	b.mu.Unlock()
+	return steps.ReadBack(ctx, c, o)
 }
 
 func (b *stepsBackend) Link(ctx context.Context, tenantID string, current *steps.PartnerLink, partnerID string, force bool) (steps.Outcome, error) {
@@ -82,7 +104,13 @@ func (b *stepsBackend) Link(ctx context.Context, tenantID string, current *steps
 	if err != nil {
 		return steps.Outcome{}, fmt.Errorf("set up the Azure Resource Manager client: %w", err)
 	}
-	return steps.LinkFrom(ctx, c, current, partnerID, force)
+	o, err := steps.LinkFrom(ctx, c, current, partnerID, force)
+	if err == nil {
+		b.mu.Lock()
+		b.wrote[tenantID] = o
+		b.mu.Unlock()
+	}
+	return o, err
 }
 
 func (b *stepsBackend) SignOut(ctx context.Context) (int, error) {

@@ -93,7 +93,8 @@ func (s *Session) newConfidential(ctx context.Context, tenant, clientID string, 
 		})
 	}
 	c, err := confidential.New(cloud.AuthorityURL(tenant), clientID, cc,
-		confidential.WithHTTPClient(s.http), confidential.WithCache(s.appTok), confidential.WithInstanceDiscovery(false))
+		confidential.WithHTTPClient(s.http), confidential.WithCache(s.appTok), confidential.WithInstanceDiscovery(false),
+		confidential.WithClientCapabilities(clientCapabilities()))
 	if err != nil {
 		return nil, fmt.Errorf("set up service principal sign-in: %w", err)
 	}

@@ -19,6 +19,12 @@ import (
 // AzureCLIClientID is the default public client: the Azure CLI's first-party app.
 const AzureCLIClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
+// clientCapabilities declares continuous access evaluation (CP1): a resource
+// may answer a revoked token with a claims challenge, which azcore's bearer
+// policy passes to Credential.GetToken (TokenRequestOptions.Claims) and
+// Session.Token hands to MSAL (WithClaims) for a new token.
+func clientCapabilities() []string { return []string{"CP1"} }
+
 // Config wires a Session.
 type Config struct {
 	Cloud *cloud.Cloud
@@ -181,7 +187,10 @@ func (s *Session) publicClient() (*public.Client, error) {
 		public.WithCache(s.userTok),
 		// The authority is always the public cloud's own host, so instance
 		// discovery would only add a request to every run.
-		public.WithInstanceDiscovery(false))
+		public.WithInstanceDiscovery(false),
+		// palwiz answers claims challenges (every azcore pipeline's bearer
+		// policy does), so resources may revoke its tokens at once (CAE).
+		public.WithClientCapabilities(clientCapabilities()))
 	if err != nil {
 		return nil, fmt.Errorf("set up sign-in: %w", err)
 	}

@@ -13,27 +13,6 @@ import (
 
 const armHost = "management.azure.com"
 
-// caller is the identity an access token names.
-type caller struct {
-	claims
-	p principal
-}
-
-type callerKey struct{}
-
-// armAudiences are the token audiences ARM accepts.
-var armAudiences = []string{"https://management.core.windows.net/", "https://management.azure.com/"}
-
-func audienceOK(aud string, accepted []string) bool {
-	a := strings.TrimSuffix(strings.ToLower(aud), "/")
-	for _, x := range accepted {
-		if a == strings.TrimSuffix(strings.ToLower(x), "/") {
-			return true
-		}
-	}
-	return false
-}
-
 // armError is ARM's error envelope.
 func armError(code, msg string) map[string]any {
 	return map[string]any{"error": map[string]string{"code": code, "message": msg}}
@@ -43,48 +22,6 @@ func armError(code, msg string) map[string]any {
 // repeated at the top level, as the live service does.
 func palError(code, msg string) map[string]any {
 	return map[string]any{"error": map[string]string{"code": code, "message": msg}, "code": code, "message": msg}
-}
-
-// authenticate checks the bearer token for a resource host. On failure it
-// answers 401 with a WWW-Authenticate challenge and returns false.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, audiences []string) (*caller, bool) {
-	fail := func(code, msg, desc string) (*caller, bool) {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description=%q`, desc))
-		writeJSON(w, http.StatusUnauthorized, armError(code, msg))
-		return nil, false
-	}
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", "The authentication header is missing")
-	}
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is not a bearer token.", "Bearer token required")
-	}
-	c, err := s.signer.verify(strings.TrimSpace(tok), s.now())
-	s.mu.Lock()
-	notBefore := s.st.notBefore
-	s.mu.Unlock()
-	if err == nil && !notBefore.IsZero() && c.Iat < notBefore.Unix() {
-		err = errTokenExpired
-	}
-	switch err {
-	case nil:
-	case errTokenExpired:
-		return fail("ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.", "The access token has expired")
-	default:
-		return fail("InvalidAuthenticationToken", "The access token is invalid.", "The access token is invalid")
-	}
-	if !audienceOK(c.Aud, audiences) {
-		return fail("InvalidAuthenticationTokenAudience", fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences '%s'.", c.Aud, strings.Join(audiences, "','")), "Wrong audience")
-	}
-	s.mu.Lock()
-	p, known := s.st.objects[objKey(c.Tid, c.Oid)]
-	s.mu.Unlock()
-	if !known {
-		p = principal{tenant: s.tenantByID(c.Tid), oid: c.Oid}
-	}
-	return &caller{claims: c, p: p}, true
 }
 
 func (s *Server) tenantByID(id string) *Tenant {
@@ -102,7 +39,11 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-ms-request-id", newGUID())
 	w.Header().Set("x-ms-correlation-request-id", newGUID())
 	w.Header().Set("x-ms-routing-request-id", "SIMULATOR:"+time.Now().UTC().Format("20060102T150405Z")+":"+newGUID())
-	c, ok := s.authenticate(w, r, armAudiences)
+	if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), "/metadata/endpoints") {
+		s.metadataEndpoints(w, r) // no token needed: clients read it to find the sign-in endpoint
+		return
+	}
+	c, ok := s.authenticate(w, r, armService)
 	if !ok {
 		return
 	}
@@ -258,11 +199,14 @@ func (s *Server) palPartners(w http.ResponseWriter, r *http.Request, c *caller, 
 	now := s.now().UTC()
 	switch r.Method {
 	case http.MethodGet:
-		if !active || (id != "" && id != rec.partnerID) {
+		// Reads come from a replica: right after a write they may see the
+		// state before it (settings.replication.arm).
+		view := s.linkView(rec)
+		if view == nil || !view.active || (id != "" && id != view.partnerID) {
 			writeJSON(w, http.StatusNotFound, palError("ManagementPartnerNotFound", msgNotLinked))
 			return
 		}
-		writeJSON(w, http.StatusOK, s.partnerResponse(c, rec, id == ""))
+		writeJSON(w, http.StatusOK, s.partnerResponse(c, view, id == ""))
 	case http.MethodPut:
 		if !s.validPartnerLocked(id) {
 			writeJSON(w, http.StatusBadRequest, palError("PartnerIdInvalid", msgInvalidID))
@@ -279,10 +223,12 @@ func (s *Server) palPartners(w http.ResponseWriter, r *http.Request, c *caller, 
 			}
 			return
 		}
+		existed := rec != nil
 		if rec == nil {
 			rec = &linkRecord{created: now}
 			s.st.links[key] = rec
 		}
+		s.linkWritten(rec, existed)
 		rec.partnerID, rec.active, rec.updated = id, true, now
 		rec.version++
 		writeJSON(w, http.StatusOK, s.partnerResponse(c, rec, false))
@@ -295,11 +241,13 @@ func (s *Server) palPartners(w http.ResponseWriter, r *http.Request, c *caller, 
 			writeJSON(w, http.StatusBadRequest, palError("PartnerIdInvalid", msgInvalidID))
 			return
 		}
+		s.linkWritten(rec, true)
 		rec.partnerID, rec.updated = id, now
 		rec.version++
 		writeJSON(w, http.StatusOK, s.partnerResponse(c, rec, false))
 	case http.MethodDelete:
 		if active && (id == "" || id == rec.partnerID) {
+			s.linkWritten(rec, true)
 			rec.active, rec.updated = false, now
 			rec.version++
 		}
@@ -406,4 +354,37 @@ func ScenarioIdentities(sc *Scenario) Identities {
 	}
 	sort.SliceStable(out.Partners, func(i, j int) bool { return out.Partners[i].ID < out.Partners[j].ID })
 	return out
+}
+
+// metadataEndpoints answers ARM's cloud metadata, which `az cloud register
+// --endpoint-resource-manager` and ARM_CLOUD_METADATA_URL read: the object
+// of api-version 2015-01-01, or the list of clouds of later versions. On the
+// loopback origin it names the loopback origin as the resource manager and
+// the sign-in endpoint, so a client configured with only that address
+// stays on the simulator.
+func (s *Server) metadataEndpoints(w http.ResponseWriter, r *http.Request) {
+	arm, login := "https://"+armHost+"/", "https://"+loginHost+"/"
+	if o, ok := r.Context().Value(originKey{}).(string); ok && o != "" {
+		arm, login = o+"/", o+"/"
+	}
+	auth := map[string]any{"loginEndpoint": login, "audiences": []string{"https://management.core.windows.net/", "https://management.azure.com/"},
+		"tenant": "common", "identityProvider": "AAD"}
+	switch v := r.URL.Query().Get("api-version"); v {
+	case "2015-01-01", "":
+		writeJSON(w, http.StatusOK, map[string]any{"galleryEndpoint": "https://gallery.azure.com/", "graphEndpoint": "https://graph.windows.net/",
+			"portalEndpoint": "https://portal.azure.com/", "authentication": auth})
+	case "2019-05-01", "2020-06-01", "2022-09-01":
+		writeJSON(w, http.StatusOK, []map[string]any{{
+			"name": "AzureCloud", "resourceManager": arm, "authentication": auth, "portal": "https://portal.azure.com",
+			"graph": "https://graph.windows.net/", "graphAudience": "https://graph.windows.net/", "microsoftGraphResourceId": "https://graph.microsoft.com/",
+			"gallery": "https://gallery.azure.com/", "batch": "https://batch.core.windows.net/", "sqlManagement": "https://management.core.windows.net:8443/",
+			"media": "https://rest.media.azure.net", "activeDirectoryDataLake": "https://datalake.azure.net/",
+			"vmImageAliasDoc": "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/quickstart-templates/aliases.json",
+			"suffixes": map[string]any{"acrLoginServer": "azurecr.io", "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
+				"azureDataLakeStoreFileSystem": "azuredatalakestore.net", "keyVaultDns": "vault.azure.net", "sqlServerHostname": "database.windows.net",
+				"storage": "core.windows.net"},
+		}})
+	default:
+		writeJSON(w, http.StatusBadRequest, armError("InvalidApiVersionParameter", fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '2015-01-01,2019-05-01,2020-06-01,2022-09-01'.", v)))
+	}
 }

@@ -17,7 +17,7 @@ type authCode struct {
 	redirectURI string
 	challenge   string
 	tenantSeg   string
-	scopes      []string
+	scopes      string
 	user        *User
 	mfa         bool
 	expires     time.Time
@@ -138,12 +138,12 @@ func (s *Server) issueAuthCode(seg string, f url.Values) (string, error) {
 	code := randomToken(32)
 	s.st.authCodes[code] = &authCode{
 		clientID: f.Get("client_id"), redirectURI: f.Get("redirect_uri"), challenge: f.Get("code_challenge"),
-		tenantSeg: seg, scopes: strings.Fields(f.Get("scope")), user: u, mfa: mfa, expires: s.now().Add(10 * time.Minute),
+		tenantSeg: seg, scopes: f.Get("scope"), user: u, mfa: mfa, expires: s.now().Add(10 * time.Minute),
 	}
 	return code, nil
 }
 
-func (s *Server) grantAuthCode(w http.ResponseWriter, r *http.Request, t *Tenant) {
+func (s *Server) grantAuthCode(w http.ResponseWriter, r *http.Request, req *tokenReq) {
 	code := r.PostForm.Get("code")
 	s.mu.Lock()
 	ac := s.st.authCodes[code]
@@ -162,6 +162,7 @@ func (s *Server) grantAuthCode(w http.ResponseWriter, r *http.Request, t *Tenant
 		s.entraFail(w, http.StatusBadRequest, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
 		return
 	}
+	t := req.t
 	if t == nil {
 		s.mu.Lock()
 		t = s.st.tenant(ac.user.HomeTenant)
@@ -171,13 +172,16 @@ func (s *Server) grantAuthCode(w http.ResponseWriter, r *http.Request, t *Tenant
 		s.entraFail(w, http.StatusBadRequest, errorOr(errorForCode[code], "invalid_grant"), code, "")
 		return
 	}
+	if r.PostForm.Get("scope") == "" && !req.v1 {
+		r.PostForm.Set("scope", ac.scopes)
+	}
+	target, ok := s.requestTarget(w, r, t, req.seg, req.v1, false)
+	if !ok {
+		return
+	}
 	mfa := map[string]bool{}
 	if ac.mfa {
 		mfa[strings.ToLower(t.ID)] = true
 	}
-	scopes := strings.Fields(r.PostForm.Get("scope"))
-	if len(scopes) == 0 {
-		scopes = ac.scopes
-	}
-	s.issueUserTokens(w, ac.user, t, ac.clientID, scopes, mfa)
+	s.issueUserTokens(w, ac.user, t, ac.clientID, target, mfa, req.claims)
 }

@@ -201,8 +201,10 @@ func checkUserTokens(t *testing.T, a answer, seg string) {
 	if tok.TokenType != "Bearer" || tok.AccessToken == "" || tok.RefreshToken == "" || tok.IDToken == "" || tok.ClientInfo == "" || tok.ExpiresIn <= 300 {
 		t.Fatalf("token answer lacks what MSAL needs: %s", a.body)
 	}
-	if tok.Scope != armScope {
-		t.Errorf("scope %q, want the requested one without openid/profile/offline_access", tok.Scope)
+	// Entra answers with what was asked (without openid, profile and
+	// offline_access) and the permissions /.default stands for.
+	if want := armScope + " https://management.core.windows.net//user_impersonation"; tok.Scope != want {
+		t.Errorf("scope %q, want %q", tok.Scope, want)
 	}
 	ci, err := b64.DecodeString(tok.ClientInfo) // unpadded base64url
 	if err != nil {
@@ -438,11 +440,11 @@ func TestGraph(t *testing.T) {
 		{"member", member, 200, "Member", upnService, oidService, ""},
 		{"guest", guest, 200, "Guest", "ana.lopez_fabrikam.example#EXT#@contoso.onmicrosoft.com", oidAnaGuestC, ""},
 		{"service principal", app, 400, "", "", "", "BadRequest"},
-		{"ARM token", arm, 401, "", "", "", "InvalidAuthenticationTokenAudience"},
+		{"ARM token", arm, 401, "", "", "", "InvalidAuthenticationToken"},
 	}
 	for _, c := range cases {
 		t.Run("/me "+c.name, func(t *testing.T) {
-			a := ts.do("GET", "https://graph.microsoft.com/v1.0/me", c.token, nil)
+			a := ts.do("GET", "https://graph.microsoft.com/v1.0/me?$select=id,userPrincipalName,userType", c.token, nil)
 			if a.status != c.status {
 				t.Fatalf("%d %s", a.status, a.body)
 			}

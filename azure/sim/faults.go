@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +25,9 @@ type Fault struct {
 	Code string `json:"code,omitempty"`
 	// RetryAfter in seconds for kind "throttle" (default 1).
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// RetryAfterDate sends Retry-After as the HTTP date the wait ends at,
+	// the other form RFC 9110 allows, instead of a number of seconds.
+	RetryAfterDate bool `json:"retryAfterDate,omitempty"`
 	// Delay for kind "slow".
 	Delay Duration `json:"delay,omitempty"`
 	// Times is how many matching requests fail (0 = all of them).
@@ -114,9 +116,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, host string
 		if ra <= 0 {
 			ra = 1
 		}
-		w.Header().Set("Retry-After", strconv.Itoa(ra))
-		writeJSON(w, http.StatusTooManyRequests, armError("TooManyRequests",
-			fmt.Sprintf("The request was throttled. Retry after %d seconds.", ra)))
+		s.throttle(w, host, ra, f.RetryAfterDate)
 	case "status":
 		st := f.Status
 		if st == 0 {
@@ -126,11 +126,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, host string
 		if code == "" {
 			code = strings.ReplaceAll(http.StatusText(st), " ", "")
 		}
-		if host == "login.microsoftonline.com" {
-			writeJSON(w, st, entraError(s.now(), code, 0, "The simulator injected this failure."))
-		} else {
-			writeJSON(w, st, armError(code, "The simulator injected this failure ("+http.StatusText(st)+")."))
-		}
+		s.serviceError(w, host, st, code, "The simulator injected this failure ("+http.StatusText(st)+").")
 	case "malformed":
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusOK)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,113 @@ func FuzzCheckAssertion(f *testing.F) {
 			if len(q) != 3 || q[0]+"."+q[1] != gp[0]+"."+gp[1] {
 				t.Fatalf("accepted an assertion whose signed part differs from the one signed with the key: %q", a)
 			}
+		}
+	})
+}
+
+// FuzzParseScopes: a token request's scope is client input. Whatever is
+// accepted names one API the simulator serves, with permissions it has.
+func FuzzParseScopes(f *testing.F) {
+	for _, s := range []string{armScope + " openid offline_access profile", graphScope, "User.Read", "https://x.crm.dynamics.com/.default",
+		armScope + " " + graphScope, "https://graph.microsoft.com/", "openid", "", "00000003-0000-0000-c000-000000000000/.default", "api:///.default", "https:///"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, raw string, app bool) {
+		tt, err := parseScopes(raw, "tenant", app)
+		if err != nil {
+			return
+		}
+		if tt.res == nil || tt.aud == "" || len(tt.perms) == 0 {
+			t.Fatalf("accepted %q without a resource: %+v", raw, tt)
+		}
+		for _, p := range tt.perms {
+			if p != ".default" && !tt.res.hasScope(p) {
+				t.Fatalf("accepted permission %q that %s does not have", p, tt.res.name)
+			}
+			if app && p != ".default" {
+				t.Fatalf("client credentials accepted %q", p)
+			}
+		}
+		_ = grantedScopes(tt)
+	})
+}
+
+// FuzzClaimsRequest: the claims parameter is client input.
+func FuzzClaimsRequest(f *testing.F) {
+	f.Add(`{"access_token":{"xms_cc":{"values":["CP1"]}}}`)
+	f.Add(`{"access_token":{"nbf":{"essential":true,"value":"1"},"xms_cc":{"values":["cp1"]}}}`)
+	f.Add(`{"access_token":{"xms_cc":null}}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		c := parseClaimsRequest(raw)
+		if c.cae && !strings.Contains(strings.ToLower(raw), "cp1") {
+			t.Fatalf("CAE-capable without CP1: %q", raw)
+		}
+	})
+}
+
+// FuzzDataverseQuery: OData query options are client input. Whatever is
+// accepted selects, expands and orders by real fields.
+func FuzzDataverseQuery(f *testing.F) {
+	f.Add("name,_createdby_value", "createdby($select=fullname)", "statecode eq 0 and name ne 'x'", "name desc,createdon", "3", "true")
+	f.Add("", "ownerid,owningbusinessunit($select=name)", "_ownerid_value eq 5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101", "", "", "")
+	f.Add("bogus", "createdby(", "contains(name,'x')", "name sideways", "-1", "maybe")
+	f.Fuzz(func(t *testing.T, sel, expand, filter, order, top, count string) {
+		q := url.Values{"$select": {sel}, "$expand": {expand}, "$filter": {filter}, "$orderby": {order}, "$top": {top}, "$count": {count}}
+		dq, err := parseDVQuery(entBot, q, false)
+		if err != nil {
+			return
+		}
+		for _, i := range dq.sel {
+			_ = entBot.fields[i]
+		}
+		for _, ex := range dq.expand {
+			if entBot.fields[ex.field].kind != dvLookup || ex.target == nil {
+				t.Fatalf("expanded a non-lookup: %+v", ex)
+			}
+			for _, i := range ex.sel {
+				_ = ex.target.fields[i]
+			}
+		}
+		for _, o := range dq.order {
+			_ = entBot.fields[o.field]
+		}
+		_ = dq.context(entBot)
+	})
+}
+
+// FuzzFetchXML: FetchXML is client input. Whatever compiles names real
+// attributes and links.
+func FuzzFetchXML(f *testing.F) {
+	f.Add(`<fetch><entity name="bot"><attribute name="name"/><attribute name="ownerid"/><link-entity name="systemuser" from="systemuserid" to="ownerid" alias="o"><attribute name="fullname"/></link-entity><order attribute="name" descending="true"/><filter type="or"><condition attribute="statecode" operator="eq" value="0"/><condition attribute="name" operator="in"><value>a</value></condition></filter></entity></fetch>`)
+	f.Add(`<fetch top="2"><entity name="bot"><all-attributes/></entity></fetch>`)
+	f.Add(`<fetch count="1" page="3"><entity name="bot"/></fetch>`)
+	f.Add(`<fetch><entity name="bot"><filter><filter type="and"><condition attribute="publishedon" operator="null"/></filter></filter></entity></fetch>`)
+	f.Add(`<fetch aggregate="true"><entity name="bot"/></fetch>`)
+	f.Add(`<x/>`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		pl, err := compileFetch(entBot, doc)
+		if err != nil {
+			return
+		}
+		for _, i := range pl.q.sel {
+			_ = entBot.fields[i]
+		}
+		for _, j := range pl.joins {
+			if entBot.fields[j.to].kind != dvLookup {
+				t.Fatalf("linked through a non-lookup %s", entBot.fields[j.to].name)
+			}
+			for _, a := range j.attrs {
+				_ = j.target.fields[a]
+			}
+		}
+		if pl.top == 0 && (pl.count < 1 || pl.count > 5000 || pl.page < 1) {
+			t.Fatalf("paging %d/%d", pl.count, pl.page)
+		}
+		row := &dvRow{vals: make([]any, len(entBot.fields))}
+		for _, p := range pl.preds {
+			_ = p(row)
 		}
 	})
 }

@@ -11,8 +11,6 @@ import (
 
 const graphHost = "graph.microsoft.com"
 
-var graphAudiences = []string{"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"}
-
 // graphState holds what Graph calls created: applications and their readiness.
 type graphState struct {
 	apps    []*graphApp
@@ -25,8 +23,9 @@ type graphApp struct {
 }
 
 func graphError(code, msg string) map[string]any {
+	rid := newGUID()
 	return map[string]any{"error": map[string]any{"code": code, "message": msg,
-		"innerError": map[string]string{"request-id": newGUID(), "date": time.Now().UTC().Format(time.RFC3339)}}}
+		"innerError": map[string]string{"request-id": rid, "client-request-id": rid, "date": time.Now().UTC().Format("2006-01-02T15:04:05")}}}
 }
 
 func (s *Server) registerGraph() { s.handle(graphHost, http.HandlerFunc(s.serveGraph)) }
@@ -39,27 +38,45 @@ var (
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("request-id", newGUID())
-	c, ok := s.authenticate(w, r, graphAudiences)
+	c, ok := s.authenticate(w, r, graphService)
 	if !ok {
 		return
 	}
 	p := strings.ToLower(strings.TrimSuffix(r.URL.Path, "/"))
+	if r.Method == http.MethodGet {
+		if bad := unsupportedOption(r.URL.Query(), "$select", "$filter", "$top", "$count"); bad != "" {
+			writeJSON(w, http.StatusBadRequest, graphError("BadRequest", fmt.Sprintf("Query option '%s' is not supported by the simulator.", bad)))
+			return
+		}
+	}
 	switch {
 	case r.Method == http.MethodGet && p == "/v1.0/me":
-		s.graphMe(w, c)
+		s.graphMe(w, r, c)
+	case r.Method == http.MethodGet && p == "/v1.0/users":
+		s.graphListUsers(w, r, c)
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1.0/users/") && !strings.Contains(p[len("/v1.0/users/"):], "/"):
+		s.graphGetUser(w, r, c, r.URL.Path[len("/v1.0/users/"):])
 	case r.Method == http.MethodGet && p == "/v1.0/organization":
 		t := s.tenantByID(c.Tid)
 		if t == nil {
 			writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", "The tenant was not found."))
 			return
 		}
-		doms := []map[string]any{{"name": t.DefaultDomain, "isDefault": true, "isInitial": true}}
+		doms := []map[string]any{{"name": t.DefaultDomain, "isDefault": true, "isInitial": true, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}}
 		for _, d := range t.Domains {
 			if !strings.EqualFold(d, t.DefaultDomain) {
-				doms = append(doms, map[string]any{"name": d, "isDefault": false, "isInitial": false})
+				doms = append(doms, map[string]any{"name": d, "isDefault": false, "isInitial": false, "type": "Managed", "capabilities": "None"})
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"value": []any{map[string]any{"id": t.ID, "displayName": t.DisplayName, "verifiedDomains": doms}}})
+		org := map[string]any{"id": t.ID, "displayName": t.DisplayName, "verifiedDomains": doms, "countryLetterCode": orDefault(t.CountryCode, "US"),
+			"tenantType": "AAD", "businessPhones": []any{}, "city": nil, "country": nil, "createdDateTime": "2019-04-02T10:11:12Z",
+			"preferredLanguage": "en", "postalCode": nil, "state": nil, "street": nil, "technicalNotificationMails": []any{}}
+		obj, err := graphSelect(org, r.URL.Query().Get("$select"), "organization", nil)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, graphError("BadRequest", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization", "value": []any{obj}})
 	case r.Method == http.MethodGet && spByAppIDPath.MatchString(p):
 		s.graphGetSP(w, c, spByAppIDPath.FindStringSubmatch(p)[1])
 	case r.Method == http.MethodGet && p == "/v1.0/serviceprincipals":
@@ -80,7 +97,14 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) graphMe(w http.ResponseWriter, c *caller) {
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (s *Server) graphMe(w http.ResponseWriter, r *http.Request, c *caller) {
 	if c.IDType == "app" {
 		writeJSON(w, http.StatusBadRequest, graphError("BadRequest", "/me request is only valid with delegated authentication flow."))
 		return
@@ -89,14 +113,7 @@ func (s *Server) graphMe(w http.ResponseWriter, c *caller) {
 		writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", "The signed-in user has no object in this directory."))
 		return
 	}
-	ut := "Member"
-	if c.p.guest {
-		ut = "Guest"
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id": c.p.oid, "displayName": c.p.user.DisplayName, "userPrincipalName": graphUPN(c.p), "mail": c.p.user.UserPrincipalName,
-		"userType": ut, "accountEnabled": !c.p.user.Disabled,
-	})
+	s.writeUser(w, r, c.p, "https://graph.microsoft.com/v1.0/$metadata#users/$entity")
 }
 
 // graphUPN is the UPN a directory gives an object: guests get the #EXT# form.
@@ -199,7 +216,7 @@ func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller
 	if s.st.graph.spReady == nil {
 		s.st.graph.spReady = map[string]time.Time{}
 	}
-	s.st.graph.spReady[objKey(t.ID, sp.AppID)] = s.now().Add(time.Duration(s.sc.Settings.ReplicationDelay))
+	s.st.graph.spReady[objKey(t.ID, sp.AppID)] = s.now().Add(s.sc.Settings.replication("entra"))
 	writeJSON(w, http.StatusCreated, spJSON(sp))
 }
 
@@ -227,22 +244,25 @@ func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	secret := strings.NewReplacer("-", "~", "_", ".").Replace(randomToken(30))
 	s.st.issued = append(s.st.issued, secret)
-	if sp := s.st.spsByApp[objKey(c.Tid, a.appID)]; sp != nil {
-		sp.Secrets = append(sp.Secrets, secret)
-	} else {
-		s.st.graph.pending = append(s.st.graph.pending, pendingSecret{tenant: c.Tid, appID: a.appID, secret: secret})
-	}
+	// A new secret works for sign-in once Entra has replicated it.
+	s.st.graph.pending = append(s.st.graph.pending, pendingSecret{tenant: c.Tid, appID: a.appID, secret: secret,
+		usableFrom: s.now().Add(s.sc.Settings.replication("entra"))})
 	writeJSON(w, http.StatusOK, map[string]any{"secretText": secret, "keyId": newGUID(), "hint": secret[:3],
 		"displayName": body.PasswordCredential.DisplayName, "endDateTime": end.Format(time.RFC3339), "startDateTime": s.now().UTC().Format(time.RFC3339)})
 }
 
-type pendingSecret struct{ tenant, appID, secret string }
+// pendingSecret is a client secret added through Graph.
+type pendingSecret struct {
+	tenant, appID, secret string
+	usableFrom            time.Time
+}
 
-// secretsFor returns secrets added to an application before its service principal existed.
-func (g *graphState) secretsFor(tenant, appID string) []string {
+// secretsFor returns the secrets added to an application through Graph that
+// sign-in accepts at now.
+func (g *graphState) secretsFor(tenant, appID string, now time.Time) []string {
 	var out []string
 	for _, p := range g.pending {
-		if strings.EqualFold(p.tenant, tenant) && strings.EqualFold(p.appID, appID) {
+		if strings.EqualFold(p.tenant, tenant) && strings.EqualFold(p.appID, appID) && !now.Before(p.usableFrom) {
 			out = append(out, p.secret)
 		}
 	}

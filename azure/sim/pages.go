@@ -298,33 +298,60 @@ func (s *Server) DeviceCodeHasClaims(userCode string) bool {
 	return f != nil && f.claims != ""
 }
 
-// RevokeUser revokes the user's sessions, as Entra ID does after a password
-// change: refresh tokens issued until now fail (AADSTS50173); a new sign-in
-// gets new ones that work.
+// RevokeUser revokes the user's sessions, as a password reset or an
+// administrator's "revoke sessions" does: refresh tokens issued before now
+// fail (AADSTS50173), and resources that support continuous access
+// evaluation answer the user's CAE-capable access tokens issued before now
+// with a claims challenge (other access tokens live out their lifetime, as
+// Entra's do). A sign-in after this works again.
 func (s *Server) RevokeUser(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.revokedUser == nil {
-		s.st.revokedUser = map[string]time.Time{}
-	}
-	s.st.revokedUser[strings.ToLower(upn)] = s.now()
+	at := s.revocationTimeLocked()
+	s.st.revoked[strings.ToLower(strings.TrimSpace(upn))] = at
+	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = at
+}
+
+// ChallengeUser makes resources that support continuous access evaluation
+// answer the user's CAE-capable access tokens issued before now with a
+// claims challenge, while the user's sessions stay valid (a critical event
+// such as a changed location policy): a client that answers the challenge
+// gets a new token silently.
+func (s *Server) ChallengeUser(upn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.challenged[strings.ToLower(strings.TrimSpace(upn))] = s.revocationTimeLocked()
 }
 
 // ExpireAccessTokens makes every access token issued so far fail as expired.
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.notBefore = s.now().Add(time.Second)
+	s.st.notBefore = s.revocationTimeLocked()
 }
 
-// issuedAt is the iat of a token issued now. Tokens count time in whole
-// seconds and ExpireAccessTokens refuses every iat before the next second,
-// so a token issued after it is dated no earlier than that second.
-func (s *Server) issuedAt(now time.Time) int64 {
+// revocationTimeLocked is when a revocation made now takes effect: tokens
+// count time in whole seconds, so it is the next second, and later than
+// every token issued so far (a token issued after an earlier revocation in
+// this same second is dated that second). Server.mu is held.
+func (s *Server) revocationTimeLocked() time.Time {
+	at := s.now().Add(time.Second)
+	if at.Unix() <= s.st.maxIat {
+		at = time.Unix(s.st.maxIat+1, 0)
+	}
+	return at
+}
+
+// issuedAt is the iat of a token issued now (for user u, or nil). Tokens
+// count time in whole seconds, and ExpireAccessTokens, RevokeUser and
+// ChallengeUser refuse every iat before the next second, so a token issued
+// after them is dated no earlier than that second.
+func (s *Server) issuedAt(now time.Time, u *User) int64 {
 	s.mu.Lock()
-	nb := s.st.notBefore
-	s.mu.Unlock()
-	return max(now.Unix(), nb.Unix())
+	defer s.mu.Unlock()
+	iat := max(now.Unix(), s.st.notBefore.Unix(), s.st.sessionsRevoked(u), s.st.tokensChallenged(u))
+	s.st.maxIat = max(s.st.maxIat, iat)
+	return iat
 }
 
 // control serves /_sim/..., the simulator's own API for scripts and tests.
@@ -333,6 +360,8 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		UserCode string `json:"userCode"`
 		User     string `json:"user"`
 		MFA      bool   `json:"mfa"`
+		// KeepSessions (revoke): challenge the access tokens only.
+		KeepSessions bool `json:"keepSessions"`
 	}
 	decode := func(v any) bool {
 		if r.Body == nil {
@@ -346,7 +375,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_sim/stats":
-		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Stats()})
+		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Stats(), "caeChallenges": s.ChallengesSent()})
 	case "POST /_sim/stats/reset":
 		s.ResetStats()
 		w.WriteHeader(http.StatusNoContent)
@@ -392,7 +421,15 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		if !decode(&body) {
 			return
 		}
-		s.RevokeUser(body.User)
+		if s.userByUPN(body.User) == nil {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no user " + body.User + " in the scenario"})
+			return
+		}
+		if body.KeepSessions {
+			s.ChallengeUser(body.User)
+		} else {
+			s.RevokeUser(body.User)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case "POST /_sim/expire-tokens":
 		s.ExpireAccessTokens()
@@ -400,4 +437,10 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown simulator control " + r.Method + " " + r.URL.Path})
 	}
+}
+
+func (s *Server) userByUPN(upn string) *User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.usersByUPN[strings.ToLower(strings.TrimSpace(upn))]
 }

@@ -48,11 +48,8 @@ const (
 // Token audiences each service accepts (the v1 resource: scope minus /.default).
 var (
 	powerAppsAudiences = []string{"https://service.powerapps.com/"}
-	// The PowerShell module asks for service.flow.microsoft.com, the CLI for
-	// Microsoft 365 for management.azure.com; both are accepted in practice.
-	flowAudiences    = []string{"https://service.flow.microsoft.com/", "https://service.powerapps.com/", "https://management.azure.com/", "https://management.core.windows.net/"}
-	powerBIAudiences = []string{"https://analysis.windows.net/powerbi/api"}
-	ciAudiences      = []string{"https://api.ci.ai.dynamics.com"}
+	powerBIAudiences   = []string{"https://analysis.windows.net/powerbi/api"}
+	ciAudiences        = []string{"https://api.ci.ai.dynamics.com"}
 )
 
 // pp is the simulator's live Power Platform state: a copy of the scenario's
@@ -70,8 +67,9 @@ type pp struct {
 	workspaces map[string]*pbiWorkspace
 	created    time.Time
 
-	flightMu sync.Mutex
-	inflight map[string]int
+	flightMu  sync.Mutex
+	inflight  map[string]int
+	dvWindows map[string]*dvWindow // Dataverse service protection, per organisation and user
 
 	// bufs recycles the buffers large list answers are written into.
 	bufs sync.Pool
@@ -118,6 +116,10 @@ type ppApp struct {
 	CanvasApp
 	created, modified time.Time
 	perms             []ppGrant // not the owner
+	// stale is the app before its latest change, which readers see until
+	// staleUntil (replication lag); nil when settled.
+	stale      *ppApp
+	staleUntil time.Time
 	// json is the app's list answer, rendered once (cleared by every change).
 	json atomic.Pointer[appJSON]
 }
@@ -126,6 +128,8 @@ type ppFlow struct {
 	CloudFlow
 	created, modified time.Time
 	perms             []ppGrant // not the creator
+	stale             *ppFlow   // as ppApp.stale
+	staleUntil        time.Time
 	json              atomic.Pointer[[]byte]
 }
 
@@ -166,7 +170,7 @@ func (s *Server) pp() *pp {
 func newPP(s *Server, sc *Scenario) *pp {
 	now := s.now().UTC()
 	p := &pp{s: s, dir: directoryOf(sc), tenants: map[string]*ppTenant{}, envs: map[string]*ppEnv{},
-		orgs: map[string]*ppDV{}, workspaces: map[string]*pbiWorkspace{}, inflight: map[string]int{},
+		orgs: map[string]*ppDV{}, workspaces: map[string]*pbiWorkspace{}, inflight: map[string]int{}, dvWindows: map[string]*dvWindow{},
 		created: now.Add(-400 * 24 * time.Hour).Truncate(time.Second)}
 	if sc.PowerPlatform == nil {
 		return p
@@ -269,8 +273,9 @@ func (c *ppCaller) canAdmin(e *ppEnv) bool {
 // begin authenticates the request for a service, applies its concurrency
 // limit and service time, and sets the request ID headers. done must be
 // called when the answer is written.
-func (p *pp) begin(w http.ResponseWriter, r *http.Request, service string, audiences []string, limitKey string) (c *ppCaller, done func(), ok bool) {
+func (p *pp) begin(w http.ResponseWriter, r *http.Request, svc *service, limitKey string) (c *ppCaller, done func(), ok bool) {
 	rid := newGUID()
+	service := svc.name
 	switch service {
 	case "dataverse":
 		w.Header().Set("REQ_ID", rid)
@@ -282,7 +287,7 @@ func (p *pp) begin(w http.ResponseWriter, r *http.Request, service string, audie
 		w.Header().Set("x-ms-request-id", rid)
 		w.Header().Set("x-ms-correlation-request-id", newGUID())
 	}
-	cl, ok := p.s.authenticate(w, r, audiences)
+	cl, ok := p.s.authenticate(w, r, svc)
 	if !ok {
 		return nil, nil, false
 	}
@@ -293,25 +298,38 @@ func (p *pp) begin(w http.ResponseWriter, r *http.Request, service string, audie
 	key := service + "|" + limitKey + "|" + c.oid()
 	limit, set := p.set.MaxConcurrent[service]
 	if !set && service == "dataverse" {
-		limit = 52
+		limit = dvDefaultConcurrent
 	}
 	p.flightMu.Lock()
 	if limit > 0 && p.inflight[key] >= limit {
 		p.flightMu.Unlock()
-		w.Header().Set("Retry-After", "1")
 		if service == "dataverse" {
-			writeJSON(w, http.StatusTooManyRequests, armError("0x80072326", fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", limit)))
+			w.Header().Set("Retry-After", "1")
+			dvLimitError(w, dvLimitConcurrency, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", limit))
 		} else {
-			writeJSON(w, http.StatusTooManyRequests, armError("TooManyRequests", fmt.Sprintf("Rate limit is exceeded: more than %d concurrent requests. Try again in 1 seconds.", limit)))
+			p.s.throttle(w, r.Host, 1, false)
 		}
 		return nil, nil, false
 	}
 	p.inflight[key]++
 	p.flightMu.Unlock()
+	var charge func(time.Duration)
+	if service == "dataverse" {
+		if charge, ok = p.dvAdmit(w, limitKey+"|"+c.oid()); !ok {
+			p.flightMu.Lock()
+			p.inflight[key]--
+			p.flightMu.Unlock()
+			return nil, nil, false
+		}
+	}
+	start := time.Now()
 	done = func() {
 		p.flightMu.Lock()
 		p.inflight[key]--
 		p.flightMu.Unlock()
+		if charge != nil {
+			charge(time.Since(start))
+		}
 	}
 	if d := time.Duration(p.set.ServiceTime); d > 0 && !sleepCtx(r.Context(), d) {
 		done()

@@ -16,7 +16,7 @@ import (
 var bapAPIVersions = []string{"2016-11-01", "2020-10-01", "2021-04-01", "2023-06-01"}
 
 func (p *pp) serveBAP(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "bap", powerAppsAudiences, "")
+	c, done, ok := p.begin(w, r, bapService, "")
 	if !ok {
 		return
 	}
@@ -24,9 +24,15 @@ func (p *pp) serveBAP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	lp := strings.ToLower(path)
 	const base = "/providers/microsoft.businessappplatform/scopes/admin/environments"
+	const makerBase = "/providers/microsoft.businessappplatform/environments"
 	switch {
 	case r.Method != http.MethodGet:
 		writeJSON(w, http.StatusMethodNotAllowed, armError("MethodNotAllowed", "The simulator serves only GET on environments."))
+	case lp == makerBase:
+		p.serveMakerEnvironments(w, r, c, "")
+	case strings.HasPrefix(lp, makerBase+"/") && !strings.Contains(lp[len(makerBase)+1:], "/"):
+		p.serveMakerEnvironments(w, r, c, path[len(makerBase)+1:])
+	case !rpQueryOK(w, r, "$expand", "$top", "$skiptoken"):
 	case lp == base:
 		if !p.s.requireAPIVersion(w, r, bapAPIVersions...) {
 			return
@@ -37,11 +43,15 @@ func (p *pp) serveBAP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		name := path[len(base)+1:]
+		exp, ok := bapExpand(w, r)
+		if !ok {
+			return
+		}
 		p.mu.RLock()
 		e := p.env(c, name)
 		var body *bapEnv
 		if e != nil && c.canAdmin(e) {
-			body = p.renderEnv(e, expandSet(r))
+			body = p.renderEnv(e, exp)
 		}
 		p.mu.RUnlock()
 		if body == nil {
@@ -54,21 +64,35 @@ func (p *pp) serveBAP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func expandSet(r *http.Request) map[string]bool {
+// bapExpands are the $expand values the environments take (applied).
+var bapExpands = map[string]bool{"properties.capacity": true, "properties.addons": true, "properties.billingpolicy": true, "properties.copilotpolicies": true}
+
+// bapExpand reads $expand (properties.x or properties/x); a value it does not
+// apply is refused.
+func bapExpand(w http.ResponseWriter, r *http.Request) (map[string]bool, bool) {
 	m := map[string]bool{}
 	for _, x := range strings.Split(r.URL.Query().Get("$expand"), ",") {
 		x = strings.ToLower(strings.TrimSpace(strings.ReplaceAll(x, "/", ".")))
-		if x != "" {
-			m[x] = true
+		if x == "" {
+			continue
 		}
+		if !bapExpands[x] {
+			writeJSON(w, http.StatusBadRequest, armError("InvalidExpandQueryOption", fmt.Sprintf("The $expand value '%s' is not supported: use properties.capacity, properties.addons, properties.billingPolicy or properties.copilotPolicies.", x)))
+			return nil, false
+		}
+		m[x] = true
 	}
-	return m
+	return m, true
 }
 
 func (p *pp) listEnvironments(w http.ResponseWriter, r *http.Request, c *ppCaller) {
 	if !c.isAdmin() && !p.anyEnvAdmin(c) {
 		writeJSON(w, http.StatusForbidden, armError("Forbidden",
 			fmt.Sprintf("The caller with object id '%s' is not a Power Platform administrator and administers no environment in this tenant.", c.Oid)))
+		return
+	}
+	exp, ok := bapExpand(w, r)
+	if !ok {
 		return
 	}
 	p.mu.RLock()
@@ -83,7 +107,6 @@ func (p *pp) listEnvironments(w http.ResponseWriter, r *http.Request, c *ppCalle
 		writeJSON(w, http.StatusBadRequest, armError("InvalidSkipToken", "The skip token is not valid."))
 		return
 	}
-	exp := expandSet(r)
 	value := make([]*bapEnv, 0, end-start)
 	for _, e := range envs[start:end] {
 		value = append(value, p.renderEnv(e, exp))
@@ -180,6 +203,8 @@ type bapEnvProps struct {
 	BingChatEnabled                bool            `json:"bingChatEnabled"`
 	M365Enabled                    bool            `json:"m365Enabled"`
 	CopilotPolicies                json.RawMessage `json:"copilotPolicies,omitempty"`
+	Capacity                       json.RawMessage `json:"capacity,omitempty"`
+	Addons                         json.RawMessage `json:"addons,omitempty"`
 	RetentionDetails               json.RawMessage `json:"retentionDetails"`
 	ProtectionStatus               json.RawMessage `json:"protectionStatus"`
 	Cluster                        json.RawMessage `json:"cluster"`
@@ -270,6 +295,12 @@ func (p *pp) renderEnv(e *ppEnv, expand map[string]bool) *bapEnv {
 	if expand["properties.copilotpolicies"] {
 		pr.CopilotPolicies = rawCopilot
 	}
+	if expand["properties.capacity"] {
+		pr.Capacity = p.renderCapacity(e)
+	}
+	if expand["properties.addons"] {
+		pr.Addons = json.RawMessage(`[]`)
+	}
 	pr.ClientUris = map[string]string{
 		"admin": "https://admin.powerplatform.microsoft.com/environments/environment/" + name + "/hub",
 		"maker": "https://make.powerapps.com/environments/" + name + "/home",
@@ -349,6 +380,24 @@ func (p *pp) renderBillingPolicy(e *ppEnv, loc string) json.RawMessage {
 			"id":                 "/subscriptions/" + sub + "/resourceGroups/rg-power-platform/providers/Microsoft.PowerPlatform/accounts/" + strings.ToLower(strings.ReplaceAll(e.e.BillingPolicy, " ", "-")),
 			"provisioningStatus": "Succeeded"},
 		"createdOn": when, "createdBy": by, "lastModifiedOn": when, "lastModifiedBy": by,
+	})
+	return b
+}
+
+// renderCapacity is the environment's Dataverse storage use ($expand=properties.capacity).
+func (p *pp) renderCapacity(e *ppEnv) json.RawMessage {
+	if e.dv == nil {
+		return json.RawMessage(`[]`)
+	}
+	n := 0
+	for _, t := range e.dv.tables {
+		n += len(t.rows)
+	}
+	when := isoTime(p.s.now().Add(-6 * time.Hour).Truncate(time.Hour))
+	b, _ := json.Marshal([]map[string]any{
+		{"capacityType": "Database", "actualConsumption": 512.25 + float64(n)/8, "ratedConsumption": 512.25 + float64(n)/8, "capacityUnit": "MB", "updatedOn": when},
+		{"capacityType": "File", "actualConsumption": 96.5, "ratedConsumption": 96.5, "capacityUnit": "MB", "updatedOn": when},
+		{"capacityType": "Log", "actualConsumption": 0, "ratedConsumption": 0, "capacityUnit": "MB", "updatedOn": when},
 	})
 	return b
 }

@@ -14,19 +14,25 @@ import (
 func TestPPAudiences(t *testing.T) {
 	ts := startSim(t, nil)
 	wrong := ts.spToken(tContoso, spApp, spSecret, graphScope)
-	cases := []struct{ name, url, scope string }{
-		{"bap", "https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01", ppPowerApps},
-		{"powerapps", "https://api.powerapps.com/providers/Microsoft.PowerApps/scopes/admin/environments/" + ppProdEnv + "/apps?api-version=2016-11-01", ppPowerApps},
-		{"flow", "https://api.flow.microsoft.com/providers/Microsoft.ProcessSimple/scopes/admin/environments/" + ppProdEnv + "/v2/flows?api-version=2016-11-01", ppFlowScope},
-		{"dataverse", ppProdOrgAPI + "/api/data/v9.2/bots", "https://contosoprod.crm.dynamics.com/.default"},
-		{"dataverse api host", ppProdOrgAPI + "/api/data/v9.2/bots", ppProdOrgAPI + "/.default"},
-		{"powerbi", "https://api.powerbi.com/v1.0/myorg/groups", ppPowerBI},
+	// Each service refuses in its own shape: the resource providers as ARM
+	// does, Power BI with its pbi.error body, Dataverse with an empty body
+	// and a challenge naming the organisation's directory.
+	cases := []struct{ name, url, scope, body, challenge string }{
+		{"bap", "https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01", ppPowerApps, "InvalidAuthenticationTokenAudience", "invalid_token"},
+		{"powerapps", "https://api.powerapps.com/providers/Microsoft.PowerApps/scopes/admin/environments/" + ppProdEnv + "/apps?api-version=2016-11-01", ppPowerApps, "InvalidAuthenticationTokenAudience", "invalid_token"},
+		{"flow", "https://api.flow.microsoft.com/providers/Microsoft.ProcessSimple/scopes/admin/environments/" + ppProdEnv + "/v2/flows?api-version=2016-11-01", ppFlowScope, "InvalidAuthenticationTokenAudience", "invalid_token"},
+		{"dataverse", ppProdOrgAPI + "/api/data/v9.2/bots", "https://contosoprod.crm.dynamics.com/.default", "", "authorization_uri=https://login.microsoftonline.com/" + tContoso + "/oauth2/authorize, resource_id=https://contosoprod.crm.dynamics.com/"},
+		{"dataverse api host", ppProdOrgAPI + "/api/data/v9.2/bots", ppProdOrgAPI + "/.default", "", "resource_id=https://contosoprod.crm.dynamics.com/"},
+		{"powerbi", "https://api.powerbi.com/v1.0/myorg/groups", ppPowerBI, `"pbi.error":{"code":"PowerBINotAuthorizedException"`, "invalid_token"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := ppDo(t, ts, http.MethodGet, c.url, wrong, nil, nil)
-			if a.status != http.StatusUnauthorized || !strings.Contains(string(a.body), "InvalidAuthenticationTokenAudience") {
+			if a.status != http.StatusUnauthorized || !strings.Contains(string(a.body), c.body) || (c.body == "" && len(a.body) != 0) {
 				t.Errorf("a Graph token was not refused: %d %.300s", a.status, a.body)
+			}
+			if h := a.header.Get("WWW-Authenticate"); !strings.Contains(h, c.challenge) {
+				t.Errorf("WWW-Authenticate %q lacks %q", h, c.challenge)
 			}
 			ok := ppDo(t, ts, http.MethodGet, c.url, ts.spToken(tContoso, spApp, spSecret, c.scope), nil, nil)
 			ppMust(t, ok, http.StatusOK)

@@ -28,7 +28,7 @@ func (p *pp) serveCI(w http.ResponseWriter, r *http.Request) {
 		apimError(w, http.StatusUnauthorized, "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.")
 		return
 	}
-	c, done, ok := p.begin(w, r, "ci", ciAudiences, "")
+	c, done, ok := p.begin(w, r, ciService, "")
 	if !ok {
 		return
 	}

@@ -92,11 +92,13 @@ var (
 		fs("solutionpackageversion"))
 	entImportJob = newEntity("importjobs", "importjob", fg("importjobid"), fs("name"), fs("solutionname"), fg("solutionid"), ft("startedon"),
 		ft("completedon"), dvField{name: "progress", kind: dvFloat}, fl("_createdby_value", "systemuser", "createdby"), ft("createdon"))
-	dvEntities = map[string]*dvEntity{}
+	entPublisher    = newEntity("publishers", "publisher", fg("publisherid"), fs("friendlyname"), fs("uniquename"), fs("customizationprefix"))
+	entBusinessUnit = newEntity("businessunits", "businessunit", fg("businessunitid"), fs("name"))
+	dvEntities      = map[string]*dvEntity{}
 )
 
 func init() {
-	for _, e := range []*dvEntity{entSystemUser, entAppModule, entBot, entWorkflow, entSolution, entImportJob} {
+	for _, e := range []*dvEntity{entSystemUser, entAppModule, entBot, entWorkflow, entSolution, entImportJob, entPublisher, entBusinessUnit} {
 		dvEntities[e.set] = e
 	}
 }
@@ -108,6 +110,19 @@ const defaultSolutionID = "fd140aaf-4df4-11dd-bd17-0019b9312238"
 type dvRow struct {
 	vals []any
 	etag int
+	// prev is the record before its latest write, which readers see until
+	// visibleAt (replication lag); nil when it is settled.
+	prev      *dvRow
+	visibleAt time.Time
+}
+
+// view is a record as a reader sees it now: during replication, the
+// version before the latest write.
+func (p *pp) view(row *dvRow, _ *dvEntity) *dvRow {
+	if row.prev != nil && p.s.now().Before(row.visibleAt) {
+		return row.prev
+	}
+	return row
 }
 
 type dvTable struct {
@@ -165,6 +180,7 @@ func newDataverse(p *pp, e *ppEnv, d *Dataverse, flows []CloudFlow) *ppDV {
 		dv.tables[set] = &dvTable{ent: ent, idx: map[string]*dvRow{}}
 	}
 	dv.names[dv.buID] = d.Org
+	dv.table("businessunits").add(dv.buID, d.Org)
 	created := e.created.Add(10 * time.Minute)
 	absent := lowerSet(d.AbsentUsers)
 	users := dv.table("systemusers")
@@ -201,6 +217,15 @@ func newDataverse(p *pp, e *ppEnv, d *Dataverse, flows []CloudFlow) *ppDV {
 			pub = "Default Publisher for " + d.Org
 		}
 		pubID := stableGUID("publisher", d.Org, pub)
+		if _, seen := dv.names[pubID]; !seen {
+			prefix := strings.ToLower(strings.Map(func(r rune) rune {
+				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+					return r
+				}
+				return -1
+			}, pub))
+			dv.table("publishers").add(pubID, pub, strings.ReplaceAll(pub, " ", ""), prefix[:min(3, len(prefix))])
+		}
 		dv.names[pubID] = pub
 		by := systemAccount
 		installed := created
@@ -289,7 +314,6 @@ var (
 	cookieRE   = regexp.MustCompile(`pagingcookie="([^"]*)"`)
 	pageNoRE   = regexp.MustCompile(`pagenumber="(\d+)"`)
 	cookieLast = regexp.MustCompile(`last="\{([0-9A-Fa-f-]{36})\}"`)
-	andRE      = regexp.MustCompile(`(?i)\s+and\s+`)
 	bindRE     = regexp.MustCompile(`(?i)^/?systemusers\(([0-9a-fA-F-]{36})\)$`)
 )
 
@@ -300,8 +324,7 @@ func dvError(w http.ResponseWriter, status int, code, msg string) {
 func (p *pp) serveDataverse(w http.ResponseWriter, r *http.Request) {
 	host := r.Host
 	org := strings.TrimSuffix(strings.TrimSuffix(host, crmSuffix), ".api")
-	auds := []string{"https://" + org + crmSuffix, "https://" + org + ".api" + crmSuffix}
-	c, done, ok := p.begin(w, r, "dataverse", auds, org)
+	c, done, ok := p.begin(w, r, p.dataverseService(org), org)
 	if !ok {
 		return
 	}
@@ -341,30 +364,7 @@ func (p *pp) serveDataverse(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && id == "":
 		p.dvList(w, r, dv, ent)
 	case r.Method == http.MethodGet:
-		p.mu.RLock()
-		row := dv.table(set).idx[id]
-		var body []byte
-		var err error
-		if row != nil {
-			var sel []int
-			sel, err = selectFields(ent, r.URL.Query().Get("$select"))
-			if err == nil {
-				var buf bytes.Buffer
-				dv.renderRow(&buf, ent, row, sel, annotations(r))
-				body = buf.Bytes()
-			}
-		}
-		p.mu.RUnlock()
-		switch {
-		case row == nil:
-			dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("%s With Id = %s Does Not Exist", ent.logical, id))
-		case err != nil:
-			dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
-		default:
-			w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(body)
-		}
+		p.dvGet(w, r, dv, ent, id)
 	case r.Method == http.MethodPatch && (set == "bots" || set == "workflows"):
 		p.dvAssign(w, r, c, dv, ent, id)
 	default:
@@ -408,6 +408,7 @@ func (p *pp) dvAssign(w http.ResponseWriter, r *http.Request, c *ppCaller, dv *p
 		dvError(w, http.StatusPreconditionFailed, "0x80060882", "The version of the existing record doesn't match the RowVersion property provided.")
 		return
 	}
+	p.rowWritten(row)
 	row.vals[ent.index["_ownerid_value"]] = newOwner
 	if i, ok := ent.index["_owninguser_value"]; ok {
 		row.vals[i] = newOwner
@@ -431,149 +432,45 @@ func annotations(r *http.Request) dvAnnotations {
 	return dvAnnotations{}
 }
 
-func selectFields(ent *dvEntity, sel string) ([]int, error) {
-	if strings.TrimSpace(sel) == "" {
-		out := make([]int, len(ent.fields))
-		for i := range out {
-			out[i] = i
-		}
-		return out, nil
+// dvGet answers one record, with $select and $expand.
+func (p *pp) dvGet(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEntity, id string) {
+	q, err := parseDVQuery(ent, r.URL.Query(), true)
+	if err != nil {
+		dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
+		return
 	}
-	out := []int{0}
-	for _, f := range strings.Split(sel, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		i, ok := ent.index[f]
-		if !ok {
-			return nil, fmt.Errorf("Could not find a property named '%s' on type 'Microsoft.Dynamics.CRM.%s'.", f, ent.logical)
-		}
-		if i != 0 {
-			out = append(out, i)
-		}
+	var buf bytes.Buffer
+	p.mu.RLock()
+	row := dv.table(ent.set).idx[id]
+	if row != nil {
+		buf.WriteString(`{"@odata.context":`)
+		writeJSONString(&buf, linkBase(r, r.Host)+"/api/data/v9.2/$metadata#"+ent.set+"("+q.context(ent)+")/$entity")
+		buf.WriteByte(',')
+		dv.renderFields(&buf, ent, p.view(row, ent), q.sel, q.expand, annotations(r))
+		buf.WriteByte('}')
 	}
-	return out, nil
+	p.mu.RUnlock()
+	if row == nil {
+		dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("%s With Id = %s Does Not Exist", ent.logical, id))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }
 
-type dvCond struct {
-	field int
-	ne    bool
-	val   any // string (lower-case), float64, bool or nil
-}
-
-func parseFilter(ent *dvEntity, f string) ([]dvCond, error) {
-	if strings.TrimSpace(f) == "" {
-		return nil, nil
-	}
-	var out []dvCond
-	for _, part := range andRE.Split(strings.TrimSpace(f), -1) {
-		toks := strings.SplitN(strings.TrimSpace(part), " ", 3)
-		if len(toks) != 3 {
-			return nil, fmt.Errorf("The simulator understands only 'field eq value' joined by 'and': %q.", part)
-		}
-		name := strings.ToLower(toks[0])
-		i, ok := ent.index[name]
-		if !ok {
-			return nil, fmt.Errorf("Could not find a property named '%s' on type 'Microsoft.Dynamics.CRM.%s'.", toks[0], ent.logical)
-		}
-		c := dvCond{field: i}
-		switch strings.ToLower(toks[1]) {
-		case "eq":
-		case "ne":
-			c.ne = true
-		default:
-			return nil, fmt.Errorf("The simulator understands only eq and ne, not %q.", toks[1])
-		}
-		v := strings.TrimSpace(toks[2])
-		switch {
-		case strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) >= 2:
-			c.val = strings.ToLower(strings.ReplaceAll(v[1:len(v)-1], "''", "'"))
-		case v == "true", v == "false":
-			c.val = v == "true"
-		case v == "null":
-			c.val = nil
-		case IsGUID(v):
-			c.val = strings.ToLower(v)
-		default:
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return nil, fmt.Errorf("Syntax error at position %d in '%s'.", strings.Index(f, v), f)
-			}
-			c.val = n
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-func norm(v any) any {
-	switch x := v.(type) {
-	case string:
-		return strings.ToLower(x)
-	case int:
-		return float64(x)
-	case time.Time:
-		return x.UTC().Format(time.RFC3339)
-	}
-	return v
-}
-
-func (c dvCond) match(r *dvRow) bool {
-	eq := norm(r.vals[c.field]) == c.val
-	return eq != c.ne
-}
-
-func less(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b != nil
-	case string:
-		y, _ := b.(string)
-		return x < y
-	case int:
-		y, _ := b.(int)
-		return x < y
-	case float64:
-		y, _ := b.(float64)
-		return x < y
-	case bool:
-		y, _ := b.(bool)
-		return !x && y
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Before(y)
-	}
-	return false
-}
+// dvCountLimit is the most @odata.count reports.
+const dvCountLimit = 5000
 
 func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEntity) {
-	q := r.URL.Query()
-	sel, err := selectFields(ent, q.Get("$select"))
+	if fx := fetchXMLParam(r.URL.Query()); fx != "" {
+		p.dvFetch(w, r, dv, ent, fx)
+		return
+	}
+	q, err := parseDVQuery(ent, r.URL.Query(), false)
 	if err != nil {
 		dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
 		return
-	}
-	conds, err := parseFilter(ent, q.Get("$filter"))
-	if err != nil {
-		dvError(w, http.StatusBadRequest, "0x80060888", err.Error())
-		return
-	}
-	orderField, desc := -1, false
-	if ob := strings.TrimSpace(q.Get("$orderby")); ob != "" {
-		first := strings.Fields(strings.Split(ob, ",")[0])
-		i, ok := ent.index[strings.ToLower(first[0])]
-		if !ok {
-			dvError(w, http.StatusBadRequest, "0x80060888", fmt.Sprintf("Could not find a property named '%s' on type 'Microsoft.Dynamics.CRM.%s'.", first[0], ent.logical))
-			return
-		}
-		orderField, desc = i, len(first) > 1 && strings.EqualFold(first[1], "desc")
-	}
-	top := -1
-	if t := q.Get("$top"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 0 {
-			dvError(w, http.StatusBadRequest, "0x80060888", "The $top query option requires a non-negative integer.")
-			return
-		}
-		top = n
 	}
 	max := p.set.DataverseMaxPageSize
 	if max <= 0 {
@@ -590,51 +487,20 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 	}
 	ann := annotations(r)
 	afterID, pageNo := "", 1
-	if tok := q.Get("$skiptoken"); tok != "" {
-		cm := cookieRE.FindStringSubmatch(tok)
-		pm := pageNoRE.FindStringSubmatch(tok)
-		if cm == nil || pm == nil {
+	if tok := r.URL.Query().Get("$skiptoken"); tok != "" {
+		var ok bool
+		if afterID, pageNo, ok = parseSkipCookie(tok); !ok {
 			dvError(w, http.StatusBadRequest, "0x80040203", "Invalid paging cookie.")
 			return
 		}
-		inner, _ := url.QueryUnescape(cm[1])
-		inner, _ = url.QueryUnescape(inner)
-		lm := cookieLast.FindStringSubmatch(inner)
-		if lm == nil {
-			dvError(w, http.StatusBadRequest, "0x80040203", "Invalid paging cookie.")
-			return
-		}
-		afterID = strings.ToLower(lm[1])
-		pageNo, _ = strconv.Atoi(pm[1])
 	}
 	buf := p.getBuf()
 	defer p.putBuf(buf)
 	p.mu.RLock()
-	tab := dv.table(ent.set)
-	var rows []*dvRow
-	for _, row := range tab.rows {
-		ok := true
-		for _, c := range conds {
-			if !c.match(row) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			rows = append(rows, row)
-		}
-	}
-	if orderField >= 0 {
-		sort.SliceStable(rows, func(i, j int) bool {
-			a, b := rows[i].vals[orderField], rows[j].vals[orderField]
-			if desc {
-				return less(b, a)
-			}
-			return less(a, b)
-		})
-	}
-	if top >= 0 && top < len(rows) {
-		rows = rows[:top]
+	rows := q.rows(dv.table(ent.set), func(r *dvRow) *dvRow { return p.view(r, ent) })
+	total := len(rows)
+	if q.top >= 0 && q.top < len(rows) {
+		rows = rows[:q.top]
 	}
 	start := 0
 	if afterID != "" {
@@ -652,23 +518,27 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 		}
 	}
 	end := min(start+pageSize, len(rows))
-	if top >= 0 {
+	if q.top >= 0 {
 		end = len(rows) // $top answers in one page
 	}
-	buf.Grow(1024 + (end-start)*(64+48*len(sel)))
-	base := linkBase(r, r.Host) + "/api/data/v9.2/"
-	names := make([]string, len(sel))
-	for i, f := range sel {
-		names[i] = ent.fields[f].name
-	}
+	buf.Grow(1024 + (end-start)*(64+48*len(q.sel)))
 	buf.WriteString(`{"@odata.context":`)
-	writeJSONString(buf, base+"$metadata#"+ent.set+"("+strings.Join(names, ",")+")")
+	writeJSONString(buf, linkBase(r, r.Host)+"/api/data/v9.2/$metadata#"+ent.set+"("+q.context(ent)+")")
+	if q.count {
+		buf.WriteString(`,"@odata.count":`)
+		buf.WriteString(strconv.Itoa(min(total, dvCountLimit)))
+		if total > dvCountLimit {
+			buf.WriteString(`,"@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded":true`)
+		}
+	}
 	buf.WriteString(`,"value":[`)
 	for i, row := range rows[start:end] {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		dv.renderRow(buf, ent, row, sel, ann)
+		buf.WriteByte('{')
+		dv.renderFields(buf, ent, row, q.sel, q.expand, ann)
+		buf.WriteByte('}')
 	}
 	buf.WriteByte(']')
 	if end < len(rows) {
@@ -677,7 +547,7 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 		inner := fmt.Sprintf(`<cookie page="%d"><%s last="{%s}" first="{%s}" /></cookie>`, pageNo, ent.key, strings.ToUpper(last), strings.ToUpper(first))
 		cookie := fmt.Sprintf(`<cookie pagenumber="%d" pagingcookie="%s" istracking="False" />`, pageNo+1, url.QueryEscape(url.QueryEscape(inner)))
 		nq := url.Values{}
-		for k, v := range q {
+		for k, v := range r.URL.Query() {
 			if k != "$skiptoken" {
 				nq[k] = v
 			}
@@ -707,10 +577,29 @@ func (p *pp) dvList(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEnt
 	_, _ = w.Write(buf.Bytes())
 }
 
-// renderRow writes one record as the Web API does, with the lookups'
-// annotations when formatted values were asked for.
-func (dv *ppDV) renderRow(buf *bytes.Buffer, ent *dvEntity, row *dvRow, sel []int, ann dvAnnotations) {
-	buf.WriteString(`{"@odata.etag":`)
+// parseSkipCookie reads the record a $skiptoken paging cookie ends at, and
+// the page number it asks for.
+func parseSkipCookie(tok string) (afterID string, page int, ok bool) {
+	cm := cookieRE.FindStringSubmatch(tok)
+	pm := pageNoRE.FindStringSubmatch(tok)
+	if cm == nil || pm == nil {
+		return "", 0, false
+	}
+	inner, _ := url.QueryUnescape(cm[1])
+	inner, _ = url.QueryUnescape(inner)
+	lm := cookieLast.FindStringSubmatch(inner)
+	if lm == nil {
+		return "", 0, false
+	}
+	page, _ = strconv.Atoi(pm[1])
+	return strings.ToLower(lm[1]), page, true
+}
+
+// renderFields writes one record's fields (without the braces) as the Web
+// API does, with the lookups' annotations when formatted values were asked
+// for, and the expanded lookups inline.
+func (dv *ppDV) renderFields(buf *bytes.Buffer, ent *dvEntity, row *dvRow, sel []int, expand []dvExpand, ann dvAnnotations) {
+	buf.WriteString(`"@odata.etag":`)
 	writeJSONString(buf, `W/"`+strconv.Itoa(row.etag)+`"`)
 	for _, i := range sel {
 		f := ent.fields[i]
@@ -733,26 +622,43 @@ func (dv *ppDV) renderRow(buf *bytes.Buffer, ent *dvEntity, row *dvRow, sel []in
 			}
 		}
 		writeKey(buf, f.name)
-		switch x := v.(type) {
-		case nil:
-			buf.WriteString("null")
-		case string:
-			writeJSONString(buf, x)
-		case int:
-			buf.WriteString(strconv.Itoa(x))
-		case float64:
-			if x == math.Trunc(x) {
-				buf.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
-			} else {
-				buf.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
-			}
-		case bool:
-			buf.WriteString(strconv.FormatBool(x))
-		case time.Time:
-			writeJSONString(buf, x.UTC().Format("2006-01-02T15:04:05Z"))
-		}
+		writeValue(buf, v)
 	}
-	buf.WriteByte('}')
+	for _, ex := range expand {
+		writeKey(buf, ex.nav)
+		var target *dvRow
+		if id, ok := row.vals[ex.field].(string); ok {
+			target = dv.table(ex.target.set).idx[strings.ToLower(id)]
+		}
+		if target == nil {
+			buf.WriteString("null")
+			continue
+		}
+		buf.WriteByte('{')
+		dv.renderFields(buf, ex.target, target, ex.sel, nil, ann)
+		buf.WriteByte('}')
+	}
+}
+
+func writeValue(buf *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case string:
+		writeJSONString(buf, x)
+	case int:
+		buf.WriteString(strconv.Itoa(x))
+	case float64:
+		if x == math.Trunc(x) {
+			buf.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
+		} else {
+			buf.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
+		}
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case time.Time:
+		writeJSONString(buf, x.UTC().Format("2006-01-02T15:04:05Z"))
+	}
 }
 
 func writeKey(buf *bytes.Buffer, k string) {

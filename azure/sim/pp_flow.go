@@ -24,7 +24,7 @@ var (
 )
 
 func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "flow", flowAudiences, "")
+	c, done, ok := p.begin(w, r, flowService, "")
 	if !ok {
 		return
 	}
@@ -38,6 +38,13 @@ func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	envName, flowName, op := m[1], m[2], m[3]
+	allowed := []string{}
+	if flowName == "" || op == "permissions" {
+		allowed = []string{"$top", "$skiptoken"}
+	}
+	if !rpQueryOK(w, r, allowed...) {
+		return
+	}
 	e := p.adminEnv(w, c, envName, "EnvironmentAccessDenied")
 	if e == nil {
 		return
@@ -60,7 +67,7 @@ func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case op == "" && r.Method == http.MethodGet:
 		p.mu.RLock()
-		body := p.renderFlow(e, f)
+		body := p.renderFlow(e, p.flowView(f))
 		p.mu.RUnlock()
 		writeJSON(w, http.StatusOK, body)
 	case op == "permissions" && r.Method == http.MethodGet:
@@ -80,6 +87,7 @@ func (p *pp) serveFlow(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		gs, msg := p.applyModify(e.t.id, append([]ppGrant(nil), f.perms...), f.Creator, body, c.Oid, p.s.now().UTC())
 		if msg == "" {
+			p.flowWritten(f)
 			f.perms = gs
 			f.modified = p.s.now().UTC()
 			f.json.Store(nil)
@@ -180,7 +188,7 @@ func (p *pp) listFlows(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(p.flowJSON(e, f))
+		buf.Write(p.flowJSON(e, p.flowView(f)))
 	}
 	buf.WriteByte(']')
 	p.mu.RUnlock()
@@ -223,7 +231,8 @@ func (p *pp) listFlowPermissions(w http.ResponseWriter, r *http.Request, e *ppEn
 		max = defaultPermsPage
 	}
 	p.mu.RLock()
-	gs := append([]ppGrant{{PPPermission: PPPermission{Principal: f.Creator, Role: "Owner"}}}, f.perms...)
+	v := p.flowView(f)
+	gs := append([]ppGrant{{PPPermission: PPPermission{Principal: v.Creator, Role: "Owner"}}}, v.perms...)
 	start, end, ok := pageBounds(r, len(gs), max, max)
 	if !ok {
 		p.mu.RUnlock()

@@ -24,6 +24,7 @@ import (
 var powerAppsAPIVersions = []string{"2016-11-01", "2017-08-01", "2020-06-01", "2021-02-01", "2022-11-01", "2023-06-01", "2025-04-01"}
 
 var (
+	makerAppsPathRE  = regexp.MustCompile(`^/providers/microsoft\.powerapps/apps(?:/([^/]+))?$`)
 	appsPathRE       = regexp.MustCompile(`^/providers/microsoft\.powerapps/scopes/admin/environments/([^/]+)/apps(?:/([^/]+)(?:/(permissions|modifyappowner|modifypermissions))?)?$`)
 	maxAssignedToRE  = regexp.MustCompile(`(?i)^permissions\(\$filter=maxAssignedTo\('([0-9a-fA-F-]{36})'\)\)$`)
 	defaultAppsPage  = 250
@@ -31,12 +32,19 @@ var (
 )
 
 func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "powerapps", powerAppsAudiences, "")
+	c, done, ok := p.begin(w, r, powerAppsService, "")
 	if !ok {
 		return
 	}
 	defer done()
-	m := appsPathRE.FindStringSubmatch(strings.ToLower(strings.TrimSuffix(r.URL.Path, "/")))
+	lp := strings.ToLower(strings.TrimSuffix(r.URL.Path, "/"))
+	if mm := makerAppsPathRE.FindStringSubmatch(lp); mm != nil {
+		if p.s.requireAPIVersion(w, r, powerAppsAPIVersions...) {
+			p.serveMakerApps(w, r, c, mm[1])
+		}
+		return
+	}
+	m := appsPathRE.FindStringSubmatch(lp)
 	if m == nil {
 		writeJSON(w, http.StatusNotFound, armError("NotFound", "The simulator does not serve "+r.URL.Path+" on "+powerAppsHost+"."))
 		return
@@ -45,6 +53,16 @@ func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	envName, appName, op := m[1], m[2], m[3]
+	allowed := []string{}
+	switch {
+	case appName == "":
+		allowed = []string{"$top", "$skiptoken", "$expand", "$filter"}
+	case op == "permissions":
+		allowed = []string{"$top", "$skiptoken", "$filter"}
+	}
+	if !rpQueryOK(w, r, allowed...) || !environmentFilterOK(w, r, envName) {
+		return
+	}
 	e := p.adminEnv(w, c, envName, "EnvironmentNotFound")
 	if e == nil {
 		return
@@ -67,7 +85,7 @@ func (p *pp) servePowerApps(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case op == "" && r.Method == http.MethodGet:
 		p.mu.RLock()
-		body := p.renderApp(e, a, "")
+		body := p.renderApp(e, p.appView(a), "")
 		p.mu.RUnlock()
 		writeJSON(w, http.StatusOK, body)
 	case op == "permissions" && r.Method == http.MethodGet:
@@ -107,7 +125,7 @@ func (p *pp) listApps(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 	defer p.putBuf(buf)
 	size := 512
 	for _, a := range e.apps[start:end] {
-		if j := a.json.Load(); j != nil {
+		if j := p.appView(a).json.Load(); j != nil {
 			size += len(j.head) + len(j.tail) + 1
 		}
 	}
@@ -117,6 +135,7 @@ func (p *pp) listApps(w http.ResponseWriter, r *http.Request, e *ppEnv) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
+		a = p.appView(a)
 		j := p.appJSON(e, a)
 		buf.Write(j.head)
 		if forOID != "" {
@@ -433,7 +452,7 @@ func (p *pp) listAppPermissions(w http.ResponseWriter, r *http.Request, e *ppEnv
 		max = defaultPermsPage
 	}
 	p.mu.RLock()
-	gs := p.appGrants(a)
+	gs := p.appGrants(p.appView(a))
 	start, end, ok := pageBounds(r, len(gs), max, max)
 	if !ok {
 		p.mu.RUnlock()
@@ -484,6 +503,7 @@ func (p *pp) modifyAppOwner(w http.ResponseWriter, r *http.Request, c *ppCaller,
 	p.mu.Lock()
 	old := a.Owner
 	if !strings.EqualFold(old, body.NewAppOwner) {
+		p.appWritten(a)
 		a.Owner = strings.ToLower(body.NewAppOwner)
 		kept := a.perms[:0]
 		for _, g := range a.perms {
@@ -575,6 +595,7 @@ func (p *pp) modifyAppPermissions(w http.ResponseWriter, r *http.Request, c *ppC
 	p.mu.Lock()
 	gs, msg := p.applyModify(e.t.id, append([]ppGrant(nil), a.perms...), a.Owner, body, c.Oid, p.s.now().UTC())
 	if msg == "" {
+		p.appWritten(a)
 		a.perms = gs
 		a.json.Store(nil)
 	}

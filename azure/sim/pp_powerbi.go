@@ -37,6 +37,10 @@ type pbiDataset struct {
 	configuredFirst string
 	created         time.Time
 	json            []byte // the rendered answer; cleared by a take over
+	// stale is the dataset before its take-over, which readers see until
+	// staleUntil (replication lag); nil when settled.
+	stale      *pbiDataset
+	staleUntil time.Time
 }
 
 func newWorkspace(w PBIWorkspace, t *ppTenant) *pbiWorkspace {
@@ -58,14 +62,27 @@ func pbiError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
+// pbiBadRequest is Power BI's answer to a query it does not take: an OData
+// error with the offending option as the target.
+func pbiBadRequest(w http.ResponseWriter, target, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"code": "BadRequest", "message": "Bad Request",
+		"details": []map[string]string{{"message": msg, "target": target}}}})
+}
+
+var pbiNameFilter = regexp.MustCompile(`(?i)^name eq '((?:[^']|'')*)'$`)
+
 func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := p.begin(w, r, "powerbi", powerBIAudiences, "")
+	c, done, ok := p.begin(w, r, powerBIService, "")
 	if !ok {
 		return
 	}
 	defer done()
 	path := strings.ToLower(strings.TrimSuffix(r.URL.Path, "/"))
 	if m := pbiReportsRE.FindStringSubmatch(path); m != nil {
+		if bad := unsupportedOption(r.URL.Query()); bad != "" {
+			pbiBadRequest(w, bad, "Query option '"+bad+"' is not allowed on this resource.")
+			return
+		}
 		p.listReports(w, r, c, m[1])
 		return
 	}
@@ -75,6 +92,14 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	group, dataset, takeover := m[1], m[2], m[3] != ""
+	allowed := []string{}
+	if group == "" {
+		allowed = []string{"$top", "$skip", "$filter"}
+	}
+	if bad := unsupportedOption(r.URL.Query(), allowed...); bad != "" {
+		pbiBadRequest(w, bad, "Query option '"+bad+"' is not allowed on this resource.")
+		return
+	}
 	base := "https://wabi-us-north-central-redirect.analysis.windows.net/v1.0/myorg/"
 	if group == "" {
 		if r.Method != http.MethodGet {
@@ -106,6 +131,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
+			d = p.datasetView(d)
 			if d.json == nil {
 				d.json, _ = json.Marshal(p.renderDataset(ws, d))
 			}
@@ -128,6 +154,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case takeover && r.Method == http.MethodPost:
 		p.mu.Lock()
+		p.datasetWritten(d)
 		d.ConfiguredBy = c.oid()
 		d.json = nil
 		p.mu.Unlock()
@@ -135,7 +162,7 @@ func (p *pp) servePowerBI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	case !takeover && r.Method == http.MethodGet:
 		p.mu.RLock()
-		body := p.renderDataset(ws, d)
+		body := p.renderDataset(ws, p.datasetView(d))
 		p.mu.RUnlock()
 		body["@odata.context"] = base + "groups/" + ws.id + "/$metadata#datasets/$entity"
 		writeJSON(w, http.StatusOK, body)
@@ -184,11 +211,20 @@ func (p *pp) listGroups(w http.ResponseWriter, r *http.Request, c *ppCaller, bas
 		}
 		skip = n
 	}
+	name, byName := "", false
+	if f := strings.TrimSpace(q.Get("$filter")); f != "" {
+		m := pbiNameFilter.FindStringSubmatch(f)
+		if m == nil {
+			pbiBadRequest(w, "$filter", "The simulator applies only $filter=name eq '<workspace name>' to groups, not '"+f+"'.")
+			return
+		}
+		name, byName = strings.ReplaceAll(m[1], "''", "'"), true
+	}
 	var mine []*pbiWorkspace
 	p.mu.RLock()
 	if c.t != nil {
 		for _, ws := range c.t.workspaces {
-			if ws.members[c.oid()] {
+			if ws.members[c.oid()] && (!byName || strings.EqualFold(ws.name, name)) {
 				mine = append(mine, ws)
 			}
 		}

@@ -33,6 +33,15 @@ type PPSettings struct {
 	// ServiceTime is how long each Power Platform request is held in flight
 	// inside the service (after the scenario's latency), to exercise MaxConcurrent.
 	ServiceTime Duration `json:"serviceTime,omitempty"`
+	// Dataverse service protection, per user and organisation over a sliding
+	// window: DataverseRequestLimit requests (default 6000) and
+	// DataverseExecutionLimit of combined execution time (default 20m) per
+	// DataverseWindow (default 5m, at least 1s). Each request is charged
+	// DataverseExecutionTime (default: the time it took, ServiceTime included).
+	DataverseRequestLimit   int      `json:"dataverseRequestLimit,omitempty"`
+	DataverseExecutionLimit Duration `json:"dataverseExecutionLimit,omitempty"`
+	DataverseWindow         Duration `json:"dataverseWindow,omitempty"`
+	DataverseExecutionTime  Duration `json:"dataverseExecutionTime,omitempty"`
 }
 
 // PPTenant is one directory's Power Platform, Power BI and Customer Insights data.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/palwiz/palwiz/assets"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +17,9 @@ import (
 // service principals, partner IDs and existing links. It is plain data, loaded
 // from JSON (the embedded scenarios in assets, or a user's file).
 type Scenario struct {
+	// Extends names an embedded scenario this one starts from: the fields
+	// given here replace the base's (lists as a whole, settings one by one).
+	Extends     string `json:"extends,omitempty"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	// PublicClients are the client IDs allowed to use device code and refresh
@@ -95,7 +99,11 @@ type ServicePrincipal struct {
 	Secrets []string `json:"secrets,omitempty"`
 	// Certificates are PEM certificates whose keys may sign client assertions.
 	Certificates []string `json:"certificates,omitempty"`
-	Note         string   `json:"note,omitempty"`
+	// Roles are the application permissions granted to the principal, per API
+	// (its identifier URI or application ID): the roles claim of its tokens.
+	// {"https://graph.microsoft.com": ["Application.ReadWrite.All"]}
+	Roles map[string][]string `json:"roles,omitempty"`
+	Note  string              `json:"note,omitempty"`
 }
 
 // Link is an existing Partner Admin Link.
@@ -116,6 +124,19 @@ type Settings struct {
 	PutOnExisting string `json:"putOnExisting,omitempty"`
 	// TokenLifetime of access tokens (default 1h). Under 5 minutes MSAL refreshes on every call.
 	TokenLifetime Duration `json:"tokenLifetime,omitempty"`
+	// CAETokenLifetime is the lifetime of tokens for clients that declare
+	// CAE support (xms_cc CP1); Entra gives them up to 28 hours (default:
+	// TokenLifetime).
+	CAETokenLifetime Duration `json:"caeTokenLifetime,omitempty"`
+	// RefreshIn is the refresh_in of token answers: when the client should
+	// renew the token (default: half the lifetime for tokens of 2 hours or
+	// more, as Entra does; none otherwise).
+	RefreshIn Duration `json:"refreshIn,omitempty"`
+	// CAEServices are the services that evaluate access continuously: they
+	// answer a revoked CAE-capable token with a claims challenge (default:
+	// "arm" and "graph"). Others are "powerapps", "flow", "dataverse",
+	// "powerbi", "bap" and "ci".
+	CAEServices []string `json:"caeServices,omitempty"`
 	// RefreshTokenLifetime (default 90 days).
 	RefreshTokenLifetime Duration `json:"refreshTokenLifetime,omitempty"`
 	// DeviceCodeLifetime is the device code's expires_in (default 15m).
@@ -128,8 +149,45 @@ type Settings struct {
 	// up to 5 s apart, so a demo's approval would otherwise lag. 0 = off.
 	DevicePollHold Duration `json:"devicePollHold,omitempty"`
 	// ReplicationDelay is how long a service principal created through Graph
-	// stays unknown to sign-in (Entra's replication lag).
+	// stays unknown to sign-in (Entra's replication lag); the same as
+	// Replication["entra"].
 	ReplicationDelay Duration `json:"replicationDelay,omitempty"`
+	// Replication is each service's replication lag: for this long after a
+	// write, reads (and, for Entra, sign-ins) still see the old state.
+	// Services: "entra" (new service principals and secrets), "arm" (Partner
+	// Admin Link), "powerapps" (app owners and co-owners), "flow" (flow
+	// owners), "dataverse" (record owners), "powerbi" (dataset take-over).
+	// Off by default.
+	Replication map[string]Duration `json:"replication,omitempty"`
+}
+
+// replicationServices are the services Settings.Replication may name.
+var replicationServices = []string{"entra", "arm", "powerapps", "flow", "dataverse", "powerbi"}
+
+// caeServiceNames are the services Settings.CAEServices may name.
+var caeServiceNames = []string{"arm", "graph", "bap", "powerapps", "flow", "dataverse", "powerbi", "ci"}
+
+// replication is a service's replication lag.
+func (s Settings) replication(service string) time.Duration {
+	d := time.Duration(s.Replication[service])
+	if service == "entra" {
+		d = max(d, time.Duration(s.ReplicationDelay))
+	}
+	return d
+}
+
+// caeEnabled reports whether a service evaluates access continuously.
+func (s Settings) caeEnabled(service string) bool {
+	list := s.CAEServices
+	if list == nil {
+		list = []string{"arm", "graph"}
+	}
+	for _, v := range list {
+		if v == service {
+			return true
+		}
+	}
+	return false
 }
 
 // Duration is a time.Duration written as a Go duration string in JSON ("1h", "30ms").
@@ -173,16 +231,41 @@ func IsGUID(s string) bool { return guidRE.MatchString(s) }
 
 // ParseScenario reads and validates a scenario.
 func ParseScenario(data []byte) (*Scenario, error) {
-	var s Scenario
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+	s, err := decodeScenario(data, 0)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	return &s, nil
+	return s, nil
+}
+
+// decodeScenario reads a scenario over the embedded one it extends, if any.
+func decodeScenario(data []byte, depth int) (*Scenario, error) {
+	var probe struct {
+		Extends string `json:"extends"`
+	}
+	_ = json.Unmarshal(data, &probe)
+	s := &Scenario{}
+	if probe.Extends != "" {
+		if depth >= 4 {
+			return nil, fmt.Errorf("scenario: extends %q: too many levels of extends", probe.Extends)
+		}
+		base, err := assets.Scenario(probe.Extends)
+		if err != nil {
+			return nil, fmt.Errorf("scenario: extends: %w", err)
+		}
+		if s, err = decodeScenario(base, depth+1); err != nil {
+			return nil, fmt.Errorf("scenario: extends %q: %w", probe.Extends, err)
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(s); err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return s, nil
 }
 
 // Validate checks references and formats, so the simulator never serves a
@@ -269,6 +352,18 @@ func (s *Scenario) Validate() error {
 				bad("%s: certificates[%d]: %v", what, j, err)
 			}
 		}
+		for api, roles := range sp.Roles {
+			res := findResource(api)
+			if res == nil {
+				bad("%s: roles: %q is not an API the simulator serves", what, api)
+				continue
+			}
+			for _, role := range roles {
+				if !res.hasRole(role) {
+					bad("%s: roles: %s has no application permission %q", what, res.name, role)
+				}
+			}
+		}
 	}
 	partners := map[string]bool{}
 	for i, p := range s.Partners {
@@ -288,6 +383,19 @@ func (s *Scenario) Validate() error {
 		}
 		if !partners[l.PartnerID] {
 			bad("links[%d]: partner %s is not in partners", i, l.PartnerID)
+		}
+	}
+	for k, d := range s.Settings.Replication {
+		if !slices.Contains(replicationServices, k) {
+			bad("settings.replication: %q is not one of %s", k, strings.Join(replicationServices, ", "))
+		}
+		if d < 0 {
+			bad("settings.replication.%s is negative", k)
+		}
+	}
+	for _, k := range s.Settings.CAEServices {
+		if !slices.Contains(caeServiceNames, k) {
+			bad("settings.caeServices: %q is not one of %s", k, strings.Join(caeServiceNames, ", "))
 		}
 	}
 	switch s.Settings.PutOnExisting {

@@ -50,10 +50,11 @@ type Server struct {
 	hosts    map[string]http.Handler
 	suffixes []hostSuffix
 
-	mu    sync.Mutex
-	st    *state
-	stats map[string]int
-	fault []*faultRule
+	mu         sync.Mutex
+	st         *state
+	stats      map[string]int
+	fault      []*faultRule
+	challenges int // CAE claims challenges answered
 }
 
 type hostSuffix struct {
@@ -180,6 +181,11 @@ func hostOnly(hostport string) string {
 
 // ServeHTTP routes a request by Host, or by path on the loopback origin.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.URL.Path, "//") {
+		// The services treat a doubled slash as one (clients join a base
+		// URL that ends in / with a path that starts with one).
+		r.URL.Path, r.URL.RawPath = collapseSlashes(r.URL.Path), ""
+	}
 	host := hostOnly(r.Host)
 	if isLoopbackHost(host) {
 		r = r.WithContext(context.WithValue(r.Context(), originKey{}, "https://"+r.Host))
@@ -239,7 +245,8 @@ func (s *Server) hostForPath(r *http.Request) (string, bool) {
 	switch {
 	case strings.HasPrefix(lp, "/_sim/"), strings.HasPrefix(lp, "/devicelogin"):
 		return "", false
-	case strings.HasPrefix(lp, "/tenants"), strings.HasPrefix(lp, "/providers/microsoft.managementpartner"):
+	case strings.HasPrefix(lp, "/tenants"), strings.HasPrefix(lp, "/providers/microsoft.managementpartner"),
+		lp == "/subscriptions" || strings.HasPrefix(lp, "/subscriptions/"), strings.HasPrefix(lp, "/metadata/endpoints"):
 		return "management.azure.com", true
 	case strings.HasPrefix(lp, "/providers/microsoft.businessappplatform"):
 		return "api.bap.microsoft.com", true
@@ -253,10 +260,23 @@ func (s *Server) hostForPath(r *http.Request) (string, bool) {
 		return "graph.microsoft.com", true
 	case strings.HasPrefix(lp, "/v1/instances"):
 		return "api.ci.ai.dynamics.com", true
-	case strings.HasPrefix(lp, "/common/discovery/"), strings.Contains(lp, "/oauth2/"), strings.Contains(lp, "/.well-known/openid-configuration"):
+	case strings.HasPrefix(lp, "/common/discovery/"), strings.Contains(lp, "/oauth2/"), strings.Contains(lp, "/.well-known/openid-configuration"),
+		strings.Contains(lp, "/discovery/keys"), strings.Contains(lp, "/discovery/v2.0/keys"):
 		return "login.microsoftonline.com", true
 	}
 	return "", false
+}
+
+func collapseSlashes(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
 
 func (s *Server) count(host string) {

@@ -31,6 +31,10 @@ type linkRecord struct {
 	updated   time.Time
 	version   int
 	active    bool
+	// stale is the link before its latest write, which readers see until
+	// staleUntil (replication lag); nil when settled.
+	stale      *linkRecord
+	staleUntil time.Time
 }
 
 type deviceFlow struct {
@@ -38,7 +42,7 @@ type deviceFlow struct {
 	userCode   string
 	clientID   string
 	tenantSeg  string // authority segment: organizations, common, GUID or domain
-	scopes     []string
+	target     tokenTarget
 	claims     string
 	expires    time.Time
 	status     string // pending, approved, declined, redeemed
@@ -75,27 +79,33 @@ type refreshToken struct {
 	mfaTenants map[string]bool
 	expires    time.Time
 	issued     time.Time
+	iat        int64 // its issue time as the revocation checks count it
 }
 
 // state is everything the simulator changes. Server.mu guards it.
 type state struct {
-	tenants     map[string]*Tenant // lower-case id and domains -> tenant
-	tenantList  []*Tenant
-	usersByUPN  map[string]*User
-	objects     map[string]principal // tenant/oid (lower-case)
-	spsByApp    map[string]*ServicePrincipal
-	partners    map[string]Partner
-	links       map[string]*linkRecord // tenant/oid
-	devices     map[string]*deviceFlow // device code -> flow
-	userCodes   map[string]*deviceFlow // user code -> flow
-	refresh     map[string]*refreshToken
-	authCodes   map[string]*authCode
-	notBefore   time.Time // access tokens issued before this are refused as expired
-	publicApps  map[string]bool
-	lastDevice  *deviceFlow
-	graph       *graphState
-	revokedUser map[string]time.Time // user → when their sessions were revoked
-	issued      []string             // every token handed out, for leak tests
+	tenants    map[string]*Tenant // lower-case id and domains -> tenant
+	tenantList []*Tenant
+	usersByUPN map[string]*User
+	objects    map[string]principal // tenant/oid (lower-case)
+	spsByApp   map[string]*ServicePrincipal
+	partners   map[string]Partner
+	links      map[string]*linkRecord // tenant/oid
+	devices    map[string]*deviceFlow // device code -> flow
+	userCodes  map[string]*deviceFlow // user code -> flow
+	refresh    map[string]*refreshToken
+	authCodes  map[string]*authCode
+	notBefore  time.Time // access tokens issued before this are refused as expired
+	publicApps map[string]bool
+	lastDevice *deviceFlow
+	graph      *graphState
+	// revoked is when each user's sessions (refresh tokens) were revoked;
+	// challenged is when their access tokens start to draw a CAE claims
+	// challenge (lower-case UPN -> time).
+	revoked    map[string]time.Time
+	challenged map[string]time.Time
+	maxIat     int64    // the latest iat of any token issued
+	issued     []string // every token handed out, for leak tests
 }
 
 func newState(sc *Scenario, now time.Time) *state {
@@ -112,6 +122,8 @@ func newState(sc *Scenario, now time.Time) *state {
 		authCodes:  map[string]*authCode{},
 		publicApps: map[string]bool{},
 		graph:      &graphState{},
+		revoked:    map[string]time.Time{},
+		challenged: map[string]time.Time{},
 	}
 	for i := range sc.Tenants {
 		t := &sc.Tenants[i]
@@ -190,4 +202,28 @@ func (st *state) userTenants(u *User) []*Tenant {
 		out = append(out, st.tenant(f))
 	}
 	return out
+}
+
+// sessionsRevoked is the Unix second before which the user's refresh tokens
+// were revoked (0 = never).
+func (st *state) sessionsRevoked(u *User) int64 {
+	if u == nil {
+		return 0
+	}
+	if t, ok := st.revoked[strings.ToLower(u.UserPrincipalName)]; ok {
+		return t.Unix()
+	}
+	return 0
+}
+
+// tokensChallenged is the Unix second before which the user's CAE-capable
+// access tokens draw a claims challenge (0 = never).
+func (st *state) tokensChallenged(u *User) int64 {
+	if u == nil {
+		return 0
+	}
+	if t, ok := st.challenged[strings.ToLower(u.UserPrincipalName)]; ok {
+		return t.Unix()
+	}
+	return 0
 }

@@ -115,7 +115,11 @@ func (a *applier) applyOne(f Fix) FixResult {
 		return r
 	}
 	r.Applied, r.InEffect = !inEffect, inEffect
-	after, rerr := a.reread(f)
+	read := a.rereadSettled // a change just made may take the replicas a while to show
+	if inEffect {
+		read = a.reread
+	}
+	after, rerr := read(f)
 	if rerr != nil {
 		r.Error = "Applied, but reading it again failed: " + failureMessage(rerr, a.kind)
 		if inEffect {
