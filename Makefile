@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: specs build man test test-short clone-test demo sim bench lint pins fuzz clean
+.PHONY: specs build man test test-short demo sim bench lint pins fuzz clean screens
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
@@ -51,6 +51,10 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+## screens: regenerate the wizard's golden screens and the README's captures of them
+screens:
+	scripts/readme-screens.sh
 
 ## specs: testdata/specs (what the contract tests read) matches ../shared/specs when that is beside the clone
 specs:

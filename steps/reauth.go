@@ -16,10 +16,10 @@ type Reauth func(ctx context.Context, need *auth.Error) error
 // ErrReauthDeclined says the person chose not to sign in again.
 var ErrReauthDeclined = errors.New("sign-in declined")
 
-// NeedsSignIn returns the sign-in failure behind err when a person's new
+// personSignIn returns the sign-in failure behind err when a person's new
 // interactive sign-in would fix it (MFA, an expired session); service
 // principals and everything else return false.
-func NeedsSignIn(env *Env, err error) (*auth.Error, bool) {
+func personSignIn(env *Env, err error) (*auth.Error, bool) {
 	var ae *auth.Error
 	if err == nil || !errors.As(err, &ae) || !ae.NeedsInteraction() {
 		return nil, false
@@ -39,7 +39,7 @@ func NeedsSignIn(env *Env, err error) (*auth.Error, bool) {
 // command and both wizard renderers go through it, so the rule is one.
 func WithReauth(ctx context.Context, env *Env, tenant string, op func() error, reauth Reauth) error {
 	err := op()
-	ae, ok := NeedsSignIn(env, err)
+	ae, ok := personSignIn(env, err)
 	if !ok || reauth == nil {
 		return err
 	}

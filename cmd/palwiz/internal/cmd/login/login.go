@@ -127,6 +127,13 @@ func validate(cmd *cobra.Command, opts *Options, partnerID string) error {
 		if opts.Tenant == "" {
 			return cmdutil.FlagErrorf("--service-principal needs --tenant: the customer's tenant ID or domain")
 		}
+		// The same checks as the wizard's form.
+		if err := steps.ValidateClientID(opts.ClientID); err != nil {
+			return cmdutil.FlagErrorf("--client-id %q: %v", opts.ClientID, err)
+		}
+		if err := steps.ValidateTenant(opts.Tenant); err != nil {
+			return cmdutil.FlagErrorf("--tenant %q: %v", opts.Tenant, err)
+		}
 	}
 	if opts.CreateSP && partnerID != "" {
 		id, warning, err := steps.ValidatePartnerID(partnerID)

@@ -74,7 +74,7 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 			if stub {
 				return nil
 			}
-			return wizard.Run(cmd.Context(), wizard.NewOptions(f))
+			return wizard.Run(cmd.Context(), cmd, wizard.NewOptions(f))
 		},
 	}
 	cmdutil.SetFormats(root, nil)

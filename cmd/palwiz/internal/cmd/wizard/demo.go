@@ -41,7 +41,7 @@ browser to approve, or press the demo key the screen shows.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return runDemo(cmd.Context(), opts)
+			return runDemo(cmd.Context(), cmd, opts)
 		},
 	}
 	cmdutil.SetFormats(cmd, nil)
@@ -50,9 +50,9 @@ browser to approve, or press the demo key the screen shows.`,
 	return cmd
 }
 
-func runDemo(ctx context.Context, opts *DemoOptions) error {
+func runDemo(ctx context.Context, cmd *cobra.Command, opts *DemoOptions) error {
 	if !opts.allowed() && !opts.Config.Accessible {
-		return Run(ctx, opts.Options)
+		return Run(ctx, cmd, opts.Options)
 	}
 	s, err := sim.Start(ctx, sim.Options{Scenario: opts.Scenario})
 	if err != nil {
@@ -62,7 +62,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	opts.Connect.UseSim(s)
 	opts.Config.Ephemeral = true
 	opts.Sim = s
-	return Run(ctx, opts.Options)
+	return Run(ctx, cmd, opts.Options)
 }
 
 // Demo wires the demo from the scenario: the simulator's sign-in page,
@@ -74,6 +74,7 @@ func Demo(s *sim.Server) *tui.Demo {
 		Approve: func(_ context.Context, userCode, upn string) error {
 			return s.ApproveDeviceCode(userCode, upn, true)
 		},
+		ApproveBrowser: approveBrowser,
 	}
 	roles := sim.DemoRoles{}
 	if ids.Demo != nil {

@@ -7,7 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"strings"
 
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/sim"
@@ -16,6 +16,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/tui"
+	"github.com/spf13/cobra"
 )
 
 // Options are the wizard's inputs.
@@ -37,22 +38,59 @@ func (o *Options) allowed() bool {
 	return o.IO.IsStdinTTY() && o.IO.IsStdoutTTY() && o.Config.Term != "dumb" && o.Config.MayPrompt()
 }
 
-const noTerminalHelp = `palwiz's wizard needs an interactive terminal. Without one, use the commands:
+// stepCommands are the commands that do each step of the wizard, in its
+// order, with the arguments they need; the fallback lists those that exist.
+var stepCommands = []struct{ step, name, args, what string }{
+	{"1 Initiation", "login", " [--service-principal]", "sign in"},
+	{"", "whoami", "", "who you are there"},
+	{"", "tenants", "", "directories you reach"},
+	{"2 Registration", "status", "", "the link, if any"},
+	{"", "link", " --partner-id ID", "link your partner ID"},
+	{"", "unlink", " --yes", "remove the link"},
+	{"3 Attribution", "check", "", "who owns what counts"},
+	{"", "fix", " [--apply]", "the fix plan"},
+	{"  Validation", "status", "", "read the link back"},
+	{"", "report", "", "the evidence report"},
+}
 
-  palwiz login [--service-principal ...]   sign in to the customer's directory
-  palwiz whoami                            who you are there (member or guest)
-  palwiz tenants                           the directories you can reach
-  palwiz status [--all-tenants]            the Partner Admin Link
-  palwiz link --partner-id ID              link (or say it is already linked)
-  palwiz unlink --yes                      remove the link
-  palwiz check                             which resources earn the credit
+// noTerminalHelp says why the wizard does not start, offers its accessible
+// mode, and names the command for every step (those root has).
+func noTerminalHelp(root *cobra.Command, demo, dumb bool) string {
+	var b strings.Builder
+	if dumb {
+		b.WriteString("palwiz's wizard draws a full screen, and TERM=dumb has no cursor control.\n\n")
+	} else {
+		b.WriteString("palwiz's wizard needs an interactive terminal.\n\n")
+	}
+	again := "palwiz --accessible"
+	if demo {
+		again = "palwiz demo --accessible"
+	}
+	fmt.Fprintf(&b, "To answer the same questions line by line (also for screen readers):\n\n  %s    (or ACCESSIBLE=1)\n\n", again)
+	b.WriteString("Or do each step with its command:\n\n")
+	step := ""
+	for _, c := range stepCommands {
+		if c.step != "" {
+			step = c.step
+		}
+		cmd, _, err := root.Find([]string{c.name})
+		if err != nil || cmd == root || cmd.Name() != c.name {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-14s  %-34s  %s\n", step, "palwiz "+c.name+c.args, c.what)
+		step = ""
+	}
+	b.WriteString("\nRun `palwiz --help` for everything.")
+	return b.String()
+}
 
-Run ` + "`palwiz --help`" + ` for everything, or ` + "`palwiz demo`" + ` in a terminal to try the wizard.`
-
-// Run starts the wizard, or explains which commands to use without a terminal.
-func Run(ctx context.Context, opts *Options) error {
+// Run starts the wizard (or its accessible mode), or explains what to use
+// instead when there is no terminal to draw on. cmd is the command that runs
+// it (the fallback lists the root's commands).
+func Run(ctx context.Context, cmd *cobra.Command, opts *Options) error {
 	if !opts.allowed() && !opts.Config.Accessible {
-		fmt.Fprintln(opts.IO.ErrOut, noTerminalHelp)
+		dumb := opts.IO.IsStdinTTY() && opts.IO.IsStdoutTTY() && opts.Config.Term == "dumb"
+		fmt.Fprintln(opts.IO.ErrOut, noTerminalHelp(cmd.Root(), opts.Sim != nil || cmd.Name() == "demo", dumb))
 		return &cmdutil.SilentError{Code: cmdutil.ExitUsage}
 	}
 	return start(ctx, opts)
@@ -97,37 +135,13 @@ func start(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Config.Accessible {
-		summary(opts.IO.Out, res, s.Persistent())
-	}
-	return nil
-}
-
-// summary says in one or two lines what the wizard did, once the
-// full-screen view is gone.
-func summary(w io.Writer, r tui.Result, persistent bool) {
-	who := "the account"
-	if r.Who != nil {
-		who = r.Who.UPN
-		if who == "" {
-			who = r.Who.DisplayName
+	// Both faces end with the same summary, once the full screen is gone.
+	if sum := tui.Summary(res, s.Persistent()); sum != "" {
+		for _, l := range strings.Split(sum, "\n") {
+			fmt.Fprintln(opts.IO.Out, output.Clean(l))
 		}
 	}
-	where := output.DirectoryOf(r.Tenant).Short()
-	switch {
-	case r.Validated && r.Link != nil:
-		fmt.Fprintf(w, "%s is linked to partner %s in %s.\n", output.Clean(who), output.Clean(output.Partner(r.Link.PartnerName, r.Link.PartnerID)), output.Clean(where))
-	case r.Validated:
-		fmt.Fprintf(w, "%s is not linked to a partner ID in %s.\n", output.Clean(who), output.Clean(where))
-	case r.Outcome != nil:
-		fmt.Fprintln(w, output.Clean(r.Outcome.Summary())+".")
-	}
-	switch {
-	case r.SignedOut && persistent:
-		fmt.Fprintf(w, "Signed out; removed %s.\n", cmdutil.Pluralise(r.Removed, "keyring item"))
-	case r.SignedOut:
-		fmt.Fprintln(w, "Signed out; the tokens were only in memory and are gone.")
-	}
+	return nil
 }
 
 // openQuietly opens the system browser without letting the browser's own
