@@ -17,11 +17,12 @@ type Reauth func(ctx context.Context, need *auth.Error) error
 var ErrReauthDeclined = errors.New("sign-in declined")
 
 // personSignIn returns the sign-in failure behind err when a person's new
-// interactive sign-in would fix it (MFA, an expired session); service
-// principals and everything else return false.
+// device-code sign-in would fix it: NeedsSignIn's failures but those that
+// need the browser (Conditional Access, device code blocked), and only for
+// a person (a service principal signs in with its secret or certificate).
 func personSignIn(env *Env, err error) (*auth.Error, bool) {
-	var ae *auth.Error
-	if err == nil || !errors.As(err, &ae) || !ae.NeedsInteraction() {
+	ae, ok := NeedsSignIn(err)
+	if !ok || !ae.NeedsInteraction() {
 		return nil, false
 	}
 	if env == nil || env.Session == nil {
