@@ -5,11 +5,11 @@ package link
 import (
 	"context"
 
-	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/fleet"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +19,7 @@ type Options struct {
 	Env      func(context.Context) (*steps.Env, error)
 	Connect  *cmdutil.Connector
 	Reauth   func(*steps.Env) steps.Reauth
-	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp, bool) error
+	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetFlags, string, cmdutil.FleetOp, bool) error
 	Warn     func(string)
 	Format   output.Format
 
@@ -28,7 +28,8 @@ type Options struct {
 	PartnerID, Warning string
 	Force              bool
 	Tenant             cmdutil.TenantFlag
-	AllTenants         bool
+	// Fleet are --all-tenants, --tenants-file and their journal.
+	Fleet cmdutil.FleetFlags
 }
 
 // NewCmdLink builds the command; runF replaces the run (tests).
@@ -49,14 +50,15 @@ Pass --force to move it.
 		Example: `  palwiz link --partner-id 4977985
   palwiz link --partner-id 4977985 --tenant contoso.onmicrosoft.com
   palwiz link --partner-id 4977986 --force          # move the link to another partner ID
-  palwiz link --partner-id 4977985 --all-tenants -o json`,
+  palwiz link --partner-id 4977985 --all-tenants -o json
+  palwiz link --partner-id 4977985 --tenants-file customers.txt --journal link.jsonl`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
 				return err
 			}
-			if err := cmdutil.MutuallyExclusive("--tenant and --all-tenants cannot be used together", opts.Tenant.Value != "", opts.AllTenants); err != nil {
+			if err := opts.Fleet.Check(opts.Tenant.Value != ""); err != nil {
 				return err
 			}
 			if opts.PartnerID, opts.Warning, err = steps.ValidatePartnerID(partnerID); err != nil {
@@ -72,7 +74,7 @@ Pass --force to move it.
 	cmd.Flags().StringVar(&partnerID, "partner-id", "", "your Partner Location ID (the Associated Partner ID in Partner Center)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "move the link when this identity is linked to another partner ID")
 	opts.Tenant.Add(cmd, f, "")
-	cmd.Flags().BoolVar(&opts.AllTenants, "all-tenants", false, "every directory this identity reaches, concurrently, one row each")
+	opts.Fleet.Add(cmd, true)
 	return cmd
 }
 
@@ -84,9 +86,18 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.AllTenants {
-		return opts.RunFleet(ctx, env, opts.Format, func(ts []arm.Tenant, prog func(int, int)) []steps.TenantResult {
-			return steps.FleetLink(ctx, env, ts, opts.PartnerID, opts.Force, prog)
+	if opts.Fleet.On() {
+		force := ""
+		if opts.Force {
+			force = "--force"
+		}
+		return opts.RunFleet(ctx, env, opts.Format, opts.Fleet, cmdutil.JournalOp("link", "--partner-id", opts.PartnerID, force), func(ctx context.Context, t fleet.Target) steps.TenantResult {
+			c, err := env.ARMClient(t.Tenant.ID)
+			if err != nil {
+				return steps.TenantResult{Err: err}
+			}
+			o, err := steps.Link(ctx, c, opts.PartnerID, opts.Force)
+			return steps.TenantResult{Link: o.After, Outcome: &o, Err: err}
 		}, true)
 	}
 	tenant, client, err := opts.Tenant.Client(ctx, env)

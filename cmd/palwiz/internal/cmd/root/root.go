@@ -17,6 +17,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/attribution"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/link"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/login"
+	reportcmd "github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/report"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/logout"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/sim"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/status"
@@ -96,6 +97,7 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 		unlink.NewCmdUnlink(f, runner[unlink.Options](stub)),
 		attribution.NewCmdCheck(f, runner[attribution.CheckOptions](stub)),
 		attribution.NewCmdFix(f, runner[attribution.FixOptions](stub)),
+		reportcmd.NewCmdReport(f, runner[reportcmd.Options](stub)),
 	} {
 		c.GroupID = "steps"
 		root.AddCommand(c)
