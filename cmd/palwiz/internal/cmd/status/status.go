@@ -16,10 +16,10 @@ import (
 
 // Options are status's inputs.
 type Options struct {
-	IO         *iostreams.IOStreams
-	Env        func(context.Context) (*steps.Env, error)
-	Connect    *cmdutil.Connector
-	Reauth     func(*steps.Env) steps.Reauth
+	IO       *iostreams.IOStreams
+	Env      func(context.Context) (*steps.Env, error)
+	Connect  *cmdutil.Connector
+	Reauth   func(*steps.Env) steps.Reauth
 	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetFlags, string, cmdutil.FleetOp, bool) error
 	Format   output.Format
 	Tenant   cmdutil.TenantFlag

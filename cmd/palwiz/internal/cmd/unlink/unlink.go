@@ -47,7 +47,7 @@ named, after one question for all of them; without a terminal to ask on,
 		Example: `  palwiz unlink
   palwiz unlink --yes --tenant contoso.onmicrosoft.com
   palwiz unlink --all-tenants --yes --journal unlink.jsonl -o json`,
-		Args:    cmdutil.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
