@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // BenchmarkProcess measures whole palwiz processes: CPU time (user+system,
