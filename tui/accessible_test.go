@@ -125,10 +125,10 @@ func TestAccessibleFlow(t *testing.T) {
 	c.send("y")
 	c.expect("Moved the link from partner Tailspin Partners (Dublin) (5127255) to partner Fabrikam Consulting (Seattle) (4977985).")
 	c.expect("Step 3 of 3: Attribution.")
-	c.expect("Read about attribution, or continue (Enter for 1)")
+	c.expect("Attribution: what now? (Enter for 1)")
 	c.send("5")
 	c.expect("Power Apps model-driven: GUI no, PowerShell no, PP CLI yes, DevOps + Build Tools yes.")
-	c.expect("Read about attribution, or continue")
+	c.expect("Attribution: what now?")
 	c.send("")
 	c.expect("Linked: yes. Partner name: Fabrikam Consulting (Seattle). Partner ID: 4977985.")
 	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
@@ -243,8 +243,8 @@ func TestAccessibleAdminRequest(t *testing.T) {
 // unticking one keeps it out of what palwiz applies, after a yes.
 func TestAccessiblePicksFixes(t *testing.T) {
 	f := newFake()
-	fa := &fakeAttributor{}
-	c := startAccessible(t, Options{Backend: f, Attributor: fa, Ephemeral: true})
+	at := newSimAttributor(t, nil)
+	c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
 	c.expect("Your partner ID ")
 	c.send("4977985")
 	c.expect("Enter a number between 1 and 4: ")
@@ -254,16 +254,17 @@ func TestAccessiblePicksFixes(t *testing.T) {
 	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? [Y/n] ")
 	c.send("")
 	c.expect("Linked to partner Fabrikam Consulting (Seattle) (4977985).")
-	c.expect("Fix 3: Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com. By hand: pac solution import")
+	c.expect("Canvas apps (the rule looks at the owner / co-owner):")
+	c.expect("4 changes palwiz can make, 0 steps to do by hand.")
 	c.expect("Changes palwiz can make")
-	c.expect("Enter a number between 0 and 2: ")
+	c.expect("Enter a number between 0 and 8: ")
 	c.send("1")
-	c.expect("Enter a number between 0 and 2: ")
+	c.expect("Enter a number between 0 and 8: ")
 	c.send("")
-	c.expect("Make 1 change(s) now? Each one changes who owns a resource in the customer's environments. [y/N] ")
+	c.expect("Make 3 changes now? [y/N] ")
 	c.send("y")
-	c.expect("Done: make")
-	c.expect("Read about attribution, or continue")
+	c.expect("All done: 3 changes done.")
+	c.expect("Attribution: what now? (Enter for 1)")
 	c.send("")
 	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
 	c.send("")
@@ -271,8 +272,8 @@ func TestAccessiblePicksFixes(t *testing.T) {
 	if c.err != nil {
 		t.Fatal(c.err)
 	}
-	if len(fa.applied) != 1 || fa.applied[0].ID != "app/2" {
-		t.Fatalf("applied %+v, want only the canvas app fix", fa.applied)
+	if got := at.Applied(); len(got) != 3 || strings.Contains(strings.Join(got, "\n"), "Team Birthdays") {
+		t.Fatalf("applied %q, want the co-owners but the first", got)
 	}
 }
 

@@ -30,12 +30,13 @@ type facts struct {
 	removed    int
 	completed  bool
 	warnings   []string
+	attr       attrFacts
 }
 
 // result is what the wizard did, for the caller.
 func (f *facts) result() Result {
 	return Result{Completed: f.completed, Who: f.who, Tenant: f.tenant, Outcome: f.outcome, Link: f.final,
-		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings)}
+		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings), Applied: f.attr.last}
 }
 
 // warn records a warning the user was shown (once).

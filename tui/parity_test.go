@@ -16,13 +16,12 @@ func paritySetup(f *fakeBackend, o *Options) {
 	threeTenants(f, o)
 	demoOpts(f, o)
 	f.links[tNorthwind] = &steps.PartnerLink{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tNorthwind, State: "Active"}
-	o.Attributor = &fakeAttributor{}
 }
 
 // parityRun is what one renderer did.
 type parityRun struct {
 	calls   []string
-	applied []AttributionFix
+	applied []string
 	res     Result
 }
 
@@ -34,7 +33,8 @@ type parityRun struct {
 func TestParity(t *testing.T) {
 	tuiRun := func() parityRun {
 		f := newFake()
-		o := Options{Backend: f, NoColor: true, Width: 100, Height: 30}
+		at := newSimAttributor(t, nil)
+		o := Options{Backend: f, NoColor: true, Width: 100, Height: 30, Attributor: at}
 		paritySetup(f, &o)
 		r := newRunner(t, o)
 		r.key("enter")
@@ -56,9 +56,9 @@ func TestParity(t *testing.T) {
 		r.key("enter")
 		r.waitFor("judged for", 2*time.Second)
 		r.key("right", "space", "a")
-		r.waitFor("Make 1 change(s) now?", time.Second)
+		r.waitFor("Make 3 changes now?", time.Second)
 		r.key("y")
-		r.waitFor("Done: ", 2*time.Second)
+		r.waitFor("All done: 3 changes done.", 10*time.Second)
 		r.key("enter")
 		r.waitFor("✓ YES", time.Second)
 		r.key("enter")
@@ -71,11 +71,12 @@ func TestParity(t *testing.T) {
 			}
 			r.settle()
 		}
-		return parityRun{calls: f.Calls(), applied: r.m.o.Attributor.(*fakeAttributor).applied, res: r.m.Result()}
+		return parityRun{calls: f.Calls(), applied: at.Applied(), res: r.m.Result()}
 	}
 	accessibleRun := func() parityRun {
 		f := newFake()
-		o := Options{Backend: f}
+		at := newSimAttributor(t, nil)
+		o := Options{Backend: f, Attributor: at}
 		paritySetup(f, &o)
 		c := startAccessible(t, o)
 		for _, qa := range [][2]string{
@@ -86,9 +87,9 @@ func TestParity(t *testing.T) {
 			{"Which customer directory? (Enter for 2)", ""},
 			{"to 4977985? [y/N] ", "y"},
 			{"Changes palwiz can make", "1"},
-			{"Enter a number between 0 and 2: ", ""},
-			{"Make 1 change(s) now?", "y"},
-			{"Read about attribution, or continue", ""},
+			{"Enter a number between 0 and 8: ", ""},
+			{"Make 3 changes now?", "y"},
+			{"Attribution: what now? (Enter for 1)", ""},
 			{"Sign out and wipe palwiz's tokens from this computer? [y/N] ", "y"},
 		} {
 			c.expect(qa[0])
@@ -98,7 +99,10 @@ func TestParity(t *testing.T) {
 		if c.err != nil {
 			t.Fatalf("%v; output:\n%s", c.err, c.out.String())
 		}
-		return parityRun{calls: f.Calls(), applied: o.Attributor.(*fakeAttributor).applied, res: c.res}
+		if !strings.Contains(c.out.String(), "All done: 3 changes done.") {
+			t.Errorf("the accessible run does not say what applying did:\n%s", c.out.String())
+		}
+		return parityRun{calls: f.Calls(), applied: at.Applied(), res: c.res}
 	}
 
 	screen, plain := tuiRun(), accessibleRun()
@@ -106,8 +110,8 @@ func TestParity(t *testing.T) {
 	if !reflect.DeepEqual(screen.calls, plain.calls) {
 		t.Errorf("backend calls differ:\n--- Bubble Tea\n%s\n--- accessible\n%s", strings.Join(screen.calls, "\n"), strings.Join(plain.calls, "\n"))
 	}
-	if !reflect.DeepEqual(screen.applied, plain.applied) || len(screen.applied) != 1 || screen.applied[0].ID != "app/2" {
-		t.Errorf("fixes applied differ: Bubble Tea %+v, accessible %+v (want only app/2)", screen.applied, plain.applied)
+	if !reflect.DeepEqual(screen.applied, plain.applied) || len(screen.applied) != 3 || strings.Contains(strings.Join(screen.applied, "\n"), "Team Birthdays") {
+		t.Errorf("fixes applied differ: Bubble Tea %q, accessible %q (want all but the first)", screen.applied, plain.applied)
 	}
 	if !reflect.DeepEqual(screen.res.Warnings, plain.res.Warnings) {
 		t.Errorf("warnings differ:\n--- Bubble Tea\n%q\n--- accessible\n%q", screen.res.Warnings, plain.res.Warnings)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -323,25 +324,71 @@ var screenCases = []screenCase{
 		want: []string{"managed solutions, imported by the linked account", "no solution path for Power BI"}},
 	{name: "attribution_tooling", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") },
 		want: []string{"GUI  PowerShell  PP CLI  DevOps + Build Tools", "Power Apps model-driven  no   no          yes     yes"}},
-	{name: "attribution_results", setup: withAttributor(nil), drive: toAttribution,
-		want: []string{"▸ Your resources", "2 attributed", "✗ Cloud flow", "The fix plan has 3 step(s); 2 of them", "a apply 2"}},
-	{name: "attribution_plan", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
-		want: []string{"▸ Fix plan", "▸ [x] Make pal-service", "[x] Make pal-service@contoso.onmicrosoft.com the owner", "For a person to do", "$ pac solution import", "space tick", "a apply 2"}},
-	{name: "attribution_plan_unticked", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+	{name: "attribution_results", attributor: simAttr(nil), drive: toAttribution,
+		want: []string{"▸ Your resources", "judged for pal-service@contoso.onmicrosoft.com", "Marks:  ✓ attributed  ✗ not attributed  ? cannot tell  · does not count",
+			"Canvas apps · the rule looks at the owner / co-owner", "Name", "Environment", "Role", "Held by", "The linked account owns the app.", "d more details"}},
+	{name: "attribution_results_scrolled", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		r.key("pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	}, want: []string{"creator    Megan Bowen", "importer   Lee Gu", "imported last"}, afterResize: "attribution_results"},
+	{name: "attribution_results_details", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		r.key("d")
+	}, want: []string{"· Default environment: it counts as production", "d fewer details"}},
+	{name: "attribution_plan", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
+		want: []string{"▸ Fix plan", "4 changes palwiz can make", "13 changes of ownership wait", "▸ [x] Add pal-service", "space tick", "a apply 4"}},
+	{name: "attribution_plan_advice", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		r.key("right", "down", "down", "down", "down")
+	}, want: []string{"▸ [ ] Advice, does not move the credit: Add", "PAL credits the flow's creator", "a apply 4"}},
+	{name: "attribution_plan_unticked", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
 		r.key("right", "down", "space")
-	}, want: []string{"  [x] Make pal-service", "▸ [ ] Make pal-service", "a apply 1"}},
-	{name: "attribution_apply_confirm", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+	}, want: []string{"  [x] Add pal-service", "▸ [ ] Add pal-service", "a apply 3"}},
+	{name: "attribution_plan_by_hand", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
-		r.key("right", "down", "space", "a")
-	}, want: []string{"Make 1 change(s) now?", "Apply", "y apply"}},
-	{name: "attribution_applied", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		markDelivered(t, r, "Case Desk")
+		r.key("left")
+	}, want: []string{"▸ Fix plan", "Nothing palwiz can change; 1 step to do by hand.", "resources not marked as delivered are left alone"}},
+	{name: "attribution_plan_commands", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Case Desk")
+		r.key("left", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	}, want: []string{"Commands never wrap", "$ pac solution export --name <YourSolution>", "→", "c copy commands"}, afterResize: "attribution_plan_by_hand"},
+	{name: "attribution_plan_commands_scrolled", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Case Desk")
+		r.key("left", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", ">", ">")
+	}, want: []string{"$ ←", "--managed   # in your dev", "--publish-changes"}, afterResize: "attribution_plan_by_hand"},
+	{name: "attribution_plan_copied", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Case Desk")
+		r.key("left", "c", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	}, want: []string{"✓ Copied 4 commands to the clipboard"}, afterResize: "attribution_plan_by_hand"},
+	{name: "attribution_delivered", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "right") },
+		want: []string{"▸ Delivered", "Which of these did your organisation deliver?", "[ ] ✗ Canvas app \"Team Birthdays\"", "space mark delivered"}},
+	{name: "attribution_delivered_marked", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Regional Targets")
+	}, want: []string{"[x] ✗ Power BI dataset \"Regional Targets\"", "a apply 1"}},
+	{name: "attribution_apply_confirm", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Regional Targets")
+		r.key("a")
+	}, want: []string{"Make 1 change now?", "What the customer loses: This takes dataset", "stops being the", "y apply"}},
+	{name: "attribution_applied", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
 		r.key("a", "y")
-		r.waitFor("Done: make", time.Second)
-	}, want: []string{"3 attributed", "Done: make"}},
-	{name: "attribution_scan_error", setup: withAttributor(&steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}),
-		drive: toAttribution, want: []string{"✗ Could not connect to the service.", "r scan again"}},
+		r.waitFor("All done", 10*time.Second)
+	}, want: []string{"All done: 4 changes done.", "✓ Done: Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of", "(now attributed)"}},
+	{name: "attribution_failed_reads", attributor: func(t testing.TB) Attributor {
+		a := newSimAttributor(t, nil)
+		everyPowerPlatformHost(a.sim)
+		return stableRequestIDs{a}
+	}, drive: toAttribution, want: []string{"✗ Not checked: Everything in", "Incomplete: "}},
+	{name: "attribution_scan_error", attributor: func(testing.TB) Attributor {
+		return failingAttributor{&steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}}
+	}, drive: toAttribution, want: []string{"✗ Could not connect to the service.", "palwiz says nothing about attribution", "r check again"}},
 
 	// Validation
 	{name: "validation_yes", drive: toValidation, want: []string{"✓ YES", "Partner name  Fabrikam Consulting (Seattle)", "Partner ID    4977985"}},
@@ -385,6 +432,21 @@ var screenCases = []screenCase{
 		want: []string{"Quit palwiz?", "partner link is not", "y quit"}},
 }
 
-func withAttributor(err error) func(f *fakeBackend, o *Options) {
-	return func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{err: err} }
+// markDelivered ticks the named resources on the Delivered topic (and
+// stays there).
+func markDelivered(t *testing.T, r *runner, names ...string) {
+	t.Helper()
+	r.waitFor("judged for", 10*time.Second)
+	r.key("right", "right")
+	r.waitFor("▸ Delivered", time.Second)
+	at := 0
+	for i, row := range r.m.f.attr.candidates() {
+		if slices.Contains(names, row.Name) {
+			for ; at < i; at++ {
+				r.key("down")
+			}
+			r.key("space")
+		}
+	}
+	r.settle()
 }
