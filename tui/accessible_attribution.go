@@ -202,3 +202,14 @@ func capital(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// sayCoverage reads out attribution by product, as Validation and Done show it.
+func (p *plain) sayCoverage() {
+	if p.o.Attributor == nil {
+		return
+	}
+	p.say("%s", p.f.attributionHeading())
+	for _, n := range p.f.attr.coverageNotes(p.f.dirName()) {
+		p.say("%s", n.text)
+	}
+}

@@ -26,23 +26,17 @@ func (p *plain) registration() (step, error) {
 		if plan.warning != "" {
 			p.sayNotes([]note{{noteWarn, plan.warning}})
 		}
+		p.sayNotes(plan.guards)
 		if plan.action == steps.ActionNone {
 			p.f.linked(steps.Outcome{Action: steps.ActionNone, Before: cur, After: cur})
 			return stepAttribution, nil
 		}
-		yes := plan.action == steps.ActionLink
-		yesLabel, noLabel := "Link it", "Not now"
-		if plan.action == steps.ActionMove {
-			yesLabel, noLabel = "Move it", "Keep it"
-		}
-		if err := p.ask(stepRegistration, confirmField(plan.question, "", yesLabel, noLabel, &yes)); err != nil {
+		yes := plan.safe
+		if err := p.ask(stepRegistration, confirmField(plan.question, "", plan.yes, plan.no, &yes)); err != nil {
 			return stepRegistration, err
 		}
 		if !yes {
-			if plan.action == steps.ActionMove {
-				p.say("%s", keptLink(cur))
-			}
-			return p.whatNow(plan.action == steps.ActionMove)
+			return p.declined(plan, cur)
 		}
 		o, err := p.be.Link(p.ctx, p.f.tenant.ID, cur, p.f.partnerID, plan.action == steps.ActionMove)
 		var nf *steps.NeedsForceError
@@ -52,12 +46,16 @@ func (p *plain) registration() (step, error) {
 			continue
 		case err != nil:
 			p.sayErr(err)
-			return p.whatNow(false)
+			return p.whatNow(nil)
 		}
 		p.f.linked(o)
 		p.say("%s.", o.Summary())
 		if l := o.After; l != nil {
 			p.say("As the Azure portal shows it: partner ID %s, partner name %s, directory %s.", l.PartnerID, l.PartnerName, p.f.dirName())
+			if moved(l) {
+				rows := p.f.linkRows(l)
+				p.say("%s %s.", rows[len(rows)-2], rows[len(rows)-1])
+			}
 		}
 		if o.Recovered {
 			p.say("Note: %s", recoveredNote)
@@ -66,17 +64,35 @@ func (p *plain) registration() (step, error) {
 	}
 }
 
-// whatNow offers what the Registration screen's keys offer when the link
-// was not made: read it again (and retry), another partner ID, another directory.
-func (p *plain) whatNow(moving bool) (step, error) {
-	again := "Read the link again and try again"
-	if moving {
-		again = "Read the link again and decide again"
+// declined says what not linking means and what can be done instead.
+func (p *plain) declined(plan regPlan, cur *steps.PartnerLink) (step, error) {
+	if plan.action != steps.ActionMove {
+		p.say("%s", declinedLink)
+		return p.whatNow(nil)
 	}
-	next, err := p.choose(stepRegistration, "What now?", "again", again, "again",
-		"Change the partner ID", "welcome", "Choose another directory", "directory")
+	p.say("%s", keptLink(cur))
+	p.sayNotes([]note{{noteWarn, p.f.keepConsequence(cur)}})
+	return p.whatNow(cur)
+}
+
+// whatNow offers what the Registration screen's keys offer when the link
+// was not made: keep another partner's link (kept) and go on, read it
+// again (and retry), another partner ID, another directory.
+func (p *plain) whatNow(kept *steps.PartnerLink) (step, error) {
+	pairs := []string{"Read the link again and try again", "again"}
+	def := "again"
+	if kept != nil {
+		pairs = []string{"Keep it and continue to Attribution", "keep", "Read the link again and decide again", "again"}
+		def = "keep"
+	}
+	pairs = append(pairs, "Change the partner ID", "welcome", "Choose another directory", "directory")
+	next, err := p.choose(stepRegistration, "What now?", def, pairs...)
 	switch next {
+	case "keep":
+		p.f.keep(kept)
+		return stepAttribution, err
 	case "welcome":
+		p.f.editPartnerID()
 		return stepWelcome, err
 	case "directory":
 		return stepDirectory, err
@@ -128,6 +144,7 @@ func (p *plain) validation() (step, error) {
 		ns = ns[1:]
 	}
 	p.sayNotes(ns)
+	p.sayCoverage()
 	if len(ns) == 0 {
 		return stepDone, nil
 	}
@@ -141,6 +158,7 @@ func (p *plain) validation() (step, error) {
 func (p *plain) done() (step, error) {
 	p.say("Done.")
 	p.sayNotes(p.f.doneNotes())
+	p.sayCoverage()
 	for _, para := range nextSteps() {
 		p.say("Next: %s", para)
 	}

@@ -400,3 +400,12 @@ func (a *attrFacts) coverageNotes(dir string) []note {
 	}
 	return ns
 }
+
+// attributionHeading introduces the coverage on Validation and Done, with
+// the partner the credit goes to.
+func (f *facts) attributionHeading() string {
+	if f.final != nil {
+		return "What earns credit for " + partnerLabel(f.final) + " in " + f.dirName() + ":"
+	}
+	return "Attribution in " + f.dirName() + ":"
+}

@@ -116,8 +116,8 @@ func TestParity(t *testing.T) {
 	if !reflect.DeepEqual(screen.res.Warnings, plain.res.Warnings) {
 		t.Errorf("warnings differ:\n--- Bubble Tea\n%q\n--- accessible\n%q", screen.res.Warnings, plain.res.Warnings)
 	}
-	if len(screen.res.Warnings) != 2 {
-		t.Errorf("warnings = %q, want the guest account's and the moved link's", screen.res.Warnings)
+	if len(screen.res.Warnings) != 3 {
+		t.Errorf("warnings = %q, want the guest account's, the account kind's (a dedicated account chosen, a guest signed in) and the moved link's", screen.res.Warnings)
 	}
 	if !reflect.DeepEqual(screen.res, plain.res) {
 		t.Errorf("results differ:\n--- Bubble Tea\n%+v\n--- accessible\n%+v", describe(screen.res), describe(plain.res))

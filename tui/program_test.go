@@ -150,8 +150,15 @@ func TestProgramGuestMovesLinkAndMFA(t *testing.T) {
 	if got := s.LinkOf(tNorthwind, "9a4f0d2b-5e6f-4071-bc83-9b4d00000203"); got != "5127255" {
 		t.Fatalf("declining the move changed the link to %q", got)
 	}
+	r.waitFor("If you continue with it", 5*time.Second)
+	// Moving after all: read it again, then move.
+	r.key("r")
+	r.waitFor("move the link from Tailspin", 10*time.Second)
 	r.key("enter", "y")
 	r.waitFor("✓ Moved the link", 10*time.Second)
+	if !strings.Contains(r.screen(), "since") || !strings.Contains(r.screen(), "(first linked") {
+		t.Errorf("the moved link does not say since when, and when it was first made:\n%s", r.screen())
+	}
 	if got := s.LinkOf(tNorthwind, "9a4f0d2b-5e6f-4071-bc83-9b4d00000203"); got != "4977985" {
 		t.Fatalf("link after moving = %q, want 4977985", got)
 	}

@@ -35,6 +35,19 @@ func toDirectory(t *testing.T, r *runner, f *fakeBackend) {
 	r.settle()
 }
 
+// toDirectoryAsPerson signs in with the personal or guest account choice
+// and goes to Directory.
+func toDirectoryAsPerson(t *testing.T, r *runner, f *fakeBackend) {
+	toInitiation(t, r)
+	r.key("down", "down", "enter")
+	r.waitFor("Code: ", 2*time.Second)
+	f.approve()
+	r.waitFor("This is you", 2*time.Second)
+	r.key("enter")
+	r.waitFor("Which customer directory?", time.Second)
+	r.settle()
+}
+
 func toRegistration(t *testing.T, r *runner, f *fakeBackend) {
 	toDirectory(t, r, f)
 	r.key("enter")
@@ -111,8 +124,31 @@ func demoOpts(f *fakeBackend, o *Options) {
 
 func linkedTo(id, name string) func(f *fakeBackend, o *Options) {
 	return func(f *fakeBackend, o *Options) {
-		f.links[tContoso] = &steps.PartnerLink{PartnerID: id, PartnerName: name, TenantID: tContoso, State: "Active"}
+		f.links[tContoso] = &steps.PartnerLink{PartnerID: id, PartnerName: name, TenantID: tContoso, State: "Active", CreatedTime: firstLinked, UpdatedTime: firstLinked}
 	}
+}
+
+// meganSignsIn: a customer's maker approves the sign-in meant for the
+// dedicated service account.
+func meganSignsIn(f *fakeBackend, _ *Options) {
+	w := serviceWho
+	w.DisplayName, w.UPN, w.ObjectID = "Megan Bowen", "megan.bowen@contoso.onmicrosoft.com", "1a2b3c4d-5e6f-4a70-8b91-c0de00000311"
+	w.HomeTenant = tContoso
+	f.who[tContoso] = w
+}
+
+// anaAtHome: Ana signs in at home (Fabrikam, the partner's own directory)
+// and is a guest in two customers' directories.
+func anaAtHome(f *fakeBackend, _ *Options) {
+	ana := steps.Who{Kind: steps.KindUser, DisplayName: "Ana Lopez", UPN: "ana.lopez@fabrikam.example", ObjectID: "9a4f0d2b-5e6f-4071-bc83-000000000201",
+		TenantID: tFabrikam, TenantName: "Fabrikam Consulting", TenantDomain: "fabrikam.example", HomeTenant: tFabrikam, UserType: "Member"}
+	f.who = map[string]steps.Who{tFabrikam: ana}
+	for _, t := range []steps.Tenant{contoso, northwind} {
+		g := ana
+		g.TenantID, g.TenantName, g.TenantDomain, g.UserType = t.ID, t.DisplayName, t.DefaultDomain, "Guest"
+		f.who[t.ID] = g
+	}
+	f.tenants, f.current = []steps.Tenant{fabrikam, contoso, northwind}, tFabrikam
 }
 
 var tailspin = linkedTo("5127255", "Tailspin Partners (Dublin)")
@@ -234,6 +270,13 @@ var screenCases = []screenCase{
 		r.waitFor("Replace the saved request?", time.Second)
 	}, want: []string{"Replace the saved request?", "exists", "Replace it", "▸ Keep it"}},
 
+	{name: "initiation_kind_mismatch", setup: meganSignsIn, drive: signedIn,
+		want: []string{"! You chose a dedicated service account, but", "(Megan Bowen) looks like a person's", "the credit follows the account that owns the work"}},
+	{name: "initiation_kind_confirm", setup: meganSignsIn, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		signedIn(t, r, f)
+		r.key("enter")
+	}, want: []string{"Continue as megan.bowen@contoso.onmicrosoft.com", "anyway?", "▸ Sign in again", "y continue anyway"}},
+
 	// Directory
 	{name: "directory_one", drive: toDirectory, want: []string{"▸ ● Contoso Ltd", "current", "enter continue here"}},
 	{name: "directory_three", setup: threeTenants, drive: toDirectory,
@@ -270,6 +313,9 @@ var screenCases = []screenCase{
 		r.key("enter")
 	}, want: []string{"✗ Azure Resource Manager had a server error", "r try again"}},
 
+	{name: "directory_guest_home", setup: anaAtHome, drive: toDirectoryAsPerson,
+		want: []string{"● Fabrikam Consulting", "▸ ○ Contoso Ltd", "enter switch to it"}},
+
 	// Registration
 	{name: "registration_link", drive: toRegistration,
 		want: []string{"none: not linked to any partner ID in Contoso Ltd", "link it to partner ID 4977985", "enter link"}},
@@ -285,12 +331,28 @@ var screenCases = []screenCase{
 		toRegistration(t, r, f)
 		r.key("enter", "y")
 		r.waitFor("Moved", time.Second)
-	}, want: []string{"✓ Moved the link from partner Tailspin Partners", "Partner ID    4977985"}},
+	}, want: []string{"✓ Moved the link from partner Tailspin Partners", "Partner ID    4977985", "Linked        to Fabrikam Consulting (Seattle) since 22 November 2026", "(first linked 3 March 2025)"}},
 	{name: "registration_linked", drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toRegistration(t, r, f)
 		r.key("enter")
 		r.waitFor("Linked to", time.Second)
 	}, want: []string{"✓ Linked to partner Fabrikam Consulting (Seattle) (4977985).", "Partner name  Fabrikam Consulting (Seattle)", "Linked since  22 November 2026"}},
+	{name: "registration_guest_home", setup: anaAtHome, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toDirectoryAsPerson(t, r, f)
+		r.key("up", "enter")
+		r.waitFor("What palwiz will do", time.Second)
+	}, want: []string{"! Fabrikam Consulting is the home directory of ana.lopez@fabrikam.example,", "which is a guest in Contoso Ltd, Northwind Traders.", "enter link"}},
+	{name: "registration_guest_home_confirm", setup: anaAtHome, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toDirectoryAsPerson(t, r, f)
+		r.key("up", "enter")
+		r.waitFor("What palwiz will do", time.Second)
+		r.key("enter")
+	}, want: []string{"Link ana.lopez@fabrikam.example in Fabrikam", "Consulting anyway?", "▸ Not here"}},
+	{name: "registration_edit_partner_id", setup: tailspin, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toRegistration(t, r, f)
+		r.key("e")
+		r.waitFor("Your partner ID", time.Second)
+	}, want: []string{"> 4977985", "enter back to Registration", "esc keep the partner ID"}},
 	{name: "registration_partner_id_invalid", drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		r.typeText("4977984")
 		r.key("enter")
@@ -415,6 +477,9 @@ var screenCases = []screenCase{
 		r.waitFor("✗", time.Second)
 	}, want: []string{"✗ Could not connect to the service.", "r try again"}},
 
+	{name: "validation_coverage", attributor: simAttr(nil), drive: toValidation,
+		want: []string{"✓ YES", "What earns credit for Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd:", "Canvas apps: 4 of 8 attributed", "Next: palwiz can do it"}},
+
 	// Done
 	{name: "done", drive: toDone,
 		want: []string{"✓ Validated: linked to Fabrikam Consulting (Seattle) (4977985)", "Sign out and wipe", "▸ Keep them"}},
@@ -428,6 +493,8 @@ var screenCases = []screenCase{
 		r.key("enter")
 		r.waitFor("✗ Delete", time.Second)
 	}, want: []string{"✗ Delete keyring item", "Choose again"}},
+	{name: "done_coverage", attributor: simAttr(nil), drive: toDone,
+		want: []string{"Left: Regional Targets, Service Levels, Inspections. Next:", "Sign out and wipe"}},
 	{name: "quit_dialog", drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f); r.key("q") },
 		want: []string{"Quit palwiz?", "partner link is not", "y quit"}},
 }

@@ -135,3 +135,15 @@ func TestTeachingRows(t *testing.T) {
 		}
 	}
 }
+
+// A product not checked says so once: its note may start with the same words.
+func TestCoverageLineNotChecked(t *testing.T) {
+	for _, c := range []struct{ note, want string }{
+		{"Not checked: the Customer Insights API needs a subscription key.", "Customer Insights instances: not checked: the Customer Insights API needs a subscription key."},
+		{"Not asked for.", "Customer Insights instances: not checked. Not asked for."},
+	} {
+		if got := (ProductCoverage{Product: CIInstance, Note: c.note}).Line(); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
