@@ -42,6 +42,8 @@ type console struct {
 	done chan struct{}
 	res  Result
 	err  error
+	// cancel ends the run's context, as an interrupt does.
+	cancel context.CancelFunc
 }
 
 func startAccessible(t *testing.T, o Options) *console {
@@ -53,6 +55,7 @@ func startAccessible(t *testing.T, o Options) *console {
 		o.Now = func() time.Time { return fixedNow }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
 	t.Cleanup(func() { cancel(); _ = w.Close() })
 	go func() {
 		defer close(c.done)
