@@ -176,3 +176,30 @@ func TestApplyConvergesAccessible(t *testing.T) {
 		t.Errorf("record %+v", rec)
 	}
 }
+
+// TestAttributionGuest: a guest who is no Power Platform administrator in
+// the customer's directory: what could not be read comes first, nothing is
+// called attributed or "nothing found", the guest is named by its home
+// address and told to sign in with it.
+func TestAttributionGuest(t *testing.T) {
+	at := newSimAttributorAs(t, anaUPN, nil)
+	f := newFake()
+	r := newRunner(t, Options{Backend: f, NoColor: true, Attributor: at, Width: 100, Height: 60})
+	toAttribution(t, r, f)
+	screen := strings.Join(strings.Fields(r.screen()), " ") // the text, whatever the wrapping
+	for _, w := range []string{"judged for ana.lopez@fabrikam.example (guest).", "✗ Not checked: Everything in Power Platform admin",
+		"! Incomplete: 1 part could not be checked", "it signs in as ana.lopez@fabrikam.example, its home account"} {
+		if !strings.Contains(screen, w) {
+			t.Errorf("the screen does not show %q:\n%s", w, screen)
+		}
+	}
+	for _, bad := range []string{"Nothing that can earn credit", "Nothing to fix", "attributed to ana.lopez_fabrikam"} {
+		if strings.Contains(screen, bad) {
+			t.Errorf("the screen says %q after a failed read:\n%s", bad, screen)
+		}
+	}
+	r.key("right")
+	if s := strings.Join(strings.Fields(r.screen()), " "); !strings.Contains(s, "Incomplete: 1 part of the check could not be read") || strings.Contains(s, "Nothing to fix") {
+		t.Errorf("the plan after a failed read:\n%s", s)
+	}
+}

@@ -93,7 +93,11 @@ func (a *attrFacts) applied(results []attribution.FixResult, err error) attribut
 
 // summary is the check and the plan in numbers.
 func (a *attrFacts) summary() attribution.PlanSummary {
-	return attribution.SummarizePlan(a.res, a.plan)
+	s := attribution.SummarizePlan(a.res, a.plan)
+	if a.res != nil {
+		s.Linked = linkedName(a.res.Linked)
+	}
+	return s
 }
 
 // changes are the fixes palwiz can make now, then the advice a person may
@@ -134,10 +138,28 @@ func (a *attrFacts) candidates() []attribution.Row {
 	return out
 }
 
+// linkedName is the linked identity for people: a guest by its home
+// address, never by the #EXT# name its customer's directory gives it.
+func linkedName(l attribution.LinkedIdentity) string {
+	if home := attribution.HomeUPN(l.UPN); home != "" {
+		return home + " (guest)"
+	}
+	return l.Name()
+}
+
+// summarize is the check in numbers, the linked identity named for people.
+func (a *attrFacts) summarize() attribution.Summary {
+	s := attribution.Summarize(a.res)
+	if a.res != nil {
+		s.Linked = linkedName(a.res.Linked)
+	}
+	return s
+}
+
 // headNotes are the check's summary, what was not checked first: an
 // all-clear only when every read succeeded.
 func (a *attrFacts) headNotes() []note {
-	s := attribution.Summarize(a.res)
+	s := a.summarize()
 	var ns []note
 	for _, f := range s.NotChecked {
 		ns = append(ns, note{noteBad, attribution.NotCheckedLine(f)})
@@ -156,7 +178,7 @@ func (a *attrFacts) headNotes() []note {
 // key, and why (after the resources: they are no failure).
 func (a *attrFacts) uncheckedNotes() []note {
 	var ns []note
-	for _, u := range attribution.Summarize(a.res).Unchecked {
+	for _, u := range a.summarize().Unchecked {
 		ns = append(ns, note{noteInfo, u.Product.Plural() + ": " + strings.TrimSpace(u.Reason)})
 	}
 	return ns
@@ -164,7 +186,7 @@ func (a *attrFacts) uncheckedNotes() []note {
 
 // judgedLine says what was checked, for whom.
 func (a *attrFacts) judgedLine(dir string) string {
-	return fmt.Sprintf("%d resource%s in %s, judged for %s.", len(a.res.Resources), plural(len(a.res.Resources)), dir, a.res.Linked.Name())
+	return fmt.Sprintf("%d resource%s in %s, judged for %s.", len(a.res.Resources), plural(len(a.res.Resources)), dir, linkedName(a.res.Linked))
 }
 
 // planNotes are the plan's headline (failures first) and what it leaves out.
@@ -371,7 +393,7 @@ func (a *attrFacts) coverageNotes(dir string) []note {
 	if a.res == nil {
 		return []note{{noteInfo, "Attribution was not checked in " + dir + ": go back to Attribution to see which resources earn the credit."}}
 	}
-	s := attribution.Summarize(a.res)
+	s := a.summarize()
 	var ns []note
 	for _, f := range s.NotChecked {
 		ns = append(ns, note{noteBad, attribution.NotCheckedLine(f)})

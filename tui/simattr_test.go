@@ -33,8 +33,14 @@ type simAttributor struct {
 
 func newSimAttributor(t testing.TB, edit func(*sim.Scenario)) *simAttributor {
 	t.Helper()
+	return newSimAttributorAs(t, serviceUPN, edit)
+}
+
+// newSimAttributorAs is newSimAttributor signed in as upn, in Contoso.
+func newSimAttributorAs(t testing.TB, upn string, edit func(*sim.Scenario)) *simAttributor {
+	t.Helper()
 	w := simtest.Start(t, simtest.Options{Edit: edit})
-	w.SignIn(t, serviceUPN, "")
+	w.SignIn(t, upn, simtest.ContosoID)
 	env := &steps.Env{Cloud: w.Cloud, Session: w.Session, ARM: rest.Options{MaxRetries: 1, RetryDelay: 5 * time.Millisecond}}
 	c, err := env.ARMClient(simtest.ContosoID)
 	if err != nil {
