@@ -120,7 +120,7 @@ func (p *plain) offerFixes(a Attributor) error {
 
 // markDelivered asks what the partner delivered and plans again.
 func (p *plain) markDelivered(a Attributor) error {
-	p.say("palwiz changes who owns a resource (a new owner, a take-over, an import) only for what your organisation delivered. Once anything is marked, palwiz plans only what is marked and leaves the rest alone.")
+	p.say("%s", deliveredIntro)
 	marks := append([]string(nil), p.f.attr.marks...)
 	if err := p.ask(stepAttribution, deliveredField(&marks, p.f.attr.candidates(), 0)); err != nil {
 		return err
@@ -184,7 +184,7 @@ func (p *plain) sayPlan() {
 	}
 	say("Changes palwiz can make:", changes, loses)
 	say("Advice that does not move the credit (unticked, not counted):", advice, func(f attribution.Fix) []string { return []string{f.Explanation} })
-	say("For a person to do:", a.plan.Manual(), fixDetails)
+	say("For a person to do:", a.plan.Manual(), func(f attribution.Fix) []string { return fixDetails(f, false) })
 	say("Waiting for you to mark what your organisation delivered:", a.plan.Held, loses)
 }
 

@@ -162,7 +162,7 @@ func (s *attributionScreen) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		return s.scan(m)
 	case key.Matches(k, km.Apply) && s.onData(m) && len(s.chosen(m)) > 0 && !s.busy():
 		return s.askApply(m)
-	case key.Matches(k, km.Details) && topic == tabResources:
+	case key.Matches(k, km.Details) && (topic == tabResources || topic == tabPlan):
 		s.more = !s.more
 		m.follow = false
 	case key.Matches(k, km.Copy) && topic == tabPlan && len(m.f.attr.commands()) > 0:
@@ -378,15 +378,17 @@ func (s *attributionScreen) keys(m *Model) []key.Binding {
 			ks = append(ks, with(k.Apply, fmt.Sprintf("apply %d", n)))
 		}
 	}
+	desc := "more details"
+	if s.more {
+		desc = "fewer details"
+	}
 	switch {
 	case topic == tabResources && m.f.attr.checked():
-		desc := "more details"
-		if s.more {
-			desc = "fewer details"
-		}
 		ks = append(ks, with(k.Details, desc))
 	case topic == tabPlan && len(m.f.attr.commands()) > 0:
-		ks = append(ks, with(k.Copy, "copy commands"), k.CmdRight)
+		ks = append(ks, with(k.Copy, "copy commands"), k.CmdRight, with(k.Details, desc))
+	case topic == tabPlan && s.fixes != nil:
+		ks = append(ks, with(k.Details, desc))
 	}
 	ks = append(ks, k.TopicNext, with(k.Continue, "continue to Validation"), k.Back)
 	if m.o.Attributor != nil && !s.busy() {

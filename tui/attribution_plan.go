@@ -35,15 +35,15 @@ func (s *attributionScreen) planView(m *Model, width int) (string, int) {
 		b.WriteString("\n")
 		list, _ := s.fixes.view(width)
 		at, hovered := cursorLine(s.fixes, all, width)
-		list, end := openOption(st, list, at, hovered, width)
-		anchor = lineCount(b.String()) + end
+		list, end := openOption(st, list, at, hovered, !s.more, width)
+		anchor = lineCount(b.String()) - 1 + end // b ends with a newline
 		b.WriteString(list + "\n")
 	}
 	if manual := a.plan.Manual(); len(manual) > 0 {
 		b.WriteString("\n" + st.bold.Render("For a person to do") + "\n")
 		for i, f := range manual {
 			b.WriteString(hang(fmt.Sprintf("%2d. ", i+1), f.Summary, width) + "\n")
-			for _, d := range fixDetails(f) {
+			for _, d := range fixDetails(f, false) {
 				b.WriteString(lines(st.faint, hang("    ", d, width)) + "\n")
 			}
 			for _, c := range f.Commands {
@@ -72,7 +72,7 @@ func (s *attributionScreen) planView(m *Model, width int) (string, int) {
 // openOption puts what the fix under the cursor does and takes under its
 // option, inside the list (at is the option's first line). It returns the
 // list and its last line about that fix, to keep in view.
-func openOption(st styles, list string, at int, f *attribution.Fix, width int) (string, int) {
+func openOption(st styles, list string, at int, f *attribution.Fix, short bool, width int) (string, int) {
 	ls := strings.Split(list, "\n")
 	if f == nil || at < 1 || at >= len(ls) {
 		return list, at
@@ -81,7 +81,7 @@ func openOption(st styles, list string, at int, f *attribution.Fix, width int) (
 	end = min(end, len(ls)-1)
 	bar := ansi.Cut(ls[0], 0, 2) // the list's focus bar, with its style
 	var details []string
-	for _, d := range fixDetails(*f) {
+	for _, d := range fixDetails(*f, short) {
 		for _, l := range strings.Split(wrap(d, width-multiSelectIndent), "\n") {
 			details = append(details, bar+strings.Repeat(" ", multiSelectIndent-2)+st.faint.Render(l))
 		}
@@ -131,12 +131,8 @@ func (s *attributionScreen) deliveredView(m *Model, width int) (string, int) {
 	a := &m.f.attr
 	var b strings.Builder
 	b.WriteString(s.recordView(m, tabDelivered, width))
-	b.WriteString(wrap("palwiz changes who owns a resource (a new owner, a take-over, an import) only for what your organisation delivered. Tick what you delivered (space): the fix plan follows at once. Once anything is marked, palwiz plans only what is marked and leaves the rest alone.", width) + "\n\n")
-	sum := a.summary()
-	b.WriteString(m.notesView([]note{{noteInfo, fmt.Sprintf("%d marked. %s", len(a.marks), sum.Headline())}}, width) + "\n")
-	for _, l := range sum.Lines() {
-		b.WriteString(lines(st.faint, hang("  ", l, width)) + "\n")
-	}
+	b.WriteString(wrap(deliveredIntro, width) + "\n\n")
+	b.WriteString(m.notesView([]note{{noteInfo, fmt.Sprintf("%d marked. %s", len(a.marks), a.summary().Headline())}}, width) + "\n")
 	if s.delivered == nil {
 		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Nothing to mark: every resource that counts is attributed.", width) + "\n")
 		return b.String(), -1
@@ -157,11 +153,14 @@ func (s *attributionScreen) deliveredView(m *Model, width int) (string, int) {
 	})
 	b.WriteString("\n")
 	list, _ := s.delivered.view(width)
-	anchor := lineCount(b.String()) + s.deliveredCursor(rows, width)
+	anchor := lineCount(b.String()) - 1 + s.deliveredCursor(rows, width) // b ends with a newline
 	b.WriteString(list + "\n")
 	b.WriteString(s.confirmView(m, width))
 	return b.String(), anchor
 }
+
+// deliveredIntro says what the delivered marks do.
+const deliveredIntro = "palwiz changes owners (a new owner, a take-over, an import) only of what your organisation delivered. Once anything is ticked, it plans only what is ticked."
 
 // deliveredCursor is the delivered list's line under the cursor.
 func (s *attributionScreen) deliveredCursor(rows []attribution.Row, width int) int {

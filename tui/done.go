@@ -75,7 +75,7 @@ func (s *doneScreen) view(m *Model, width int) (string, int) {
 		b.WriteString(m.notesView(ns, width) + "\n")
 	}
 	if m.o.Attributor != nil {
-		b.WriteString("\n" + st.bold.Render(truncate(m.f.attributionHeading(), width)) + "\n")
+		b.WriteString("\n" + lines(st.bold, wrap(m.f.attributionHeading(), width)) + "\n")
 		b.WriteString(m.notesView(m.f.attr.coverageNotes(m.f.dirName()), width) + "\n")
 	}
 	b.WriteString("\n" + st.bold.Render("Next") + "\n")

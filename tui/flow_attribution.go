@@ -301,9 +301,14 @@ func losesText(f attribution.Fix) string {
 }
 
 // fixDetails are the lines under a fix: what it achieves, what the
-// customer loses, what else it settles, when it counts.
-func fixDetails(f attribution.Fix) []string {
-	out := []string{f.Explanation}
+// customer loses, what else it settles, when it counts. Short, the
+// explanation is its first sentence.
+func fixDetails(f attribution.Fix, short bool) []string {
+	why := f.Explanation
+	if short {
+		why = firstSentence(why)
+	}
+	out := []string{why}
 	if l := losesText(f); l != "" {
 		out = append(out, "What the customer loses: "+l)
 	}
@@ -317,6 +322,14 @@ func fixDetails(f attribution.Fix) []string {
 		out = append(out, "Cannot be done now: "+f.Blocked)
 	}
 	return out
+}
+
+// firstSentence is s up to the end of its first sentence.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	return s
 }
 
 // applyQuestion asks before making the chosen changes; the description

@@ -402,7 +402,7 @@ var screenCases = []screenCase{
 	{name: "attribution_plan_advice", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
 		r.key("right", "down", "down", "down", "down")
-	}, want: []string{"▸ [ ] Advice, does not move the credit: Add", "PAL credits the flow's creator", "a apply 4"}},
+	}, want: []string{"▸ [ ] Advice, does not move the credit: Add", "Lets the linked account manage the flow.", "a apply 4"}},
 	{name: "attribution_plan_unticked", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
 		r.key("right", "down", "space")

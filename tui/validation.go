@@ -103,6 +103,6 @@ func (s *validationScreen) coverageView(m *Model, width int) string {
 	if m.o.Attributor == nil {
 		return ""
 	}
-	return "\n" + m.st.bold.Render(truncate(m.f.attributionHeading(), width)) + "\n" +
+	return "\n" + lines(m.st.bold, wrap(m.f.attributionHeading(), width)) + "\n" +
 		m.notesView(m.f.attr.coverageNotes(m.f.dirName()), width) + "\n\n"
 }
