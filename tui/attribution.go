@@ -65,6 +65,11 @@ type attributionScreen struct {
 	more     bool // more about each resource: the linked account's part, notes
 	cmdShift int  // how far the commands are scrolled left
 	copied   int  // commands just copied (0: no feedback)
+
+	// tables are the resource tables as last drawn, for tablesKey: most
+	// frames (a key, a spinner frame) do not change them.
+	tables    string
+	tablesKey [3]int
 }
 
 func newAttribution() *attributionScreen {

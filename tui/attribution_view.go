@@ -131,9 +131,7 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 	b.WriteString(m.notesView(a.headNotes(), width) + "\n")
 	b.WriteString(lines(st.faint, legendLines(width)) + "\n")
 	b.WriteString(s.recordView(m, tabResources, width))
-	for _, g := range a.groups() {
-		b.WriteString("\n" + s.groupView(m, g, width))
-	}
+	b.WriteString(s.tablesView(m, width))
 	b.WriteString("\n" + st.bold.Render("What the marks mean") + "\n")
 	for _, e := range attribution.Legend() {
 		b.WriteString(hang("  "+e.Symbol+" ", e.Meaning, width) + "\n")
@@ -149,6 +147,20 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 	}
 	b.WriteString(s.confirmView(m, width))
 	return b.String()
+}
+
+// tablesView is every product's table, drawn again only when the check,
+// the width or the details change.
+func (s *attributionScreen) tablesView(m *Model, width int) string {
+	key := [3]int{m.f.attr.version, width, map[bool]int{false: 0, true: 1}[s.more]}
+	if key != s.tablesKey || s.tables == "" {
+		var b strings.Builder
+		for _, g := range m.f.attr.groups() {
+			b.WriteString("\n" + s.groupView(m, g, width))
+		}
+		s.tables, s.tablesKey = b.String(), key
+	}
+	return s.tables
 }
 
 // Columns of the resource tables (an environment column where it fits).

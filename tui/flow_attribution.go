@@ -27,6 +27,9 @@ type attrFacts struct {
 	pending []attribution.Fix
 	// last is what the last apply did.
 	last *attribution.ApplyRecord
+	// version counts the changes to the check (a screen caches what it
+	// draws from it until the version moves).
+	version int
 }
 
 // scanned records a check of tenantID; marks and changes made in the same
@@ -36,6 +39,7 @@ func (a *attrFacts) scanned(tenantID string, res *attribution.ScanResult) {
 		a.marks, a.made, a.last = nil, nil, nil
 	}
 	a.tenantID, a.res = tenantID, res
+	a.version++
 	a.replan()
 }
 
@@ -87,6 +91,7 @@ func (a *attrFacts) applied(results []attribution.FixResult, err error) attribut
 		}
 	}
 	a.last = &rec
+	a.version++
 	a.replan()
 	return rec
 }

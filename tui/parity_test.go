@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // paritySetup is the parity test's world: three directories, the
@@ -139,4 +142,100 @@ func describe(r Result) string {
 	}
 	b.WriteString(" tenant=" + r.Tenant.ID)
 	return b.String()
+}
+
+// TestParityDelivered: the two renderers mark the same resource as
+// delivered, get the same plan (one take-over, with what the customer
+// loses said before the yes), make the same change and end with the same
+// Result and record.
+func TestParityDelivered(t *testing.T) {
+	const name = "Regional Targets"
+	tuiRun := func() (parityRun, *Model) {
+		f := newFake()
+		at := newSimAttributor(t, nil)
+		r := newRunner(t, Options{Backend: f, NoColor: true, Width: 100, Height: 30, Attributor: at, Ephemeral: true})
+		toAttribution(t, r, f)
+		markDelivered(t, r, name)
+		r.key("a")
+		r.waitFor("Make 1 change now?", time.Second)
+		if s := strings.Join(strings.Fields(r.screen()), " "); !strings.Contains(s, "What the customer loses: This takes dataset \"Regional") {
+			t.Errorf("the question does not say what the customer loses:\n%s", r.screen())
+		}
+		r.key("y")
+		r.waitFor("Done: 1 change done.", 10*time.Second)
+		r.key("enter")
+		r.waitFor("✓ YES", time.Second)
+		r.key("enter")
+		r.waitFor("Sign out and wipe", time.Second)
+		r.key("y")
+		r.settle()
+		return parityRun{calls: f.Calls(), applied: at.Applied(), res: r.m.Result()}, r.m
+	}
+	accessibleRun := func() parityRun {
+		f := newFake()
+		at := newSimAttributor(t, nil)
+		c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
+		var a attrFacts
+		res, err := at.Scan(context.Background(), tContoso, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.scanned(tContoso, res)
+		n := 0
+		for i, r := range a.candidates() {
+			if r.Name == name {
+				n = i + 1
+			}
+		}
+		c.expect("Your partner ID ")
+		c.send("4977985")
+		c.expect("Which account will you deliver with? (Enter for 1)")
+		c.send("")
+		c.expect("enter the code HQ7XK9M2B")
+		f.approve()
+		for _, qa := range [][2]string{
+			{"now? [Y/n] ", ""},
+			{"Changes palwiz can make", ""},
+			{"Make 4 changes now? [y/N] ", "n"},
+			{"Attribution: what now? (Enter for 1)", "3"},
+			{"Which of these did your organisation deliver?", fmt.Sprint(n)},
+			{"Enter a number between 0 and ", ""},
+			{"Changes palwiz can make", ""},
+			{"Make 1 change now? [y/N] ", "y"},
+			{"Attribution: what now? (Enter for 1)", ""},
+			{"Sign out and wipe palwiz's tokens from this computer? [Y/n] ", ""},
+		} {
+			c.expect(qa[0])
+			c.send(qa[1])
+		}
+		out := strings.Join(strings.Fields(c.out.String()), " ")
+		for _, w := range []string{"1 marked as delivered.", "What the customer loses: This takes dataset \"Regional Targets\" away from megan.bowen@contoso.onmicrosoft.com. megan.bowen@contoso.onmicrosoft.com stops being the dataset's owner. Refreshes then use the linked account's credentials: enter the data source credentials again right after (dataset settings > Data source credentials), or scheduled refresh fails. Make 1 change now?",
+			"Done: 1 change done."} {
+			if !strings.Contains(out, w) {
+				t.Errorf("the accessible run does not say %q", w)
+			}
+		}
+		c.wait()
+		if c.err != nil {
+			t.Fatalf("%v; output:\n%s", c.err, c.out.String())
+		}
+		return parityRun{calls: f.Calls(), applied: at.Applied(), res: c.res}
+	}
+	screen, m := tuiRun()
+	plain := accessibleRun()
+	if !reflect.DeepEqual(screen.applied, plain.applied) || len(screen.applied) != 1 || !strings.Contains(screen.applied[0], "Take over dataset \"Regional Targets\"") {
+		t.Errorf("fixes applied: Bubble Tea %q, accessible %q", screen.applied, plain.applied)
+	}
+	if !reflect.DeepEqual(screen.calls, plain.calls) {
+		t.Errorf("backend calls differ:\n%q\n%q", screen.calls, plain.calls)
+	}
+	if !reflect.DeepEqual(screen.res, plain.res) {
+		t.Errorf("results differ:\n--- Bubble Tea\n%+v\n--- accessible\n%+v", describe(screen.res), describe(plain.res))
+	}
+	if rec := screen.res.Applied; rec == nil || rec.Done != 1 || rec.Results[0].After == nil || rec.Results[0].After.Verdict != attribution.CannotTell {
+		t.Errorf("the take-over's record: %+v", rec)
+	}
+	if marks := m.f.attr.marks; len(marks) != 1 {
+		t.Errorf("marks %q", marks)
+	}
 }
