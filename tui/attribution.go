@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 	"github.com/palwiz/palwiz/assets"
 	"github.com/palwiz/palwiz/steps/attribution"
 )
@@ -457,26 +456,4 @@ func (s *attributionScreen) listTopic(m *Model, width int) (string, int) {
 		return s.planView(m, width)
 	}
 	return s.deliveredView(m, width)
-}
-
-// rewidth wraps a tick list's options to a new width, keeping the cursor.
-func rewidth(e *embedded, width int, have *int, options func(int) []huh.Option[string], lines func(int) int) {
-	if e == nil || width == *have {
-		return
-	}
-	*have = width
-	ms, ok := e.focused().(*huh.MultiSelect[string])
-	if !ok {
-		return
-	}
-	hovered, _ := ms.Hovered()
-	opts := options(width)
-	ms.Options(opts...).Height(1 + lines(width))
-	ms.Update(tea.KeyPressMsg{Code: tea.KeyHome})
-	for range opts {
-		if v, _ := ms.Hovered(); v == hovered {
-			return
-		}
-		ms.Update(tea.KeyPressMsg{Code: tea.KeyDown})
-	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/palwiz/palwiz/steps/attribution"
@@ -177,4 +179,26 @@ func (s *attributionScreen) deliveredCursor(rows []attribution.Row, width int) i
 		line += lineCount(wrapOption(deliveredLabel(r), width))
 	}
 	return 1
+}
+
+// rewidth wraps a tick list's options to a new width, keeping the cursor.
+func rewidth(e *embedded, width int, have *int, options func(int) []huh.Option[string], lines func(int) int) {
+	if e == nil || width == *have {
+		return
+	}
+	*have = width
+	ms, ok := e.focused().(*huh.MultiSelect[string])
+	if !ok {
+		return
+	}
+	hovered, _ := ms.Hovered()
+	opts := options(width)
+	ms.Options(opts...).Height(1 + lines(width))
+	ms.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+	for range opts {
+		if v, _ := ms.Hovered(); v == hovered {
+			return
+		}
+		ms.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
 }
