@@ -129,14 +129,13 @@ func cursorLine(e *embedded, fixes []attribution.Fix, width int) (int, *attribut
 // deliveredView is the tick list of what the partner delivered, and what
 // the marks do to the plan.
 func (s *attributionScreen) deliveredView(m *Model, width int) (string, int) {
-	st := m.st
 	a := &m.f.attr
 	var b strings.Builder
 	b.WriteString(s.recordView(m, tabDelivered, width))
 	b.WriteString(wrap(deliveredIntro, width) + "\n\n")
 	b.WriteString(m.notesView([]note{{noteInfo, fmt.Sprintf("%d marked. %s", len(a.marks), a.summary().Headline())}}, width) + "\n")
 	if s.delivered == nil {
-		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Nothing to mark: every resource that counts is attributed.", width) + "\n")
+		b.WriteString("\n" + m.notesView([]note{a.nothingToMark()}, width) + "\n")
 		return b.String(), -1
 	}
 	rows := a.candidates()

@@ -177,7 +177,7 @@ func (f *facts) keep(cur *steps.PartnerLink) {
 }
 
 // declinedLink is said when the user does not link in a guarded directory.
-const declinedLink = "Not linked. Choose another directory (esc), or change the partner ID (e)."
+const declinedLink = "Not linked here. Choose another directory, or change the partner ID."
 
 // editPartnerID starts changing the partner ID from Registration: once it
 // is accepted, the wizard comes back with the same sign-in and directory.

@@ -161,6 +161,15 @@ func (a *attrFacts) summarize() attribution.Summary {
 	return s
 }
 
+// nothingToMark is said when no resource can be marked as delivered: an
+// all-clear only when every read succeeded.
+func (a *attrFacts) nothingToMark() note {
+	if s := a.summarize(); !s.Complete() {
+		return note{noteWarn, "Nothing to mark in what palwiz could read; some of the check failed (see " + tabResources + ")."}
+	}
+	return note{noteOK, "Nothing to mark: every resource that counts is attributed."}
+}
+
 // headNotes are the check's summary, what was not checked first: an
 // all-clear only when every read succeeded.
 func (a *attrFacts) headNotes() []note {
