@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"context"
 	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +205,93 @@ func TestAttributionGuest(t *testing.T) {
 	if s := strings.Join(strings.Fields(r.screen()), " "); !strings.Contains(s, "Incomplete: 1 part of the check could not be read") || strings.Contains(s, "Nothing to fix") {
 		t.Errorf("the plan after a failed read:\n%s", s)
 	}
+}
+
+// TestRunPrintsStoppedApply runs the wizard program itself (Run, with the
+// keys on a pipe) to Attribution, applies, and stops with ctrl+c while the
+// changes are on their way: Run ends as cancelled and, after the screen,
+// prints each change as done, failed or not started.
+func TestRunPrintsStoppedApply(t *testing.T) {
+	at := newSimAttributor(t, nil)
+	f := newFake()
+	f.approve() // the device code is approved as soon as it is asked for
+	in, keys := io.Pipe()
+	t.Cleanup(func() { _ = keys.Close() })
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), Options{Backend: f, Attributor: at, In: in, Out: out, NoColor: true, Width: 80, Height: 24,
+			Now: func() time.Time { return fixedNow }})
+		done <- err
+	}()
+	press := func(s string) {
+		t.Helper()
+		if _, err := io.WriteString(keys, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitCall := func(name string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !slices.ContainsFunc(f.Calls(), func(c string) bool { return strings.HasPrefix(c, name) }) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s call: %q", name, f.Calls())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // its answer on the screen
+	}
+	time.Sleep(200 * time.Millisecond)
+	press("4977985\r")
+	time.Sleep(100 * time.Millisecond)
+	press("\r")
+	waitCall("WhoAmI")
+	press("\r")
+	waitCall("Tenants")
+	press("\r")
+	waitCall("ReadLink")
+	press("\r")
+	waitCall("Link ")
+	slowWrites(t, at.sim)
+	press("\r")
+	deadline := time.Now().Add(10 * time.Second)
+	for at.sim.Stats()["api.bap.microsoft.com"] == 0 || at.scansDone() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no check")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	before := at.sim.Stats()["api.powerapps.com"]
+	press("a")
+	time.Sleep(100 * time.Millisecond)
+	press("y")
+	waitForWrite(t, at.sim, before)
+	press("\x03")
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCancelled) {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the wizard did not end after ctrl+c")
+	}
+	o := out.String()
+	i := strings.LastIndex(o, "palwiz stopped while making attribution changes.")
+	if i < 0 {
+		t.Fatalf("no record after the screen: %q", tail(o, 800))
+	}
+	record := o[i:]
+	for _, w := range []string{"Stopped: of 4 changes, 0 done,", "Failed: Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of canvas app"} {
+		if !strings.Contains(record, w) {
+			t.Errorf("the record lacks %q:\n%s", w, record)
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }

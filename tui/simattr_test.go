@@ -29,6 +29,7 @@ type simAttributor struct {
 	mu      sync.Mutex
 	applied []attribution.Fix
 	scans   int
+	done    int
 }
 
 func newSimAttributor(t testing.TB, edit func(*sim.Scenario)) *simAttributor {
@@ -61,7 +62,18 @@ func (a *simAttributor) Scan(ctx context.Context, _ string, progress func(string
 	a.mu.Lock()
 	a.scans++
 	a.mu.Unlock()
-	return a.inner.Scan(ctx, simtest.ContosoID, progress)
+	res, err := a.inner.Scan(ctx, simtest.ContosoID, progress)
+	a.mu.Lock()
+	a.done++
+	a.mu.Unlock()
+	return res, err
+}
+
+// scansDone counts the checks that ended.
+func (a *simAttributor) scansDone() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.done
 }
 
 func (a *simAttributor) Apply(ctx context.Context, res *attribution.ScanResult, fixes []attribution.Fix, progress func(string)) ([]attribution.FixResult, error) {
