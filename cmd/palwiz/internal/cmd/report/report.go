@@ -116,7 +116,6 @@ first, and the exit code is 4. Customer Insights is checked only when
 	fl.BoolVar(&opts.ProductionOnly, "production-only", false, "leave out the environments that do not count")
 	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteWords(report.Formats...))
 	_ = cmd.MarkFlagFilename("out")
-	cmd.AddCommand(newCmdVerify(f, nil))
 	return cmd
 }
 

@@ -35,7 +35,9 @@ type verifyDoc struct {
 	Cloud         string `json:"cloud"`
 }
 
-func newCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
+// NewCmdVerify builds `report verify` (added under report by the root);
+// runF replaces the run (tests).
+func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "verify FILE",

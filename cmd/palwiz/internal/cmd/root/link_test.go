@@ -30,7 +30,7 @@ func TestNewCmdLink(t *testing.T) {
 		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: link.Options{PartnerID: "4977985", Fleet: cmdutil.FleetFlags{AllTenants: true}, Format: output.CSV}},
 		{name: "no partner ID", cli: "", wantErr: "No partner ID given: pass --partner-id with your Partner Location ID (usually 7 digits)", usage: true},
 		{name: "letters", cli: "--partner-id 12ab", wantErr: `"12ab" is not a partner ID`, usage: true},
-		{name: "tenant and all tenants", cli: "--partner-id 4977985 --tenant x --all-tenants", wantErr: "--tenant and --all-tenants cannot be used together", usage: true},
+		{name: "tenant and all tenants", cli: "--partner-id 4977985 --tenant x --all-tenants", wantErr: "--tenant, --all-tenants and --tenants-file cannot be used together", usage: true},
 		{name: "markdown is not offered", cli: "--partner-id 4977985 -o md", wantErr: `--output "md" is not a format of this command: use table, json or csv`, usage: true},
 		{name: "arguments", cli: "4977985", wantErr: "palwiz link takes no arguments", usage: true},
 		{name: "unknown flag", cli: "--partner 4977985", wantErr: "unknown flag: --partner", usage: true},

@@ -97,7 +97,7 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 		unlink.NewCmdUnlink(f, runner[unlink.Options](stub)),
 		attribution.NewCmdCheck(f, runner[attribution.CheckOptions](stub)),
 		attribution.NewCmdFix(f, runner[attribution.FixOptions](stub)),
-		reportcmd.NewCmdReport(f, runner[reportcmd.Options](stub)),
+		newCmdReport(f, stub),
 	} {
 		c.GroupID = "steps"
 		root.AddCommand(c)
@@ -111,6 +111,13 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 	}
 	root.AddCommand(version.NewCmdVersion(f, runner[version.Options](stub)), newCmdMan())
 	return root
+}
+
+// newCmdReport is report with verify under it.
+func newCmdReport(f *cmdutil.Factory, stub bool) *cobra.Command {
+	c := reportcmd.NewCmdReport(f, runner[reportcmd.Options](stub))
+	c.AddCommand(reportcmd.NewCmdVerify(f, runner[reportcmd.VerifyOptions](stub)))
+	return c
 }
 
 // newCmdMan prints palwiz's manual page (roff), for `make man` and packagers.
