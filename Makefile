@@ -4,7 +4,7 @@ BIN     := bin/palwiz
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: specs build test test-short demo sim bench lint pins fuzz clean
+.PHONY: specs build test test-short demo sim bench lint pins fuzz clean release release-check
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
@@ -41,7 +41,15 @@ fuzz:
 	scripts/fuzz.sh 20s
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
+
+## release: static binaries for linux, darwin and windows on amd64 and arm64 in dist/, archives, SHA256SUMS
+release:
+	$(GO) run ./scripts/release -dist dist
+
+## release-check: two releases from this commit are byte-identical, and dist's binary passes the README's quick start
+release-check:
+	scripts/release-check.sh
 
 ## specs: testdata/specs (what the contract tests read) matches ../shared/specs when that is beside the clone
 specs:
