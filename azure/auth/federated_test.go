@@ -3,6 +3,8 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -351,4 +353,18 @@ func TestManagedIdentityNoEndpoint(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Fatalf("gave up after %s", d)
 	}
+	// Another cloud's metadata service answers in its own terms.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "Forbidden", http.StatusForbidden)
+	}))
+	defer other.Close()
+	c, err = cloud.NewSim("https://"+other.Listener.Addr().String(), w.Sim.CAPEM(), cloud.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ = auth.Open(context.Background(), auth.Config{Cloud: c, CloudID: "sim:test"})
+	// (MSAL Go caches managed identity tokens per process: an identity no
+	// other test asks for.)
+	_, err = s.LoginManagedIdentity(context.Background(), "2d3e4f50-6172-4839-a4a5-c0de00000715")
+	authErr(t, err, auth.ReasonManagedIdentity, 0, "answered HTTP 403 without an Azure managed identity error")
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 
@@ -127,6 +128,15 @@ func explainManaged(ctx context.Context, err error, selector string) error {
 		case strings.Contains(desc, "Multiple user assigned identities"):
 			e.Message = "This machine has several user-assigned managed identities and no system-assigned one"
 			e.NextStep = "Name one: --managed-identity CLIENT_ID (or PALWIZ_MANAGED_IDENTITY=CLIENT_ID)"
+		case desc == "" && b.Error == "":
+			// Not Azure's IMDS (another cloud's metadata service, a proxy):
+			// it does not answer in Azure's terms.
+			status := 0
+			if ce.Resp != nil {
+				status = ce.Resp.StatusCode
+			}
+			e.Message = fmt.Sprintf("The service at 169.254.169.254 answered HTTP %d without an Azure managed identity error: palwiz is probably not running on an Azure VM", status)
+			e.NextStep = "Run palwiz on the Azure VM (a self-hosted build agent) whose identity you mean, or sign in another way (workload identity federation: `palwiz login --federated`)"
 		default:
 			e.Message = "The instance metadata service refused a token for " + who + ": " + errOr(shortDetail(desc), b.Error)
 			e.NextStep = "Check the identity's assignment to this machine"
