@@ -4,7 +4,7 @@ BIN     := bin/palwiz
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: specs build test test-short demo sim bench lint pins fuzz clean release release-check
+.PHONY: specs build test test-short demo sim bench lint pins fuzz clean screens release release-check
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
@@ -50,6 +50,10 @@ release:
 ## release-check: two releases from this commit are byte-identical, and dist's binary passes the README's quick start
 release-check:
 	scripts/release-check.sh
+
+## screens: regenerate the wizard's golden screens and the README's captures of them
+screens:
+	scripts/readme-screens.sh
 
 ## specs: testdata/specs (what the contract tests read) matches ../shared/specs when that is beside the clone
 specs:

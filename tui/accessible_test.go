@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/steps"
 )
 
 // lockedBuffer is a bytes.Buffer for one writer and one reader at once.
@@ -94,40 +94,44 @@ func (c *console) wait() {
 	}
 }
 
-// TestAccessibleFlow runs the whole flow as line prompts: bad input is
-// explained and asked again, the device code is spelled out, the existing
-// link to another partner is moved only after a yes, and no escape codes
-// are written.
+// TestAccessibleFlow runs the whole flow in huh's accessible mode: bad
+// input is explained and asked again, the device code is spelled out, the
+// existing link to another partner is moved only after a yes, and no
+// escape codes are written.
 func TestAccessibleFlow(t *testing.T) {
 	f := newFake()
-	f.links[tContoso] = &arm.Link{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active"}
+	f.links[tContoso] = &steps.PartnerLink{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active"}
 	c := startAccessible(t, Options{Backend: f, Ephemeral: true})
-	c.expect("Your partner ID (the 7-digit Partner Location ID): ")
+	c.expect("Your partner ID ")
 	c.send("49A")
 	c.expect("is not a partner ID")
-	c.expect("Your partner ID")
+	c.expect("Your partner ID ")
 	c.send("4977985")
-	c.expect("1. Dedicated service account (recommended).")
-	c.expect("Choose, 1 to 4 [1]: ")
+	c.expect("1. Dedicated service account (recommended). A user account")
+	c.expect("Enter a number between 1 and 4: ")
 	c.send("9")
-	c.expect("Please type a number from 1 to 4.")
+	c.expect("Invalid: must be a number between 1 and 4")
 	c.send("")
 	c.expect("enter the code HQ7XK9M2B")
 	c.expect("Spelled out: H Q 7 X K 9 M 2 B.")
+	c.expect("1. Keep waiting")
 	f.approve()
 	c.expect("Signed in.")
-	c.expect("PAL Service Account (Fabrikam), pal-service@contoso.onmicrosoft.com, member user.")
+	c.expect("Name: PAL Service Account (Fabrikam). Sign-in name: pal-service@contoso.onmicrosoft.com. Kind: member user.")
 	c.expect("You can reach one directory: Contoso Ltd.")
 	c.expect("Current link: Tailspin Partners (Dublin) (5127255).")
-	c.expect("Move the link from Tailspin Partners (Dublin) (5127255) to 4977985? (y/n) [n]: ")
+	c.expect("Warning: Moving the link takes the credit")
+	c.expect("Move the link from Tailspin Partners (Dublin) (5127255) to 4977985? [y/N] ")
 	c.send("y")
 	c.expect("Moved the link from partner Tailspin Partners (Dublin) (5127255) to partner Fabrikam Consulting (Seattle) (4977985).")
 	c.expect("Step 3 of 3: Attribution.")
+	c.expect("Read about attribution, or continue (Enter for 1)")
+	c.send("5")
 	c.expect("Power Apps model-driven: GUI no, PowerShell no, PP CLI yes, DevOps + Build Tools yes.")
-	c.expect("Press Enter to continue to Validation: ")
+	c.expect("Read about attribution, or continue")
 	c.send("")
 	c.expect("Linked: yes. Partner name: Fabrikam Consulting (Seattle). Partner ID: 4977985.")
-	c.expect("Sign out and wipe palwiz's tokens from this computer? (y/n) [y]: ")
+	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
 	c.send("")
 	c.expect("Signed out.")
 	c.wait()
@@ -137,51 +141,67 @@ func TestAccessibleFlow(t *testing.T) {
 	if !c.res.Completed || !c.res.SignedOut || c.res.Link == nil || c.res.Link.PartnerID != "4977985" {
 		t.Fatalf("result = %+v", c.res)
 	}
+	if len(c.res.Warnings) != 1 || !strings.Contains(c.res.Warnings[0], "Moving the link") {
+		t.Errorf("warnings = %q, want the one about moving the link", c.res.Warnings)
+	}
 	if strings.Contains(c.out.String(), "\x1b") {
 		t.Fatal("accessible output contains escape codes")
+	}
+	if strings.Contains(c.out.String(), "A link on its own earns nothing") {
+		t.Error("a topic nobody asked for was read out")
 	}
 }
 
 // TestAccessibleRetryAndQuit: a failing step says why and offers to try
-// again; q at a prompt ends the run as cancelled.
+// again; q asks before quitting (no stays), and yes ends the run as cancelled.
 func TestAccessibleRetryAndQuit(t *testing.T) {
 	f := newFake()
 	f.tenantsErr = errors.New("list directories: connection reset by peer")
 	c := startAccessible(t, Options{Backend: f, PartnerID: "4977985"})
-	c.expect("[4977985]")
-	c.send("4977985")
-	c.expect("Choose")
+	c.expect("(Enter for 4977985)")
+	c.send("")
+	c.expect("Enter a number")
 	c.send("1")
 	c.expect("enter the code")
 	f.approve()
 	c.expect("Error: List directories: connection reset by peer.")
-	c.expect("Try again? (y/n) [y]: ")
+	c.expect("Try again? [Y/n] ")
 	f.tenantsErr = nil
 	c.send("y")
 	c.expect("You can reach one directory")
-	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? (y/n) [y]: ")
+	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? [Y/n] ")
 	c.send("q")
+	c.expect("You are signed in, but the partner link is not made yet.")
+	c.expect("Quit palwiz? [y/N] ")
+	c.send("n")
+	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? [Y/n] ")
+	c.send("q")
+	c.expect("Quit palwiz? [y/N] ")
+	c.send("y")
 	c.wait()
 	if !errors.Is(c.err, ErrCancelled) {
 		t.Fatalf("err = %v, want ErrCancelled", c.err)
 	}
+	if calls := strings.Join(f.Calls(), "\n"); strings.Contains(calls, "Link ") {
+		t.Fatalf("quitting linked anyway: %s", calls)
+	}
 }
 
 // TestAccessibleAdminRequest writes the request for the customer's
-// administrator to a file.
+// administrator to a file, and asks before replacing it.
 func TestAccessibleAdminRequest(t *testing.T) {
 	dir := t.TempDir()
 	f := newFake()
 	c := startAccessible(t, Options{Backend: f, WorkDir: dir, PartnerID: "4977985"})
-	c.expect("[4977985]")
+	c.expect("(Enter for 4977985)")
 	c.send("")
-	c.expect("Choose")
+	c.expect("Enter a number")
 	c.send("4")
-	c.expect("Your organisation's name: ")
+	c.expect("Your organisation ")
 	c.send("Fabrikam Consulting")
-	c.expect("Your name, to sign the request: ")
+	c.expect("Your name ")
 	c.send("Ana Lopez")
-	c.expect("Save it to pal-account-request.txt? (y/n) [y]: ")
+	c.expect("Save it to pal-account-request.txt? [Y/n] ")
 	c.send("y")
 	c.expect("Saved to ")
 	b, err := os.ReadFile(filepath.Join(dir, requestFile))
@@ -193,41 +213,59 @@ func TestAccessibleAdminRequest(t *testing.T) {
 			t.Errorf("the saved request lacks %q:\n%s", w, b)
 		}
 	}
-	c.expect("Choose")
+	// Again, signed by someone else: the saved file is not replaced without a yes.
+	c.expect("Enter a number")
+	c.send("4")
+	c.expect("Your organisation ")
+	c.send("Fabrikam Consulting")
+	c.expect("Your name ")
+	c.send("Bo Chen")
+	c.expect("Save it to pal-account-request.txt? [Y/n] ")
+	c.send("")
+	c.expect("exists already.")
+	c.expect("Replace the saved request? [y/N] ")
+	c.send("")
+	c.expect("Kept ")
+	if b2, _ := os.ReadFile(filepath.Join(dir, requestFile)); string(b2) != string(b) {
+		t.Fatal("the saved request was replaced without a yes")
+	}
+	c.expect("Enter a number")
 	c.send("q")
+	c.expect("Quit palwiz? [y/N] ")
+	c.send("y")
 	c.wait()
 	if !errors.Is(c.err, ErrCancelled) {
 		t.Fatalf("err = %v", c.err)
 	}
 }
 
-// TestAccessiblePicksFixes: the line-by-line flow lets the user choose the
-// attribution fixes one by one.
+// TestAccessiblePicksFixes: the fix plan's changes are a huh multi-select;
+// unticking one keeps it out of what palwiz applies, after a yes.
 func TestAccessiblePicksFixes(t *testing.T) {
 	f := newFake()
 	fa := &fakeAttributor{}
 	c := startAccessible(t, Options{Backend: f, Attributor: fa, Ephemeral: true})
-	c.expect("Your partner ID (the 7-digit Partner Location ID): ")
+	c.expect("Your partner ID ")
 	c.send("4977985")
-	c.expect("Choose, 1 to 4 [1]: ")
+	c.expect("Enter a number between 1 and 4: ")
 	c.send("")
 	c.expect("enter the code HQ7XK9M2B")
 	f.approve()
-	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? (y/n) [y]: ")
+	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? [Y/n] ")
 	c.send("")
 	c.expect("Linked to partner Fabrikam Consulting (Seattle) (4977985).")
 	c.expect("Fix 3: Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com. By hand: pac solution import")
-	c.expect("palwiz can make 2 of these changes. Make them now? (y/n) [n]: ")
-	c.send("y")
-	c.expect("All 2? Answer no to choose them one by one. (y/n) [y]: ")
-	c.send("n")
-	c.expect(`Make pal-service@contoso.onmicrosoft.com a co-owner of flow "Approve expenses"? (y/n) [n]: `)
-	c.send("n")
-	c.expect(`the owner of canvas app "Site survey" (the previous owner keeps CanView)? (y/n) [n]: `)
-	c.send("y")
-	c.expect("Press Enter to continue to Validation: ")
+	c.expect("Changes palwiz can make")
+	c.expect("Enter a number between 0 and 2: ")
+	c.send("1")
+	c.expect("Enter a number between 0 and 2: ")
 	c.send("")
-	c.expect("Sign out and wipe palwiz's tokens from this computer? (y/n) [y]: ")
+	c.expect("Make 1 change(s) now? Each one changes who owns a resource in the customer's environments. [y/N] ")
+	c.send("y")
+	c.expect("Done: make")
+	c.expect("Read about attribution, or continue")
+	c.send("")
+	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
 	c.send("")
 	c.wait()
 	if c.err != nil {
@@ -235,5 +273,29 @@ func TestAccessiblePicksFixes(t *testing.T) {
 	}
 	if len(fa.applied) != 1 || fa.applied[0].ID != "app/2" {
 		t.Fatalf("applied %+v, want only the canvas app fix", fa.applied)
+	}
+}
+
+// TestAccessiblePipedAnswers pipes every answer at once, as a script or a
+// screen-reader user typing ahead would: huh starts a new scanner for each
+// question, and none of them may swallow the answers meant for the next.
+func TestAccessiblePipedAnswers(t *testing.T) {
+	f := newFake()
+	o := Options{Backend: f, Ephemeral: true, Now: func() time.Time { return fixedNow }}
+	demoOpts(f, &o)
+	// partner ID (default), account 1, approve (demo), link: yes, continue
+	// past the topics, sign out (default yes with --ephemeral)
+	o.In = strings.NewReader("\n1\n2\ny\n\n\n")
+	out := &lockedBuffer{}
+	o.Out = out
+	res, err := RunAccessible(context.Background(), o)
+	if err != nil {
+		t.Fatalf("%v; output:\n%s", err, out.String())
+	}
+	if !res.Completed || !res.SignedOut || res.Link == nil || res.Link.PartnerID != "4977985" {
+		t.Fatalf("result = %+v; output:\n%s", res, out.String())
+	}
+	if strings.Contains(out.String(), "Invalid") {
+		t.Errorf("an answer reached the wrong question:\n%s", out.String())
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -16,19 +14,19 @@ import (
 // tests may pass fakes.
 type Backend interface {
 	// Profile is the identity signed in before the wizard started, or nil.
-	Profile(ctx context.Context) *auth.Profile
-	StartDeviceCode(ctx context.Context, tenant, claims string) (*auth.DeviceCode, error)
-	WaitDeviceCode(ctx context.Context, dc *auth.DeviceCode) (*auth.Identity, error)
-	LoginBrowser(ctx context.Context, tenant, claims string, open func(url string) error) (*auth.Identity, error)
-	LoginServicePrincipal(ctx context.Context, tenant, clientID, secret string) (*auth.Identity, error)
+	Profile(ctx context.Context) *steps.Profile
+	StartDeviceCode(ctx context.Context, tenant, claims string) (*steps.DeviceCode, error)
+	WaitDeviceCode(ctx context.Context, dc *steps.DeviceCode) (*steps.Identity, error)
+	LoginBrowser(ctx context.Context, tenant, claims string, open func(url string) error) (*steps.Identity, error)
+	LoginServicePrincipal(ctx context.Context, tenant, clientID string, cred steps.SPCredential) (*steps.Identity, error)
 	WhoAmI(ctx context.Context) (steps.Who, error)
-	Tenants(ctx context.Context) ([]arm.Tenant, error)
+	Tenants(ctx context.Context) ([]steps.Tenant, error)
 	// ProbeTenant gets a token for the directory without switching to it,
 	// so the list can say which directories need a new sign-in and why.
 	ProbeTenant(ctx context.Context, tenantID string) error
-	SwitchTenant(ctx context.Context, t arm.Tenant) error
-	ReadLink(ctx context.Context, tenantID string) (*arm.Link, error)
-	Link(ctx context.Context, tenantID string, current *arm.Link, partnerID string, force bool) (steps.Outcome, error)
+	SwitchTenant(ctx context.Context, t steps.Tenant) error
+	ReadLink(ctx context.Context, tenantID string) (*steps.PartnerLink, error)
+	Link(ctx context.Context, tenantID string, current *steps.PartnerLink, partnerID string, force bool) (steps.Outcome, error)
 	// SignOut forgets the identity and deletes every keyring item palwiz wrote.
 	SignOut(ctx context.Context) (int, error)
 }
@@ -53,32 +51,32 @@ func (b *stepsBackend) forget() {
 	b.mu.Unlock()
 }
 
-func (b *stepsBackend) Profile(context.Context) *auth.Profile { return b.env.Session.Profile() }
+func (b *stepsBackend) Profile(context.Context) *steps.Profile { return b.env.Session.Profile() }
 
-func (b *stepsBackend) StartDeviceCode(ctx context.Context, tenant, claims string) (*auth.DeviceCode, error) {
+func (b *stepsBackend) StartDeviceCode(ctx context.Context, tenant, claims string) (*steps.DeviceCode, error) {
 	b.forget()
 	return b.env.Session.StartDeviceCode(ctx, tenant, claims)
 }
 
-func (b *stepsBackend) WaitDeviceCode(ctx context.Context, dc *auth.DeviceCode) (*auth.Identity, error) {
+func (b *stepsBackend) WaitDeviceCode(ctx context.Context, dc *steps.DeviceCode) (*steps.Identity, error) {
 	return b.env.Session.Wait(ctx, dc)
 }
 
-func (b *stepsBackend) LoginBrowser(ctx context.Context, tenant, claims string, open func(string) error) (*auth.Identity, error) {
+func (b *stepsBackend) LoginBrowser(ctx context.Context, tenant, claims string, open func(string) error) (*steps.Identity, error) {
 	b.forget()
 	return b.env.Session.LoginBrowser(ctx, tenant, claims, open)
 }
 
-func (b *stepsBackend) LoginServicePrincipal(ctx context.Context, tenant, clientID, secret string) (*auth.Identity, error) {
+func (b *stepsBackend) LoginServicePrincipal(ctx context.Context, tenant, clientID string, cred steps.SPCredential) (*steps.Identity, error) {
 	b.forget()
-	return b.env.Session.LoginServicePrincipal(ctx, tenant, clientID, auth.SPCredential{Secret: secret})
+	return b.env.Session.LoginServicePrincipal(ctx, tenant, clientID, cred)
 }
 
 func (b *stepsBackend) WhoAmI(ctx context.Context) (steps.Who, error) {
 	return steps.WhoAmI(ctx, b.env)
 }
 
-func (b *stepsBackend) Tenants(ctx context.Context) ([]arm.Tenant, error) {
+func (b *stepsBackend) Tenants(ctx context.Context) ([]steps.Tenant, error) {
 	return steps.Tenants(ctx, b.env)
 }
 
@@ -86,11 +84,11 @@ func (b *stepsBackend) ProbeTenant(ctx context.Context, tenantID string) error {
 	return steps.ProbeTenant(ctx, b.env, tenantID)
 }
 
-func (b *stepsBackend) SwitchTenant(ctx context.Context, t arm.Tenant) error {
+func (b *stepsBackend) SwitchTenant(ctx context.Context, t steps.Tenant) error {
 	return steps.SwitchTenant(ctx, b.env, t)
 }
 
-func (b *stepsBackend) ReadLink(ctx context.Context, tenantID string) (*arm.Link, error) {
+func (b *stepsBackend) ReadLink(ctx context.Context, tenantID string) (*steps.PartnerLink, error) {
 	c, err := b.env.ARMClient(tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("set up the Azure Resource Manager client: %w", err)
@@ -101,7 +99,7 @@ func (b *stepsBackend) ReadLink(ctx context.Context, tenantID string) (*arm.Link
 	return steps.ReadBack(ctx, c, o)
 }
 
-func (b *stepsBackend) Link(ctx context.Context, tenantID string, current *arm.Link, partnerID string, force bool) (steps.Outcome, error) {
+func (b *stepsBackend) Link(ctx context.Context, tenantID string, current *steps.PartnerLink, partnerID string, force bool) (steps.Outcome, error) {
 	c, err := b.env.ARMClient(tenantID)
 	if err != nil {
 		return steps.Outcome{}, fmt.Errorf("set up the Azure Resource Manager client: %w", err)

@@ -2,13 +2,10 @@ package tui
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/palwiz/palwiz/azure/arm"
+	"github.com/palwiz/palwiz/steps"
 )
 
 // The commands below do the wizard's outside work. Each captures only the
@@ -40,6 +37,11 @@ func waitDeviceCodeCmd(ctx context.Context, be Backend, op int, dc deviceCodeMsg
 // as its own message so the screen can show it.
 func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string, openURL func(string) error) tea.Cmd {
 	urls := make(chan string, 1)
+	return tea.Batch(browserLoginCmd(ctx, be, op, tenant, claims, openURL, urls), browserAddressCmd(ctx, op, urls))
+}
+
+// browserLoginCmd runs the browser sign-in, passing its address on to urls.
+func browserLoginCmd(ctx context.Context, be Backend, op int, tenant, claims string, openURL func(string) error, urls chan<- string) tea.Cmd {
 	open := func(u string) error {
 		select {
 		case urls <- u:
@@ -51,11 +53,15 @@ func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string,
 		}
 		return nil
 	}
-	login := func() tea.Msg {
+	return func() tea.Msg {
 		id, err := be.LoginBrowser(ctx, tenant, claims, open)
 		return signedInMsg{op: op, id: id, err: err}
 	}
-	address := func() tea.Msg {
+}
+
+// browserAddressCmd reports the sign-in address as soon as there is one.
+func browserAddressCmd(ctx context.Context, op int, urls <-chan string) tea.Cmd {
+	return func() tea.Msg {
 		select {
 		case u := <-urls:
 			return browserURLMsg{op: op, url: u}
@@ -63,12 +69,11 @@ func browserCmds(ctx context.Context, be Backend, op int, tenant, claims string,
 			return nil
 		}
 	}
-	return tea.Batch(login, address)
 }
 
-func spLoginCmd(ctx context.Context, be Backend, op int, tenant, clientID, secret string) tea.Cmd {
+func spLoginCmd(ctx context.Context, be Backend, op int, tenant, clientID string, cred steps.SPCredential) tea.Cmd {
 	return func() tea.Msg {
-		id, err := be.LoginServicePrincipal(ctx, tenant, clientID, secret)
+		id, err := be.LoginServicePrincipal(ctx, tenant, clientID, cred)
 		return signedInMsg{op: op, id: id, err: err}
 	}
 }
@@ -93,7 +98,7 @@ func probeCmd(ctx context.Context, be Backend, op int, tenantID string) tea.Cmd 
 	}
 }
 
-func switchCmd(ctx context.Context, be Backend, op int, t arm.Tenant) tea.Cmd {
+func switchCmd(ctx context.Context, be Backend, op int, t steps.Tenant) tea.Cmd {
 	return func() tea.Msg {
 		return switchedMsg{op: op, tenant: t, err: be.SwitchTenant(ctx, t)}
 	}
@@ -106,7 +111,7 @@ func readLinkCmd(ctx context.Context, be Backend, op int, tenantID string) tea.C
 	}
 }
 
-func linkCmd(ctx context.Context, be Backend, op int, tenantID string, current *arm.Link, partnerID string, force bool) tea.Cmd {
+func linkCmd(ctx context.Context, be Backend, op int, tenantID string, current *steps.PartnerLink, partnerID string, force bool) tea.Cmd {
 	return func() tea.Msg {
 		o, err := be.Link(ctx, tenantID, current, partnerID, force)
 		return linkedMsg{op: op, outcome: o, err: err}
@@ -127,38 +132,24 @@ func signOutCmd(ctx context.Context, be Backend, op int) tea.Cmd {
 	}
 }
 
-// saveCmd writes text to name in dir (replacing an earlier save).
-func saveCmd(op int, dir, name, text string) tea.Cmd {
+// saveCmd saves the request for the customer's administrator in dir,
+// replacing an earlier file only when replace is set.
+func saveCmd(op int, dir, text string, replace bool) tea.Cmd {
 	return func() tea.Msg {
-		path := filepath.Join(dir, name)
-		if abs, err := filepath.Abs(path); err == nil {
-			path = abs
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return savedMsg{op: op, err: fmt.Errorf("save the request: %w", err)}
-		}
-		_, werr := f.WriteString(text)
-		cerr := f.Close()
-		if werr != nil || cerr != nil {
-			return savedMsg{op: op, err: fmt.Errorf("save the request to %s: %w", path, firstErr(werr, cerr))}
-		}
-		return savedMsg{op: op, path: path}
+		path, err := saveRequest(dir, text, replace)
+		return savedMsg{op: op, path: path, err: err}
 	}
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 func approveCmd(ctx context.Context, d *Demo, op int, userCode, upn string) tea.Cmd {
 	return func() tea.Msg {
 		return approvedMsg{op: op, err: d.Approve(ctx, userCode, upn)}
+	}
+}
+
+func approveBrowserCmd(ctx context.Context, d *Demo, op int, url, upn string) tea.Cmd {
+	return func() tea.Msg {
+		return approvedMsg{op: op, err: d.ApproveBrowser(ctx, url, upn)}
 	}
 }
 

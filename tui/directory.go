@@ -1,14 +1,13 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/palwiz/palwiz/steps"
 )
 
 type dirPhase int
@@ -25,78 +24,115 @@ const (
 // maxProbes bounds how many directories are checked for sign-in needs.
 const maxProbes = 40
 
-// directoryScreen lists the directories the identity reaches, marks the
-// current one and those that need a new sign-in, and switches between them.
+// directoryScreen lists the directories the identity reaches (a huh
+// select that filters with /), marks the current one and those that need a
+// new sign-in, and switches between them.
 type directoryScreen struct {
 	stale     bool
 	phase     dirPhase
 	op        int
-	tenants   []arm.Tenant
 	loadErr   error
 	probe     map[string]error
 	probed    map[string]bool
 	probing   map[string]bool
-	cursor    int
-	filter    textinput.Model
-	filtering bool
-	target    arm.Tenant
+	chosen    string
+	list      *embedded
+	target    steps.Tenant
 	switchErr error
-	authErr   *auth.Error
-	note      string
+	authErr   *steps.AuthError
+	notes     []note
 	signIn    signIn
-	filterOK  bool
+	width     int
 }
 
 func (s *directoryScreen) enter(m *Model) tea.Cmd {
-	if !s.filterOK {
-		s.filter = textinput.New()
-		s.filter.Prompt = "/ "
-		s.filter.Placeholder = "name, domain or ID"
-		s.filter.SetWidth(30)
-		s.filterOK = true
-	}
-	if s.tenants == nil || s.stale || s.loadErr != nil {
+	if m.f.tenants == nil || s.stale || s.loadErr != nil {
 		return s.load(m)
 	}
 	if s.phase != dirSignIn && s.phase != dirSwitching && s.phase != dirWho {
-		s.phase = dirList
+		return s.showList(m)
 	}
 	return nil
 }
 
 func (s *directoryScreen) load(m *Model) tea.Cmd {
 	s.stale = false
-	s.phase, s.loadErr, s.switchErr, s.note = dirLoading, nil, nil, ""
+	s.phase, s.loadErr, s.switchErr, s.notes = dirLoading, nil, nil, nil
 	s.probe, s.probed, s.probing = map[string]error{}, map[string]bool{}, map[string]bool{}
 	s.op = m.nextOp()
 	return tenantsCmd(m.ctx, m.be, s.op)
 }
 
-func (s *directoryScreen) text() textMode {
-	if s.filtering {
-		return textFree
+// showList asks which directory, the current one under the cursor.
+func (s *directoryScreen) showList(m *Model) tea.Cmd {
+	s.phase = dirList
+	if s.chosen == "" || !s.known(m, s.chosen) {
+		s.chosen = m.f.tenant.ID
 	}
-	return textNone
+	var cmd tea.Cmd
+	s.list, cmd = m.embed(directoryField(&s.chosen, s.options(m, m.contentWidth())))
+	return cmd
 }
 
-func (s *directoryScreen) busy() bool {
-	return s.phase == dirLoading || s.phase == dirSwitching || s.phase == dirWho || s.phase == dirSignIn && s.signIn.busy()
+func (s *directoryScreen) known(m *Model, id string) bool {
+	_, ok := steps.FindTenant(m.f.tenants, id)
+	return ok
 }
 
-// visible are the directories the filter lets through.
-func (s *directoryScreen) visible() []arm.Tenant {
-	q := strings.ToLower(strings.TrimSpace(s.filter.Value()))
-	if q == "" {
-		return s.tenants
-	}
-	var out []arm.Tenant
-	for _, t := range s.tenants {
-		hay := strings.ToLower(t.DisplayName + " " + t.DefaultDomain + " " + t.ID + " " + strings.Join(t.Domains, " "))
-		if strings.Contains(hay, q) {
-			out = append(out, t)
+// options are the directories as the list shows them: a mark, the name,
+// the domain when there is room, and the state.
+func (s *directoryScreen) options(m *Model, width int) []huh.Option[string] {
+	s.width = width
+	type row struct{ mark, name, domain, status, id string }
+	var rows []row
+	nameW, domW, statusW := 0, 0, 0
+	for _, t := range m.f.tenants {
+		r := row{mark: "○", name: t.DisplayName, domain: t.DefaultDomain, id: t.ID}
+		r.status, _ = tenantStatus(t, m.f.tenant.ID, s.probed[t.ID], s.probe[t.ID])
+		switch {
+		case strings.EqualFold(t.ID, m.f.tenant.ID):
+			r.mark = "●"
+		case (s.phase == dirSwitching || s.phase == dirWho) && t.ID == s.target.ID:
+			r.status = "switching…"
+		case !s.probed[t.ID] && s.probing[t.ID]:
+			r.status = "checking…"
 		}
+		nameW = max(nameW, ansi.StringWidth(r.name))
+		domW = max(domW, ansi.StringWidth(r.domain))
+		statusW = max(statusW, ansi.StringWidth(r.status))
+		rows = append(rows, r)
+	}
+	// The list sits behind the focus bar and the cursor (6 columns).
+	nameW = min(nameW, 28)
+	showDomain := 6+2+nameW+2+domW+2+statusW <= width
+	var out []huh.Option[string]
+	for _, r := range rows {
+		label := r.mark + " " + padRight(truncate(r.name, nameW), nameW)
+		if showDomain {
+			label += "  " + padRight(r.domain, domW)
+		}
+		if r.status != "" {
+			label += "  " + r.status
+		}
+		out = append(out, huh.NewOption(truncate(label, width-6), r.id))
 	}
 	return out
+}
+
+// refresh puts the directories' latest states into the list.
+func (s *directoryScreen) refresh(m *Model) {
+	if s.list == nil || s.list.typing() || len(m.f.tenants) == 0 {
+		return
+	}
+	if sel, ok := unwrapField(s.list.fields[0]).(*huh.Select[string]); ok {
+		sel.Options(s.options(m, m.contentWidth())...)
+	}
+}
+
+func (s *directoryScreen) typing() bool { return s.phase == dirList && s.list.typing() }
+
+func (s *directoryScreen) busy() bool {
+	return s.phase == dirLoading && s.loadErr == nil || s.phase == dirSwitching || s.phase == dirWho || s.phase == dirSignIn && s.signIn.busy()
 }
 
 func (s *directoryScreen) update(m *Model, msg tea.Msg) tea.Cmd {
@@ -109,129 +145,134 @@ func (s *directoryScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			s.loadErr = msg.err
 			return nil
 		}
-		s.tenants = msg.tenants
-		s.phase = dirList
-		s.cursor = 0
-		var cmds []tea.Cmd
-		for i, t := range s.tenants {
-			if strings.EqualFold(t.ID, m.tenant.ID) {
-				s.cursor = i
-				m.tenant = t
-				continue
-			}
-			if len(cmds) < maxProbes {
-				s.probing[t.ID] = true
-				cmds = append(cmds, probeCmd(m.ctx, m.be, s.op, t.ID))
-			}
-		}
-		return tea.Batch(cmds...)
+		return s.loaded(m, msg.tenants)
 	case probeMsg:
 		if msg.op == s.op {
 			s.probed[msg.tenantID] = true
 			s.probe[msg.tenantID] = msg.err
+			s.refresh(m)
 		}
 		return nil
 	case switchedMsg:
-		if msg.op != s.op || s.phase != dirSwitching {
-			return nil
-		}
-		if msg.err != nil {
-			s.probed[msg.tenant.ID] = true
-			s.probe[msg.tenant.ID] = msg.err
-			if ae, ok := needsSignIn(msg.err); ok {
-				s.phase, s.authErr = dirReauth, ae
-				return nil
-			}
-			s.phase, s.switchErr = dirList, msg.err
-			return nil
-		}
-		s.probed[msg.tenant.ID], s.probe[msg.tenant.ID] = true, nil
-		s.phase = dirWho
-		s.op = m.nextOp()
-		return whoCmd(m.ctx, m.be, s.op)
+		return s.switched(m, msg)
 	case whoMsg:
 		if msg.op != s.op || s.phase != dirWho {
 			return nil
 		}
 		if msg.err != nil {
-			s.phase, s.switchErr = dirList, msg.err
-			return nil
+			s.switchErr = msg.err
+			return s.showList(m)
 		}
-		if prev := m.tenant.ID; prev != "" {
+		if prev := m.f.tenant.ID; prev != "" {
 			// There was a token for the directory just left.
 			s.probed[prev], s.probe[prev] = true, nil
 		}
-		m.setWho(msg.who)
-		m.tenant = s.target
-		s.phase = dirList
-		kind := ""
-		if strings.EqualFold(msg.who.UserType, "Guest") {
-			kind = " You are a guest there."
-		}
-		s.note = fmt.Sprintf("Now working in %s: palwiz got a token for it.%s", s.target.DisplayName, kind)
-		return nil
+		s.notes = m.f.switched(s.target, msg.who)
+		return s.showList(m)
 	}
-	if s.phase == dirSignIn {
+	switch s.phase {
+	case dirSignIn:
 		cmd, id, done := s.signIn.update(m, msg)
 		if done && id != nil {
 			return s.switchTo(m, s.target)
 		}
-		if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
 			s.signIn.stop()
-			s.phase = dirList
+			return s.showList(m)
 		}
 		return cmd
+	case dirList:
+		return s.listUpdate(m, msg)
 	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		if s.filtering {
-			var cmd tea.Cmd
-			s.filter, cmd = s.filter.Update(msg)
-			return cmd
-		}
-		return nil
-	}
-	if s.filtering {
-		switch k.String() {
-		case "enter", "down":
-			s.filtering = false
-			s.filter.Blur()
-			s.cursor = 0
-		case "esc":
-			s.filtering = false
-			s.filter.Blur()
-			s.filter.SetValue("")
-		default:
-			var cmd tea.Cmd
-			s.filter, cmd = s.filter.Update(k)
-			s.cursor = 0
-			return cmd
-		}
 		return nil
 	}
 	switch s.phase {
 	case dirLoading:
-		switch k.String() {
-		case "r":
-			if s.loadErr != nil {
-				return s.load(m)
-			}
-		case "esc":
+		switch {
+		case key.Matches(k, m.keys.Retry) && s.loadErr != nil:
+			return s.load(m)
+		case key.Matches(k, m.keys.Back):
 			return m.back()
 		}
 	case dirReauth:
-		switch k.String() {
-		case "enter", "d":
+		switch {
+		case key.Matches(k, m.keys.Continue, m.keys.DeviceCode):
 			return s.reauth(m, viaDeviceCode)
-		case "b":
+		case key.Matches(k, m.keys.Browser):
 			return s.reauth(m, viaBrowser)
-		case "esc":
-			s.phase = dirList
+		case key.Matches(k, m.keys.Back):
+			return s.showList(m)
 		}
-	case dirList:
-		return s.listKey(m, k)
 	}
 	return nil
+}
+
+// loaded shows the list and checks, for each other directory, whether a
+// token can be had there without a new sign-in.
+func (s *directoryScreen) loaded(m *Model, ts []steps.Tenant) tea.Cmd {
+	m.f.tenants = ts
+	if t, ok := steps.FindTenant(ts, m.f.tenant.ID); ok {
+		m.f.tenant = t
+	}
+	cmds := []tea.Cmd{s.showList(m)}
+	for _, t := range ts {
+		if strings.EqualFold(t.ID, m.f.tenant.ID) || len(cmds) > maxProbes {
+			continue
+		}
+		s.probing[t.ID] = true
+		cmds = append(cmds, probeCmd(m.ctx, m.be, s.op, t.ID))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (s *directoryScreen) switched(m *Model, msg switchedMsg) tea.Cmd {
+	if msg.op != s.op || s.phase != dirSwitching {
+		return nil
+	}
+	s.probed[msg.tenant.ID], s.probe[msg.tenant.ID] = true, msg.err
+	if msg.err != nil {
+		if ae, ok := needsSignIn(msg.err); ok {
+			s.phase, s.authErr = dirReauth, ae
+			return nil
+		}
+		s.switchErr = msg.err
+		return s.showList(m)
+	}
+	s.phase = dirWho
+	s.op = m.nextOp()
+	return whoCmd(m.ctx, m.be, s.op)
+}
+
+func (s *directoryScreen) listUpdate(m *Model, msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && !s.list.typing() {
+		switch {
+		case key.Matches(k, m.keys.Back) && filterSet(s.list.focused()):
+			// esc clears the filter first.
+		case key.Matches(k, m.keys.Back):
+			return m.back()
+		case key.Matches(k, m.keys.Retry):
+			return s.load(m)
+		}
+	}
+	s.switchErr = nil
+	cmd, done := s.list.step(m, msg)
+	if done {
+		t, ok := steps.FindTenant(m.f.tenants, s.chosen)
+		switch {
+		case !ok:
+			return s.showList(m)
+		case strings.EqualFold(t.ID, m.f.tenant.ID):
+			return m.goTo(stepRegistration)
+		}
+		if ae, ok := needsSignIn(s.probe[t.ID]); ok {
+			s.target, s.authErr, s.phase = t, ae, dirReauth
+			return nil
+		}
+		return s.switchTo(m, t)
+	}
+	return cmd
 }
 
 func (s *directoryScreen) reauth(m *Model, via signInVia) tea.Cmd {
@@ -244,69 +285,35 @@ func (s *directoryScreen) reauth(m *Model, via signInVia) tea.Cmd {
 	return s.signIn.start(m, via)
 }
 
-func (s *directoryScreen) switchTo(m *Model, t arm.Tenant) tea.Cmd {
+func (s *directoryScreen) switchTo(m *Model, t steps.Tenant) tea.Cmd {
 	s.target = t
-	s.phase, s.switchErr, s.note, s.authErr = dirSwitching, nil, "", nil
+	s.phase, s.switchErr, s.notes, s.authErr = dirSwitching, nil, nil, nil
 	s.op = m.nextOp()
+	s.refresh(m)
 	return switchCmd(m.ctx, m.be, s.op, t)
 }
 
-func (s *directoryScreen) listKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	vis := s.visible()
-	switch k.String() {
-	case "up", "k":
-		if s.cursor > 0 {
-			s.cursor--
-		}
-	case "down", "j":
-		if s.cursor < len(vis)-1 {
-			s.cursor++
-		}
-	case "/":
-		s.filtering = true
-		return s.filter.Focus()
-	case "r":
-		return s.load(m)
-	case "esc":
-		if s.filter.Value() != "" {
-			s.filter.SetValue("")
-			return nil
-		}
-		return m.back()
-	case "enter":
-		if len(vis) == 0 {
-			return nil
-		}
-		t := vis[min(s.cursor, len(vis)-1)]
-		if strings.EqualFold(t.ID, m.tenant.ID) {
-			return m.goTo(stepRegistration)
-		}
-		if ae, ok := needsSignIn(s.probe[t.ID]); ok {
-			s.target, s.authErr, s.phase = t, ae, dirReauth
-			return nil
-		}
-		return s.switchTo(m, t)
-	}
-	return nil
-}
-
 func (s *directoryScreen) keys(m *Model) []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	k := m.keys
 	switch {
-	case s.filtering:
-		return []key.Binding{b("enter", "keep filter"), b("esc", "clear filter")}
+	case s.phase == dirList && s.list.typing():
+		return []key.Binding{with(k.Continue, "choose"), with(k.Back, "keep the filter")}
 	case s.phase == dirLoading && s.loadErr != nil:
-		return []key.Binding{b("r", "try again"), b("esc", "back")}
+		return []key.Binding{k.Retry, k.Back}
 	case s.phase == dirReauth:
-		return []key.Binding{b("enter", "sign in again"), b("b", "browser"), b("esc", "back to the list")}
+		return []key.Binding{with(k.Continue, "sign in again"), k.Browser, with(k.Back, "back to the list")}
 	case s.phase == dirSignIn:
-		return append(s.signIn.keys(m), b("esc", "back to the list"))
+		return append(s.signIn.keys(m), with(k.Back, "back to the list"))
 	case s.phase == dirList:
 		enter := "switch to it"
-		if vis := s.visible(); len(vis) > 0 && strings.EqualFold(vis[min(s.cursor, len(vis)-1)].ID, m.tenant.ID) {
+		if strings.EqualFold(s.chosen, m.f.tenant.ID) {
 			enter = "continue here"
 		}
-		return []key.Binding{b("↑/↓", "choose"), b("enter", enter), b("/", "filter"), b("r", "reload"), b("esc", "back")}
+		back := k.Back
+		if filterSet(s.list.focused()) {
+			back = with(k.Back, "clear filter")
+		}
+		return []key.Binding{k.Choose, with(k.Continue, enter), k.Filter, with(k.Retry, "reload"), back}
 	}
 	return nil
 }
@@ -328,71 +335,22 @@ func (s *directoryScreen) view(m *Model, width int) (string, int) {
 		if s.authErr != nil {
 			b.WriteString(m.errorView(s.authErr, width) + "\n\n")
 		}
-		b.WriteString(wrap("palwiz can sign you in again for "+s.target.DisplayName+", answering its challenge (MFA where it asks for it). Press enter for a device code, or b to use the browser, which works where device code sign-in is blocked.", width))
+		b.WriteString(wrap(reauthText(s.target)+" Press enter for a device code, or b for the browser.", width))
 		return b.String(), -1
 	case dirSignIn:
-		return s.signIn.view(m, width, "Sign in again for "+s.target.DisplayName), -1
+		return s.signIn.view(m, width, "Sign in again for "+s.target.DisplayName)
 	}
-	b.WriteString(st.bold.Render("Which customer directory?") + "\n")
-	b.WriteString(wrap("A link is made in one directory at a time. palwiz links you in the current one, marked ●.", width) + "\n")
-	if s.filtering || s.filter.Value() != "" {
-		b.WriteString(s.filter.View() + "\n")
+	if width != s.width {
+		s.refresh(m)
 	}
-	b.WriteString("\n")
-	vis := s.visible()
-	if len(vis) == 0 {
-		if len(s.tenants) == 0 {
-			b.WriteString(hang(st.bad.Render("✗ "), "This identity reaches no directory. Sign in with an account of the customer's directory.", width) + "\n")
-		} else {
-			b.WriteString(st.faint.Render("No directory matches the filter.") + "\n")
-		}
+	list, anchor := s.list.view(width)
+	if len(m.f.tenants) == 0 {
+		return list + "\n\n" + hang(st.bad.Render("✗ "), "This identity reaches no directory. Sign in with an account of the customer's directory.", width), -1
 	}
-	nameW, domW := 0, 0
-	for _, t := range vis {
-		nameW = max(nameW, len([]rune(t.DisplayName)))
-		domW = max(domW, len([]rune(t.DefaultDomain)))
-	}
-	nameW = min(nameW, 28)
-	showDomain := width >= nameW+domW+4+2+22
-	anchor := -1
-	cur := min(s.cursor, len(vis)-1)
-	for i, t := range vis {
-		mark := "○"
-		status, style := "", st.faint
-		switch {
-		case strings.EqualFold(t.ID, m.tenant.ID):
-			mark, status, style = "●", "current", st.ok
-		case s.phase == dirSwitching && t.ID == s.target.ID || s.phase == dirWho && t.ID == s.target.ID:
-			status, style = "switching…", st.accent
-		case !s.probed[t.ID] && s.probing[t.ID]:
-			status = "checking…"
-		case !s.probed[t.ID]:
-			status = ""
-		case s.probe[t.ID] == nil:
-			status = "ready"
-		default:
-			if _, ok := needsSignIn(s.probe[t.ID]); ok {
-				status, style = "sign-in needed: "+shortReason(s.probe[t.ID]), st.warn
-			} else {
-				status, style = "error: "+shortReason(s.probe[t.ID]), st.bad
-			}
-		}
-		row := padRight(truncate(t.DisplayName, nameW), nameW)
-		if showDomain {
-			row += "  " + st.faint.Render(padRight(t.DefaultDomain, domW))
-		}
-		prefix := "  "
-		if i == cur {
-			prefix = st.selected.Render("▸ ")
-			row = st.selected.Render(row)
-			anchor = lineCount(b.String()) - 1
-		}
-		b.WriteString(truncate(prefix+mark+" "+row+"  "+style.Render(status), width) + "\n")
-	}
-	if cur >= 0 && cur < len(vis) {
-		t := vis[cur]
+	b.WriteString(list + "\n")
+	if t, ok := steps.FindTenant(m.f.tenants, s.chosen); ok {
 		b.WriteString("\n" + st.faint.Render(truncate(t.DisplayName+" · "+t.ID, width)) + "\n")
-		if err := s.probe[t.ID]; err != nil && s.probed[t.ID] && !strings.EqualFold(t.ID, m.tenant.ID) {
+		if err := s.probe[t.ID]; err != nil && s.probed[t.ID] && !strings.EqualFold(t.ID, m.f.tenant.ID) {
 			b.WriteString(m.errorView(err, width) + "\n")
 			if _, ok := needsSignIn(err); ok {
 				b.WriteString(wrap("Press enter to sign in again for it.", width) + "\n")
@@ -406,8 +364,23 @@ func (s *directoryScreen) view(m *Model, width int) (string, int) {
 		b.WriteString("\n" + m.spin.View() + " Reading who you are in " + s.target.DisplayName + "…")
 	case s.switchErr != nil:
 		b.WriteString("\n" + m.errorView(s.switchErr, width) + "\n" + wrap("Press enter to try again.", width))
-	case s.note != "":
-		b.WriteString("\n" + hang(st.ok.Render("✓ "), s.note, width))
+	case len(s.notes) > 0:
+		b.WriteString("\n" + m.notesView(s.notes, width))
 	}
-	return strings.TrimRight(b.String(), "\n"), anchor
+	out := strings.TrimRight(b.String(), "\n")
+	if anchor >= 0 {
+		// The options close the list: keep the one under the cursor in view.
+		anchor = lineCount(list) - len(m.f.tenants) + s.cursorLine(m)
+	}
+	return out, anchor
+}
+
+// cursorLine is the list's line under the cursor, counted from the first option.
+func (s *directoryScreen) cursorLine(m *Model) int {
+	for i, t := range m.f.tenants {
+		if t.ID == s.chosen {
+			return i
+		}
+	}
+	return 0
 }

@@ -8,9 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -19,7 +16,7 @@ import (
 // wizard offers its own keys for them.
 func explain(err error) (what, next string) {
 	err = steps.Explain(err)
-	var ae *auth.Error
+	var ae *steps.AuthError
 	var se *steps.ServiceError
 	var pe *steps.PartnerIDError
 	switch {
@@ -29,12 +26,15 @@ func explain(err error) (what, next string) {
 			what += fmt.Sprintf(" (AADSTS%d)", ae.Code)
 		}
 		next = ae.NextStep
-		if ae.Reason == auth.ReasonBadSecret {
+		switch ae.Reason {
+		case steps.ReasonBadSecret:
 			next = "Check that you entered the secret's value (not its ID) and that it has not expired"
+		case steps.ReasonBadCertificate:
+			next = "Check that the file holds the certificate registered for the application, with its private key"
 		}
 	case errors.As(err, &se):
 		what, next = se.Message, se.NextStep
-		var svcErr *rest.Error
+		var svcErr *steps.ServiceCallError
 		if errors.As(se.Err, &svcErr) && svcErr.Detail() != "" {
 			what += " [" + svcErr.Detail() + "]"
 		}
@@ -59,20 +59,10 @@ func explain(err error) (what, next string) {
 	return strings.TrimSuffix(what, "."), strings.TrimSuffix(next, ".")
 }
 
-// errorView renders an error as a red cross, what failed and what to do.
-func errorView(st styles, err error, width int) string {
-	return errorViewNamed(st, err, width, nil)
-}
-
-// errorView is errorView with directories named as the user knows them.
-func (m *Model) errorView(err error, width int) string {
-	return errorViewNamed(m.st, err, width, m.directory.tenants)
-}
-
-// errorViewNamed renders an error, replacing the tenant IDs in sign-in
-// messages ("directory 4bae…") with the directories' names.
-func errorViewNamed(st styles, err error, width int, tenants []arm.Tenant) string {
-	what, next := explain(err)
+// explainIn is explain with the directories named as the user knows them:
+// sign-in messages name a directory by its ID ("directory 4bae…").
+func explainIn(err error, tenants []steps.Tenant) (what, next string) {
+	what, next = explain(err)
 	for _, t := range tenants {
 		if t.DisplayName == "" {
 			continue
@@ -82,6 +72,12 @@ func errorViewNamed(st styles, err error, width int, tenants []arm.Tenant) strin
 			next = strings.ReplaceAll(next, d+t.ID, t.DisplayName)
 		}
 	}
+	return what, next
+}
+
+// errorView renders an error as a red cross, what failed and what to do.
+func errorView(st styles, err error, width int, tenants []steps.Tenant) string {
+	what, next := explainIn(err, tenants)
 	out := hang(st.bad.Render("✗ "), what+".", width)
 	if next != "" {
 		out += "\n" + hang("  ", next+".", width)
@@ -89,40 +85,19 @@ func errorViewNamed(st styles, err error, width int, tenants []arm.Tenant) strin
 	return out
 }
 
-// needsSignIn says the error is fixed by signing in again (MFA, expiry),
-// and returns the sign-in error with its claims challenge.
-func needsSignIn(err error) (*auth.Error, bool) {
-	var ae *auth.Error
-	if errors.As(err, &ae) && (ae.NeedsInteraction() || ae.Reason == auth.ReasonBlockedByCA || ae.Reason == auth.ReasonDeviceCodeBlocked) {
-		return ae, true
-	}
-	return nil, false
+// errorView is errorView with the directories the wizard has listed.
+func (m *Model) errorView(err error, width int) string {
+	return errorView(m.st, err, width, m.f.tenants)
 }
 
-// shortReason is a few words for a directory that needs a new sign-in.
+// needsSignIn says the error is fixed by signing in again (MFA, expiry).
+func needsSignIn(err error) (*steps.AuthError, bool) { return steps.NeedsSignIn(err) }
+
+// shortReason is a few words for a directory that cannot be used now.
 func shortReason(err error) string {
-	var ae *auth.Error
-	if !errors.As(err, &ae) {
-		what, _ := explain(err)
-		return what
+	if r := steps.SignInReason(err); r != "" {
+		return r
 	}
-	switch ae.Reason {
-	case auth.ReasonMFARequired:
-		return "needs MFA"
-	case auth.ReasonBlockedByCA:
-		return "blocked by Conditional Access"
-	case auth.ReasonDeviceCodeBlocked:
-		return "browser sign-in only"
-	case auth.ReasonSignInExpired, auth.ReasonCredentialsChange, auth.ReasonTokenRejected:
-		return "sign-in expired"
-	case auth.ReasonNotSignedIn:
-		return "not signed in there"
-	case auth.ReasonNotInTenant:
-		return "no account there"
-	case auth.ReasonDisabled:
-		return "account disabled there"
-	case auth.ReasonConsentNeeded:
-		return "needs admin consent"
-	}
-	return strings.ToLower(ae.Message)
+	what, _ := explain(err)
+	return what
 }

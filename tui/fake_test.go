@@ -7,9 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -21,16 +18,16 @@ const (
 )
 
 var (
-	contoso   = arm.Tenant{ID: tContoso, DisplayName: "Contoso Ltd", DefaultDomain: "contoso.onmicrosoft.com"}
-	northwind = arm.Tenant{ID: tNorthwind, DisplayName: "Northwind Traders", DefaultDomain: "northwind.onmicrosoft.com"}
-	woodgrove = arm.Tenant{ID: tWoodgrove, DisplayName: "Woodgrove Bank", DefaultDomain: "woodgrove.onmicrosoft.com"}
+	contoso   = steps.Tenant{ID: tContoso, DisplayName: "Contoso Ltd", DefaultDomain: "contoso.onmicrosoft.com"}
+	northwind = steps.Tenant{ID: tNorthwind, DisplayName: "Northwind Traders", DefaultDomain: "northwind.onmicrosoft.com"}
+	woodgrove = steps.Tenant{ID: tWoodgrove, DisplayName: "Woodgrove Bank", DefaultDomain: "woodgrove.onmicrosoft.com"}
 
 	fixedNow = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
 
-	serviceWho = steps.Who{Kind: auth.KindUser, DisplayName: "PAL Service Account (Fabrikam)", UPN: "pal-service@contoso.onmicrosoft.com",
+	serviceWho = steps.Who{Kind: steps.KindUser, DisplayName: "PAL Service Account (Fabrikam)", UPN: "pal-service@contoso.onmicrosoft.com",
 		ObjectID: "5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101", TenantID: tContoso, TenantName: "Contoso Ltd", TenantDomain: "contoso.onmicrosoft.com", UserType: "Member"}
 
-	mfaErr = &auth.Error{Reason: auth.ReasonMFARequired, Code: 50076, Tenant: tWoodgrove, Claims: `{"access_token":{"capolids":{"essential":true,"values":["mfa"]}}}`,
+	mfaErr = &steps.AuthError{Reason: steps.ReasonMFARequired, Code: 50076, Tenant: tWoodgrove, Claims: `{"access_token":{"capolids":{"essential":true,"values":["mfa"]}}}`,
 		Message: "directory " + tWoodgrove + " requires multi-factor authentication for this account", NextStep: "Sign in to it with MFA: `palwiz login --tenant " + tWoodgrove + "` (or add --browser)"}
 )
 
@@ -40,19 +37,19 @@ var partnerNames = map[string]string{"4977985": "Fabrikam Consulting (Seattle)",
 // the code is approved (approve) or the context ends.
 type fakeBackend struct {
 	mu         sync.Mutex
-	profile    *auth.Profile
+	profile    *steps.Profile
 	dcErr      error
 	approvals  chan struct{}
 	waitErr    error
 	spErr      error
 	whoErr     error
 	who        map[string]steps.Who // by tenant
-	tenants    []arm.Tenant
+	tenants    []steps.Tenant
 	tenantsErr error
 	probe      map[string]error
 	switchErr  map[string]error
 	current    string
-	links      map[string]*arm.Link // by tenant
+	links      map[string]*steps.PartnerLink // by tenant
 	readErr    error
 	writeErr   error
 	signOutErr error
@@ -64,11 +61,11 @@ func newFake() *fakeBackend {
 	return &fakeBackend{
 		approvals: make(chan struct{}, 16),
 		who:       map[string]steps.Who{tContoso: serviceWho},
-		tenants:   []arm.Tenant{contoso},
+		tenants:   []steps.Tenant{contoso},
 		probe:     map[string]error{},
 		switchErr: map[string]error{},
 		current:   tContoso,
-		links:     map[string]*arm.Link{},
+		links:     map[string]*steps.PartnerLink{},
 	}
 }
 
@@ -87,9 +84,9 @@ func (f *fakeBackend) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func (f *fakeBackend) Profile(context.Context) *auth.Profile { return f.profile }
+func (f *fakeBackend) Profile(context.Context) *steps.Profile { return f.profile }
 
-func (f *fakeBackend) StartDeviceCode(_ context.Context, tenant, claims string) (*auth.DeviceCode, error) {
+func (f *fakeBackend) StartDeviceCode(_ context.Context, tenant, claims string) (*steps.DeviceCode, error) {
 	f.call("StartDeviceCode " + tenant)
 	f.mu.Lock()
 	f.claims = append(f.claims, claims)
@@ -101,11 +98,11 @@ func (f *fakeBackend) StartDeviceCode(_ context.Context, tenant, claims string) 
 	if f.dcErr != nil {
 		return nil, f.dcErr
 	}
-	return &auth.DeviceCode{UserCode: "HQ7XK9M2B", VerificationURL: "https://microsoft.com/devicelogin",
+	return &steps.DeviceCode{UserCode: "HQ7XK9M2B", VerificationURL: "https://microsoft.com/devicelogin",
 		ExpiresOn: fixedNow.Add(15 * time.Minute)}, nil
 }
 
-func (f *fakeBackend) WaitDeviceCode(ctx context.Context, _ *auth.DeviceCode) (*auth.Identity, error) {
+func (f *fakeBackend) WaitDeviceCode(ctx context.Context, _ *steps.DeviceCode) (*steps.Identity, error) {
 	select {
 	case <-f.approvals:
 	case <-ctx.Done():
@@ -114,20 +111,30 @@ func (f *fakeBackend) WaitDeviceCode(ctx context.Context, _ *auth.DeviceCode) (*
 	if f.waitErr != nil {
 		return nil, f.waitErr
 	}
-	return &auth.Identity{Kind: auth.KindUser, Username: "pal-service@contoso.onmicrosoft.com", TenantID: tContoso}, nil
+	return &steps.Identity{Kind: steps.KindUser, Username: "pal-service@contoso.onmicrosoft.com", TenantID: tContoso}, nil
 }
 
-func (f *fakeBackend) LoginBrowser(ctx context.Context, _, _ string, open func(string) error) (*auth.Identity, error) {
-	_ = open("http://localhost:53123/authorize?client_id=04b07795")
+// fakeAuthorizeURL is a browser sign-in address as long as Entra ID's.
+const fakeAuthorizeURL = "http://localhost:53123/authorize?client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46" +
+	"&redirect_uri=http%3A%2F%2Flocalhost%3A53123&response_type=code&response_mode=form_post" +
+	"&scope=https%3A%2F%2Fmanagement.azure.com%2F.default+openid+offline_access+profile" +
+	"&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=Zm9vYmFy"
+
+func (f *fakeBackend) LoginBrowser(ctx context.Context, _, _ string, open func(string) error) (*steps.Identity, error) {
+	_ = open(fakeAuthorizeURL)
 	return f.WaitDeviceCode(ctx, nil)
 }
 
-func (f *fakeBackend) LoginServicePrincipal(_ context.Context, tenant, clientID, secret string) (*auth.Identity, error) {
-	f.call("LoginServicePrincipal " + tenant + " " + clientID)
+func (f *fakeBackend) LoginServicePrincipal(_ context.Context, tenant, clientID string, cred steps.SPCredential) (*steps.Identity, error) {
+	how := "secret"
+	if cred.CertFile != "" {
+		how = "certificate " + cred.CertFile
+	}
+	f.call("LoginServicePrincipal " + tenant + " " + clientID + " " + how)
 	if f.spErr != nil {
 		return nil, f.spErr
 	}
-	return &auth.Identity{Kind: auth.KindServicePrincipal, ClientID: clientID, TenantID: tContoso}, nil
+	return &steps.Identity{Kind: steps.KindServicePrincipal, ClientID: clientID, TenantID: tContoso}, nil
 }
 
 func (f *fakeBackend) WhoAmI(context.Context) (steps.Who, error) {
@@ -144,7 +151,7 @@ func (f *fakeBackend) WhoAmI(context.Context) (steps.Who, error) {
 	return w, nil
 }
 
-func (f *fakeBackend) Tenants(context.Context) ([]arm.Tenant, error) {
+func (f *fakeBackend) Tenants(context.Context) ([]steps.Tenant, error) {
 	f.call("Tenants")
 	return f.tenants, f.tenantsErr
 }
@@ -155,7 +162,7 @@ func (f *fakeBackend) ProbeTenant(_ context.Context, id string) error {
 	return f.probe[id]
 }
 
-func (f *fakeBackend) SwitchTenant(_ context.Context, t arm.Tenant) error {
+func (f *fakeBackend) SwitchTenant(_ context.Context, t steps.Tenant) error {
 	f.call("SwitchTenant " + t.DisplayName)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -166,7 +173,7 @@ func (f *fakeBackend) SwitchTenant(_ context.Context, t arm.Tenant) error {
 	return nil
 }
 
-func (f *fakeBackend) ReadLink(_ context.Context, tenant string) (*arm.Link, error) {
+func (f *fakeBackend) ReadLink(_ context.Context, tenant string) (*steps.PartnerLink, error) {
 	f.call("ReadLink")
 	if f.readErr != nil {
 		return nil, f.readErr
@@ -176,7 +183,7 @@ func (f *fakeBackend) ReadLink(_ context.Context, tenant string) (*arm.Link, err
 	return f.links[tenant], nil
 }
 
-func (f *fakeBackend) Link(ctx context.Context, tenant string, current *arm.Link, partnerID string, force bool) (steps.Outcome, error) {
+func (f *fakeBackend) Link(ctx context.Context, tenant string, current *steps.PartnerLink, partnerID string, force bool) (steps.Outcome, error) {
 	f.call("Link " + partnerID)
 	return steps.LinkFrom(ctx, &fakeLinks{f: f, tenant: tenant}, current, partnerID, force)
 }
@@ -192,28 +199,32 @@ type fakeLinks struct {
 	tenant string
 }
 
-func (l *fakeLinks) GetLink(context.Context) (*arm.Link, error) {
+func (l *fakeLinks) GetLink(context.Context) (*steps.PartnerLink, error) {
 	l.f.mu.Lock()
 	defer l.f.mu.Unlock()
 	return l.f.links[l.tenant], nil
 }
 
-func (l *fakeLinks) put(id string) (*arm.Link, error) {
+func (l *fakeLinks) put(id string) (*steps.PartnerLink, error) {
 	if l.f.writeErr != nil {
 		return nil, l.f.writeErr
 	}
 	if strings.HasPrefix(id, "4977984") {
-		return nil, &rest.Error{Op: "link", Status: 400, Code: arm.CodePartnerInvalid, Message: "Invalid partner id"}
+		return nil, &steps.ServiceCallError{Op: "link", Status: 400, Code: steps.CodePartnerInvalid, Message: "Invalid partner id"}
 	}
 	l.f.mu.Lock()
 	defer l.f.mu.Unlock()
 	w := l.f.who[l.tenant]
-	link := &arm.Link{PartnerID: id, PartnerName: partnerNames[id], TenantID: l.tenant, ObjectID: w.ObjectID, State: "Active", Version: 1,
+	link := &steps.PartnerLink{PartnerID: id, PartnerName: partnerNames[id], TenantID: l.tenant, ObjectID: w.ObjectID, State: "Active", Version: 1,
 		CreatedTime: fixedNow, UpdatedTime: fixedNow}
 	l.f.links[l.tenant] = link
 	return link, nil
 }
 
-func (l *fakeLinks) CreateLink(_ context.Context, id string) (*arm.Link, error) { return l.put(id) }
-func (l *fakeLinks) UpdateLink(_ context.Context, id string) (*arm.Link, error) { return l.put(id) }
-func (l *fakeLinks) DeleteLink(context.Context, string) error                   { return nil }
+func (l *fakeLinks) CreateLink(_ context.Context, id string) (*steps.PartnerLink, error) {
+	return l.put(id)
+}
+func (l *fakeLinks) UpdateLink(_ context.Context, id string) (*steps.PartnerLink, error) {
+	return l.put(id)
+}
+func (l *fakeLinks) DeleteLink(context.Context, string) error { return nil }

@@ -1,14 +1,9 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/palwiz/palwiz/azure/arm"
 )
 
 // TestCtrlCOnEveryScreen: Ctrl-C interrupts at once on every screen, also
@@ -96,46 +91,5 @@ func TestBackAndForward(t *testing.T) {
 	r.waitFor("What palwiz will do", time.Second)
 	if n := strings.Count(strings.Join(f.Calls(), "\n"), "ReadLink"); n != reads+1 {
 		t.Fatalf("coming back to Registration read the link %d times, want once", n-reads)
-	}
-}
-
-// TestSizes renders key screens at the smallest supported size and a
-// comfortable one: every line fits, the screen has exactly its height, and
-// the focused field or the action stays visible.
-func TestSizes(t *testing.T) {
-	for _, size := range [][2]int{{60, 20}, {120, 40}} {
-		for name, c := range map[string]struct {
-			drive func(t *testing.T, r *runner, f *fakeBackend)
-			want  string
-		}{
-			"welcome":      {func(t *testing.T, r *runner, f *fakeBackend) {}, "> "},
-			"device_code":  {func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter") }, "Code: HQ7XK9M2B"},
-			"directory":    {toDirectory, "● Contoso Ltd"},
-			"registration": {func(t *testing.T, r *runner, f *fakeBackend) { toRegistration(t, r, f); r.key("enter") }, "Partner ID"},
-			"tooling":      {func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") }, "yes"},
-			"validation":   {toValidation, "✓ YES"},
-		} {
-			t.Run(fmt.Sprintf("%s_%dx%d", name, size[0], size[1]), func(t *testing.T) {
-				f := newFake()
-				f.tenants = []arm.Tenant{contoso, northwind}
-				r := newRunner(t, Options{Backend: f, NoColor: true, Width: size[0], Height: size[1]})
-				c.drive(t, r, f)
-				r.settle()
-				screen := r.screen()
-				lines := strings.Split(screen, "\n")
-				if len(lines) != size[1] {
-					t.Errorf("%d lines, want %d", len(lines), size[1])
-				}
-				for i, l := range lines {
-					if w := ansi.StringWidth(l); w > size[0] {
-						t.Errorf("line %d is %d wide (> %d): %q", i, w, size[0], l)
-					}
-				}
-				if !strings.Contains(screen, c.want) {
-					t.Errorf("screen does not show %q:\n%s", c.want, screen)
-				}
-				golden.RequireEqual(t, screen)
-			})
-		}
 	}
 }

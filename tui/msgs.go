@@ -1,11 +1,9 @@
 package tui
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
+	tea "charm.land/bubbletea/v2"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -13,11 +11,11 @@ import (
 // number of the operation that asked for it: a screen ignores answers to
 // operations it has since abandoned (went back, switched to the browser).
 
-type sessionMsg struct{ profile *auth.Profile }
+type sessionMsg struct{ profile *steps.Profile }
 
 type deviceCodeMsg struct {
 	op  int
-	dc  *auth.DeviceCode
+	dc  *steps.DeviceCode
 	err error
 }
 
@@ -28,7 +26,7 @@ type browserURLMsg struct {
 
 type signedInMsg struct {
 	op  int
-	id  *auth.Identity
+	id  *steps.Identity
 	err error
 }
 
@@ -40,7 +38,7 @@ type whoMsg struct {
 
 type tenantsMsg struct {
 	op      int
-	tenants []arm.Tenant
+	tenants []steps.Tenant
 	err     error
 }
 
@@ -52,13 +50,13 @@ type probeMsg struct {
 
 type switchedMsg struct {
 	op     int
-	tenant arm.Tenant
+	tenant steps.Tenant
 	err    error
 }
 
 type linkReadMsg struct {
 	op   int
-	link *arm.Link
+	link *steps.PartnerLink
 	err  error
 }
 
@@ -70,7 +68,7 @@ type linkedMsg struct {
 
 type validatedMsg struct {
 	op   int
-	link *arm.Link
+	link *steps.PartnerLink
 	err  error
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -52,6 +51,9 @@ type Demo struct {
 	PersonalAs string
 	// Approve approves the pending device code userCode as upn, with MFA.
 	Approve func(ctx context.Context, userCode, upn string) error
+	// ApproveBrowser signs upn in (with MFA) on the simulated sign-in page
+	// at authorizeURL, the address a browser sign-in opens.
+	ApproveBrowser func(ctx context.Context, authorizeURL, upn string) error
 	// PartnerID is suggested on the Welcome screen.
 	PartnerID string
 	// ServicePrincipal pre-fills the service-principal form.
@@ -66,14 +68,17 @@ type Result struct {
 	// Completed says the user finished on the Done screen.
 	Completed bool
 	Who       *steps.Who
-	Tenant    arm.Tenant
+	Tenant    steps.Tenant
 	Outcome   *steps.Outcome
 	// Link is the link as Validation read it (nil: not linked or not read).
-	Link      *arm.Link
+	Link      *steps.PartnerLink
 	Validated bool
 	// SignedOut says the tokens were wiped at the end; Removed counts keyring items.
 	SignedOut bool
 	Removed   int
+	// Warnings are the warnings the wizard showed (a guest account, a link
+	// moved from another partner, a link to another partner ID), once each.
+	Warnings []string
 }
 
 // ErrCancelled is returned when the user quits before the end (Ctrl-C, or q and yes).

@@ -80,7 +80,7 @@ func TestProgramWelcomeToDone(t *testing.T) {
 		}
 	}
 	r.key("enter")
-	r.waitFor("[x] Sign out", 5*time.Second)
+	r.waitFor("▸ Sign out", 5*time.Second)
 	r.key("enter")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -125,7 +125,7 @@ func TestProgramGuestMovesLinkAndMFA(t *testing.T) {
 	// Woodgrove first: MFA.
 	r.key("/")
 	r.typeText("woodgrove")
-	r.key("enter", "enter")
+	r.key("enter")
 	r.waitFor("Woodgrove Bank needs a new sign-in", 10*time.Second)
 	if !strings.Contains(r.screen(), "multi-factor") {
 		t.Fatalf("the reason is not shown:\n%s", r.screen())
@@ -136,9 +136,9 @@ func TestProgramGuestMovesLinkAndMFA(t *testing.T) {
 	r.waitFor("Now working in Woodgrove Bank", 30*time.Second)
 
 	// Then Northwind, where Ana's guest account is linked to Tailspin.
-	r.key("esc", "/")
+	r.key("/")
 	r.typeText("northwind")
-	r.key("enter", "enter")
+	r.key("enter")
 	r.waitFor("Now working in Northwind Traders", 20*time.Second)
 	r.key("enter")
 	r.waitFor("Tailspin Partners (Dublin) (5127255)", 10*time.Second)

@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -15,7 +14,7 @@ type regPhase int
 const (
 	regReading regPhase = iota // reading the current link
 	regReady                   // the current link and what it implies
-	regConfirm                 // moving from another partner: asks first
+	regConfirm                 // moving from another partner: asks first (a huh confirm)
 	regLinking                 // writing the link
 	regDone                    // the result card
 )
@@ -26,33 +25,35 @@ const (
 type registrationScreen struct {
 	phase     regPhase
 	op        int
-	current   *arm.Link
+	current   *steps.PartnerLink
+	plan      regPlan
 	readErr   error
 	linkErr   error
 	tenantID  string
 	partnerID string
+	move      *embedded
+	moveOK    bool
+	kept      string
 }
 
 func (s *registrationScreen) enter(m *Model) tea.Cmd {
-	if m.outcome != nil && s.phase == regDone && s.tenantID == m.tenant.ID && s.partnerID == m.partnerID {
+	if m.f.outcome != nil && s.phase == regDone && s.tenantID == m.f.tenant.ID && s.partnerID == m.f.partnerID {
 		return nil
 	}
 	return s.read(m)
 }
 
 func (s *registrationScreen) read(m *Model) tea.Cmd {
-	s.phase, s.readErr, s.linkErr, s.current = regReading, nil, nil, nil
-	s.tenantID, s.partnerID = m.tenant.ID, m.partnerID
+	s.phase, s.readErr, s.linkErr, s.current, s.kept = regReading, nil, nil, nil, ""
+	s.tenantID, s.partnerID = m.f.tenant.ID, m.f.partnerID
 	s.op = m.nextOp()
-	return readLinkCmd(m.ctx, m.be, s.op, m.tenant.ID)
+	return readLinkCmd(m.ctx, m.be, s.op, m.f.tenant.ID)
 }
 
-func (s *registrationScreen) text() textMode { return textNone }
+func (s *registrationScreen) typing() bool { return false }
 func (s *registrationScreen) busy() bool {
 	return s.phase == regReading && s.readErr == nil || s.phase == regLinking && s.linkErr == nil
 }
-
-func (s *registrationScreen) action() steps.Action { return steps.Decide(s.current, s.partnerID) }
 
 func (s *registrationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -65,6 +66,7 @@ func (s *registrationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.current, s.phase = msg.link, regReady
+		s.plan = m.f.planLink(msg.link)
 		return nil
 	case linkedMsg:
 		if msg.op != s.op {
@@ -73,85 +75,100 @@ func (s *registrationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			var nf *steps.NeedsForceError
 			if errors.As(msg.err, &nf) {
-				s.current, s.phase = nf.Current, regConfirm
-				return nil
+				// Linked to another partner in the meantime: ask about that one.
+				s.current = nf.Current
+				s.plan = m.f.planLink(nf.Current)
+				return s.confirmMove(m)
 			}
 			s.linkErr = msg.err
 			return nil
 		}
-		o := msg.outcome
-		m.outcome = &o
-		m.final, m.validated = nil, false
+		m.f.linked(msg.outcome)
 		s.phase = regDone
 		return nil
-	case tea.KeyPressMsg:
-		return s.key(m, msg)
+	}
+	if s.phase == regConfirm {
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
+			s.phase, s.kept = regReady, keptLink(s.current)
+			return nil
+		}
+		cmd, done := s.move.step(m, msg)
+		if done {
+			if s.moveOK {
+				return s.link(m, true)
+			}
+			s.phase, s.kept = regReady, keptLink(s.current)
+			return nil
+		}
+		return cmd
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		return s.key(m, k)
 	}
 	return nil
 }
 
+// confirmMove asks before moving the link from another partner.
+func (s *registrationScreen) confirmMove(m *Model) tea.Cmd {
+	s.phase, s.moveOK, s.kept = regConfirm, false, ""
+	var cmd tea.Cmd
+	s.move, cmd = m.embed(confirmField(s.plan.question, "", "Move it", "Keep it", &s.moveOK))
+	return cmd
+}
+
 func (s *registrationScreen) link(m *Model, force bool) tea.Cmd {
-	s.phase, s.linkErr = regLinking, nil
+	s.phase, s.linkErr, s.kept = regLinking, nil, ""
 	s.op = m.nextOp()
 	return linkCmd(m.ctx, m.be, s.op, s.tenantID, s.current, s.partnerID, force)
 }
 
 func (s *registrationScreen) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	km := m.keys
 	switch s.phase {
 	case regReading:
-		switch k.String() {
-		case "r":
-			if s.readErr != nil {
-				return s.read(m)
-			}
-		case "esc":
+		switch {
+		case key.Matches(k, km.Retry) && s.readErr != nil:
+			return s.read(m)
+		case key.Matches(k, km.Back):
 			return m.back()
 		}
 	case regReady:
-		switch k.String() {
-		case "enter":
-			switch s.action() {
+		switch {
+		case key.Matches(k, km.Continue):
+			switch s.plan.action {
 			case steps.ActionNone:
-				m.outcome = &steps.Outcome{Action: steps.ActionNone, Before: s.current, After: s.current}
+				m.f.linked(steps.Outcome{Action: steps.ActionNone, Before: s.current, After: s.current})
 				s.phase = regDone
 				return m.goTo(stepAttribution)
 			case steps.ActionMove:
-				s.phase = regConfirm
-				return nil
+				return s.confirmMove(m)
 			}
 			return s.link(m, false)
-		case "e":
+		case key.Matches(k, km.ChangePID):
 			return m.goTo(stepWelcome)
-		case "r":
+		case key.Matches(k, km.Retry):
 			return s.read(m)
-		case "esc":
+		case key.Matches(k, km.Back):
 			return m.back()
-		}
-	case regConfirm:
-		switch k.String() {
-		case "y", "Y":
-			return s.link(m, true)
-		case "n", "N", "esc":
-			s.phase = regReady
 		}
 	case regLinking:
 		if s.linkErr == nil {
 			return nil
 		}
-		switch k.String() {
-		case "r":
+		switch {
+		case key.Matches(k, km.Retry):
 			// Read again before writing again: the failed write may have landed.
 			return s.read(m)
-		case "e":
+		case key.Matches(k, km.ChangePID):
 			return m.goTo(stepWelcome)
-		case "esc":
+		case key.Matches(k, km.Back):
 			s.phase, s.linkErr = regReady, nil
 		}
 	case regDone:
-		switch k.String() {
-		case "enter":
+		switch {
+		case key.Matches(k, km.Continue):
 			return m.goTo(stepAttribution)
-		case "esc":
+		case key.Matches(k, km.Back):
 			return m.back()
 		}
 	}
@@ -159,57 +176,38 @@ func (s *registrationScreen) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *registrationScreen) keys(m *Model) []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	k := m.keys
 	switch s.phase {
 	case regReading:
 		if s.readErr != nil {
-			return []key.Binding{b("r", "try again"), b("esc", "back")}
+			return []key.Binding{k.Retry, k.Back}
 		}
 	case regReady:
 		enter := "link"
-		switch s.action() {
+		switch s.plan.action {
 		case steps.ActionNone:
 			enter = "continue"
 		case steps.ActionMove:
 			enter = "move the link"
 		}
-		return []key.Binding{b("enter", enter), b("e", "change the partner ID"), b("esc", "back")}
+		return []key.Binding{with(k.Continue, enter), k.ChangePID, with(k.Retry, "read again"), k.Back}
 	case regConfirm:
-		return []key.Binding{b("y", "move it"), b("n", "keep it")}
+		return []key.Binding{with(k.Yes, "move it"), with(k.No, "keep it"), with(k.Continue, "answer")}
 	case regLinking:
 		if s.linkErr != nil {
-			return []key.Binding{b("r", "try again"), b("e", "change the partner ID"), b("esc", "back")}
+			return []key.Binding{k.Retry, k.ChangePID, k.Back}
 		}
 	case regDone:
-		return []key.Binding{b("enter", "continue"), b("esc", "back")}
+		return []key.Binding{k.Continue, k.Back}
 	}
 	return nil
-}
-
-// partnerLabel is a link's partner as the portal names it.
-func partnerLabel(l *arm.Link) string {
-	if l == nil {
-		return ""
-	}
-	if l.PartnerName != "" {
-		return l.PartnerName + " (" + l.PartnerID + ")"
-	}
-	return l.PartnerID
 }
 
 func (s *registrationScreen) view(m *Model, width int) (string, int) {
 	st := m.st
 	var b strings.Builder
-	who := "this account"
-	if m.who != nil {
-		who = whoName(*m.who)
-	}
-	dir := m.tenant.DisplayName
-	if dir == "" {
-		dir = m.tenant.ID
-	}
-	b.WriteString(lines(st.bold, wrap("Link "+who+" to partner ID "+s.partnerID, width)) + "\n")
-	b.WriteString(lines(st.faint, wrap("in "+dir, width)) + "\n\n")
+	b.WriteString(lines(st.bold, wrap("Link "+m.f.account()+" to partner ID "+s.partnerID, width)) + "\n")
+	b.WriteString(lines(st.faint, wrap("in "+m.f.dirName(), width)) + "\n\n")
 	if s.phase == regReading {
 		if s.readErr != nil {
 			b.WriteString(m.errorView(s.readErr, width) + "\n\n" + wrap("Press r to read the link again.", width))
@@ -218,66 +216,43 @@ func (s *registrationScreen) view(m *Model, width int) (string, int) {
 		}
 		return b.String(), -1
 	}
-	if s.phase == regDone && m.outcome != nil {
+	if s.phase == regDone && m.f.outcome != nil {
 		return b.String() + s.resultView(m, width), -1
 	}
-	cur := "none: not linked to any partner ID in " + dir
-	if s.current != nil && s.current.State != "Deleted" {
-		cur = partnerLabel(s.current)
+	b.WriteString(kvRows(st, width, "Current link", s.plan.current, "What palwiz will do", s.plan.does) + "\n")
+	if s.plan.warning != "" {
+		b.WriteString("\n" + m.notesView([]note{{noteWarn, s.plan.warning}}, width) + "\n")
 	}
-	var act string
-	switch s.action() {
-	case steps.ActionLink:
-		act = "link it to partner ID " + s.partnerID
-	case steps.ActionNone:
-		act = "nothing to do: it is already linked to this partner ID"
-	case steps.ActionMove:
-		act = "move the link from " + partnerLabel(s.current) + " to " + s.partnerID
+	anchor := -1
+	switch {
+	case s.phase == regConfirm:
+		bw := min(width, 60)
+		b.WriteString("\n" + st.dialog.Width(bw).Render(formView(s.move, bw-6)) + "\n")
+		anchor = lineCount(b.String()) - 2
+	case s.phase == regLinking && s.linkErr != nil:
+		b.WriteString("\n" + m.errorView(s.linkErr, width) + "\n\n" + wrap("Press r to read the link again and retry, or e to change the partner ID.", width))
+	case s.phase == regLinking:
+		b.WriteString("\n" + m.spin.View() + " Linking…")
+	case s.kept != "":
+		b.WriteString("\n" + m.notesView([]note{{noteInfo, s.kept}}, width))
 	}
-	b.WriteString(kvRows(st, width, "Current link", cur, "What palwiz will do", act) + "\n")
-	if s.action() == steps.ActionMove {
-		b.WriteString("\n" + hang(st.warn.Render("! "), "Moving the link takes the credit for this account's work away from "+partnerLabel(s.current)+". Move it only if that partner no longer delivers here.", width) + "\n")
-	}
-	switch s.phase {
-	case regConfirm:
-		q := "Move the link from " + partnerLabel(s.current) + " to " + s.partnerID + "?"
-		b.WriteString("\n" + st.dialog.Width(min(width, 60)).Render(wrap(q, min(width, 60)-6)+"\n\n"+m.keyHelp("y", "move it")+st.faint.Render(" · ")+m.keyHelp("n", "keep it")) + "\n")
-	case regLinking:
-		if s.linkErr != nil {
-			b.WriteString("\n" + m.errorView(s.linkErr, width) + "\n\n" + wrap("Press r to read the link again and retry, or e to change the partner ID.", width))
-		} else {
-			b.WriteString("\n" + m.spin.View() + " Linking…")
-		}
-	}
-	return strings.TrimRight(b.String(), "\n"), -1
+	return strings.TrimRight(b.String(), "\n"), anchor
 }
 
 func (s *registrationScreen) resultView(m *Model, width int) string {
 	st := m.st
-	o := m.outcome
-	l := o.After
+	o := m.f.outcome
 	var b strings.Builder
 	b.WriteString(hang(st.ok.Render("✓ "), o.Summary()+".", width) + "\n\n")
-	if l != nil {
+	if l := o.After; l != nil {
 		b.WriteString(st.faint.Render("Link to a partner ID, as the Azure portal shows it:") + "\n")
-		since := ""
-		if !l.CreatedTime.IsZero() {
-			since = l.CreatedTime.UTC().Format("2 January 2006")
-		}
-		who := ""
-		if m.who != nil {
-			who = whoName(*m.who)
-		}
-		card := kvRows(st, min(width, 74)-4,
-			"Partner ID", l.PartnerID,
-			"Partner name", l.PartnerName,
-			"Account", who,
-			"Directory", join(" · ", m.tenant.DisplayName, m.tenant.ID),
-			"Linked since", since)
-		b.WriteString(st.card.Render(card) + "\n")
+		rows := m.f.linkRows(l)
+		// The result card leads with the ID the user typed.
+		rows[0], rows[1], rows[2], rows[3] = rows[2], rows[3], rows[0], rows[1]
+		b.WriteString(st.card.Render(kvRows(st, min(width, 74)-4, rows...)) + "\n")
 	}
 	if o.Recovered {
-		b.WriteString(hang(st.faint.Render("· "), "The write reported an error, but reading the link back showed it had been made.", width) + "\n")
+		b.WriteString(hang(st.faint.Render("· "), recoveredNote, width) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -2,337 +2,128 @@ package tui
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/palwiz/palwiz/azure/arm"
-	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/steps"
 )
 
 // screenCase is one state of one screen, reached by driving the model
-// with a fake backend; its screen at 80×24 without colour is the golden.
+// with a fake backend; its screen without colour, at 80×24 and at 60×20,
+// is the golden.
 type screenCase struct {
 	name  string
 	setup func(f *fakeBackend, o *Options)
 	drive func(t *testing.T, r *runner, f *fakeBackend)
-	// want are texts the screen must show, checked before the golden so a
-	// regenerated golden cannot hide a missing state.
+	// want are texts the 80×24 screen must show, checked before the golden
+	// so a regenerated golden cannot hide a missing state.
 	want []string
+	// showsDir says the screen shows the (temporary) work directory: it has
+	// no golden, and after a resize it is compared with a fresh render.
+	showsDir bool
+	// afterResize names the case whose fresh screen a resize shows, when
+	// not this one's: a resize shows a scrolled screen from its top again.
+	afterResize string
 }
 
-// toInitiation gets past Welcome with a valid partner ID.
-func toInitiation(t *testing.T, r *runner) {
-	r.typeText("4977985")
-	r.key("enter")
-}
+// The sizes every screen is rendered at: the common one and the smallest
+// palwiz supports.
+var screenSizes = []struct{ w, h int }{{80, 24}, {60, 20}}
 
-// signedIn gets to the identity card as the dedicated service account.
-func signedIn(t *testing.T, r *runner, f *fakeBackend) {
-	toInitiation(t, r)
-	r.key("enter")
-	f.approve()
-	r.waitFor("This is you", 2*time.Second)
-}
+func sizeName(w, h int) string { return fmt.Sprintf("%dx%d", w, h) }
 
-func toDirectory(t *testing.T, r *runner, f *fakeBackend) {
-	signedIn(t, r, f)
-	r.key("enter")
-	r.waitFor("Which customer directory?", time.Second)
+// runCase drives a case at w×h, saving files in dir, and returns its runner.
+func runCase(t *testing.T, c screenCase, w, h int, dir string) (*runner, *fakeBackend) {
+	t.Helper()
+	f := newFake()
+	o := Options{Backend: f, NoColor: true, Width: w, Height: h, WorkDir: dir}
+	if c.setup != nil {
+		c.setup(f, &o)
+	}
+	r := newRunner(t, o)
+	if c.drive != nil {
+		c.drive(t, r, f)
+	}
 	r.settle()
+	return r, f
 }
 
-func toRegistration(t *testing.T, r *runner, f *fakeBackend) {
-	toDirectory(t, r, f)
-	r.key("enter")
-	r.waitFor("2 of 3 · Registration", time.Second)
-	r.settle()
+// checkFits checks that a screen has exactly h lines, none wider than w.
+func checkFits(t *testing.T, screen string, w, h int) {
+	t.Helper()
+	lines := strings.Split(screen, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("line %d is %d wide (> %d): %q", i, lw, w, l)
+		}
+	}
 }
 
-func toAttribution(t *testing.T, r *runner, f *fakeBackend) {
-	toRegistration(t, r, f)
-	r.key("enter")
-	r.waitFor("Linked to partner", time.Second)
-	r.key("enter")
-	r.waitFor("3 of 3 · Attribution", time.Second)
-}
-
-func toValidation(t *testing.T, r *runner, f *fakeBackend) {
-	toAttribution(t, r, f)
-	r.key("enter")
-	r.settle()
-}
-
-func threeTenants(f *fakeBackend, _ *Options) {
-	f.tenants = []arm.Tenant{contoso, northwind, woodgrove}
-	f.probe[tWoodgrove] = mfaErr
-	f.switchErr[tWoodgrove] = mfaErr
-	guest := serviceWho
-	guest.DisplayName, guest.UPN, guest.ObjectID = "Ana Lopez", "ana.lopez@fabrikam.example", "9a4f0d2b-5e6f-4071-bc83-9b4d00000203"
-	guest.TenantID, guest.TenantName, guest.TenantDomain, guest.UserType = tNorthwind, "Northwind Traders", "northwind.onmicrosoft.com", "Guest"
-	guest.Warnings = []string{"This is a guest account: a link made here counts only in Northwind Traders. Link again in each customer directory (the guest has a different object ID in each)."}
-	f.who[tNorthwind] = guest
-}
-
-func demoOpts(_ *fakeBackend, o *Options) {
-	o.Demo = &Demo{SignInPage: "http://127.0.0.1:41234/devicelogin", ApproveAs: "pal-service@contoso.onmicrosoft.com", PartnerID: "4977985",
-		Approve: func(context.Context, string, string) error { return nil }}
-}
-
-var screenCases = []screenCase{
-	// Welcome
-	{name: "welcome_empty", want: []string{"Your partner ID", "Associated Partner ID"}},
-	{name: "welcome_valid", drive: func(t *testing.T, r *runner, f *fakeBackend) { r.typeText("4977985") },
-		want: []string{"✓ 4977985 has the shape"}},
-	{name: "welcome_not_digits", drive: func(t *testing.T, r *runner, f *fakeBackend) { r.typeText("49A7") },
-		want: []string{"✗", "is not a partner ID"}},
-	{name: "welcome_not_seven_digits", drive: func(t *testing.T, r *runner, f *fakeBackend) { r.typeText("12345") },
-		want: []string{"! 12345 has 5 digits", "not your organisation's Partner Global ID"}},
-	{name: "welcome_enter_empty", drive: func(t *testing.T, r *runner, f *fakeBackend) { r.key("enter") },
-		want: []string{"No partner ID given"}},
-	{name: "welcome_demo_prefilled", setup: demoOpts, want: []string{"DEMO · simulated cloud", "> 4977985"}},
-	{name: "help_overlay", drive: func(t *testing.T, r *runner, f *fakeBackend) { r.key("?") },
-		want: []string{"Help · Welcome", "Partner Location ID", "esc"}},
-
-	// Initiation
-	{name: "initiation_choose", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r) },
-		want: []string{"▸ Dedicated service account (recommended)", "+ One identity", "− The customer must create"}},
-	{name: "initiation_choose_guest", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("down", "down") },
-		want: []string{"▸ Personal or guest account", "spreadsheet"}},
-	{name: "initiation_continue_as", setup: func(f *fakeBackend, o *Options) {
-		f.profile = &auth.Profile{Kind: auth.KindUser, Username: "pal-service@contoso.onmicrosoft.com"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r) },
-		want: []string{"▸ Continue as pal-service@contoso.onmicrosoft.com", "signed in earlier as"}},
-	{name: "initiation_device_code", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter") },
-		want: []string{"https://microsoft.com/devicelogin", "Code: HQ7XK9M2B", "expires in 15:00", "b browser"}},
-	{name: "initiation_device_code_demo", setup: demoOpts, drive: func(t *testing.T, r *runner, f *fakeBackend) { r.key("enter", "enter") },
-		want: []string{"http://127.0.0.1:41234/devicelogin", "press a to approve as", "a approve (demo)"}},
-	{name: "initiation_device_code_error", setup: func(f *fakeBackend, o *Options) {
-		f.dcErr = &steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy (HTTPS_PROXY)"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter") },
-		want: []string{"✗ Could not connect to the service.", "r try again"}},
-	{name: "initiation_declined", setup: func(f *fakeBackend, o *Options) {
-		f.waitErr = &auth.Error{Reason: auth.ReasonDeclined, Message: "The sign-in was declined on the sign-in page", NextStep: "Run `palwiz login` again and choose Continue to approve it"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toInitiation(t, r)
-		r.key("enter")
-		f.approve()
-		r.waitFor("declined", time.Second)
-	}, want: []string{"✗ The sign-in was declined on the sign-in page."}},
-	{name: "initiation_browser", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter", "b") },
-		want: []string{"http://localhost:53123/authorize", "Waiting for the browser sign-in", "d device code"}},
-	{name: "initiation_service_principal_form", drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toInitiation(t, r)
-		r.key("down", "enter")
-		r.typeText("contoso.onmicrosoft.com")
-		r.key("tab")
-		r.typeText("e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501")
-		r.key("tab")
-		r.typeText("s3cr3t-value")
-	}, want: []string{"Client secret", "> ••••••••••••", "never shows it"}},
-	{name: "initiation_service_principal_refused", setup: func(f *fakeBackend, o *Options) {
-		f.spErr = &auth.Error{Reason: auth.ReasonBadSecret, Code: 7000215, Message: "Entra ID refused the client secret", NextStep: "Pass the secret's value (not its ID) in PALWIZ_CLIENT_SECRET or on standard input; it may have expired"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toInitiation(t, r)
-		r.key("down", "enter")
-		r.typeText("contoso.onmicrosoft.com")
-		r.key("tab")
-		r.typeText("e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501")
-		r.key("tab")
-		r.typeText("wrong")
-		r.key("enter")
-	}, want: []string{"✗ Entra ID refused the client secret (AADSTS7000215)."}},
-	{name: "initiation_service_principal_bad_client_id", drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toInitiation(t, r)
-		r.key("down", "enter")
-		r.typeText("contoso.onmicrosoft.com")
-		r.key("tab")
-		r.typeText("not-a-guid")
-		r.key("tab")
-		r.typeText("x")
-		r.key("enter")
-	}, want: []string{"is a GUID"}},
-	{name: "initiation_card", drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f) },
-		want: []string{"PAL Service Account (Fabrikam)", "member user", "5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101", "as pal-service@contoso.onmicrosoft.com · in Contoso Ltd"}},
-	{name: "initiation_card_foreign", setup: func(f *fakeBackend, o *Options) {
-		w := serviceWho
-		w.ObjectID, w.UserType, w.Foreign = "", "", true
-		w.Warnings = []string{"This account has no user object of its own in Contoso Ltd (a CSP, GDAP or foreign sign-in). PAL links only identities that exist in the customer's directory: ask the customer for a dedicated account or a guest invitation."}
-		f.who[tContoso] = w
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f) },
-		want: []string{"! This account has no user object", "✗ PAL cannot link this sign-in"}},
-	{name: "initiation_who_error", setup: func(f *fakeBackend, o *Options) {
-		f.whoErr = &steps.ServiceError{Message: "The service did not answer in time", NextStep: "Check your network or proxy and run the command again"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toInitiation(t, r)
-		r.key("enter")
-		f.approve()
-		r.waitFor("did not answer", time.Second)
-	}, want: []string{"✗ The service did not answer in time.", "r try again"}},
-	{name: "initiation_admin_request", drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toInitiation(t, r)
-		r.key("down", "down", "down", "enter", "e")
-		r.typeText("Fabrikam Consulting")
-		r.key("tab")
-		r.typeText("Ana Lopez")
-		r.key("enter")
-	}, want: []string{"A request for the customer's administrator", "Fabrikam Consulting would", "s save to pal-account-request.txt"}},
-
-	// Directory
-	{name: "directory_one", drive: toDirectory, want: []string{"▸ ● Contoso Ltd", "current", "enter continue here"}},
-	{name: "directory_three", setup: threeTenants, drive: toDirectory,
-		want: []string{"● Contoso Ltd", "○ Northwind Traders", "ready", "sign-in needed: needs MFA"}},
-	{name: "directory_mfa_selected", setup: threeTenants, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toDirectory(t, r, f)
-		r.key("down", "down")
-	}, want: []string{"▸ ○ Woodgrove Bank", "requires multi-factor", "Press enter to sign in again"}},
-	{name: "directory_filter", setup: threeTenants, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toDirectory(t, r, f)
-		r.key("/")
-		r.typeText("north")
-	}, want: []string{"/ north", "Northwind Traders"}},
-	{name: "directory_switched_guest", setup: threeTenants, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toDirectory(t, r, f)
-		r.key("down", "enter")
-		r.waitFor("Now working in Northwind", time.Second)
-	}, want: []string{"● Northwind Traders", "You are a guest", "as ana.lopez@fabrikam.example · in Northwind Traders"}},
-	{name: "directory_reauth", setup: threeTenants, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toDirectory(t, r, f)
-		r.key("down", "down", "enter")
-	}, want: []string{"Woodgrove Bank needs a new sign-in", "enter sign in again", "b browser"}},
-	{name: "directory_reauth_device_code", setup: threeTenants, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toDirectory(t, r, f)
-		r.key("down", "down", "enter", "enter")
-	}, want: []string{"Sign in again for Woodgrove Bank", "Code: HQ7XK9M2B"}},
-	{name: "directory_list_error", setup: func(f *fakeBackend, o *Options) {
-		f.tenantsErr = &steps.ServiceError{Message: "Azure Resource Manager had a server error: The simulator injected this failure (Internal Server Error)", NextStep: "Run the command again in a moment"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		signedIn(t, r, f)
-		r.key("enter")
-	}, want: []string{"✗ Azure Resource Manager had a server error", "r try again"}},
-
-	// Registration
-	{name: "registration_link", drive: toRegistration,
-		want: []string{"none: not linked to any partner ID in Contoso Ltd", "link it to partner ID 4977985", "enter link"}},
-	{name: "registration_nothing_to_do", setup: func(f *fakeBackend, o *Options) {
-		f.links[tContoso] = &arm.Link{PartnerID: "4977985", PartnerName: "Fabrikam Consulting (Seattle)", TenantID: tContoso, State: "Active"}
-	}, drive: toRegistration, want: []string{"Fabrikam Consulting (Seattle) (4977985)", "nothing to do"}},
-	{name: "registration_move", setup: func(f *fakeBackend, o *Options) {
-		f.links[tContoso] = &arm.Link{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active"}
-	}, drive: toRegistration, want: []string{"move the link from Tailspin Partners (Dublin) (5127255)", "! Moving the link takes the credit"}},
-	{name: "registration_move_confirm", setup: func(f *fakeBackend, o *Options) {
-		f.links[tContoso] = &arm.Link{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toRegistration(t, r, f); r.key("enter") },
-		want: []string{"Move the link from Tailspin Partners (Dublin)", "y move it"}},
-	{name: "registration_moved", setup: func(f *fakeBackend, o *Options) {
-		f.links[tContoso] = &arm.Link{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active"}
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toRegistration(t, r, f); r.key("enter", "y") },
-		want: []string{"✓ Moved the link from partner Tailspin Partners", "Partner ID    4977985"}},
-	{name: "registration_linked", drive: func(t *testing.T, r *runner, f *fakeBackend) { toRegistration(t, r, f); r.key("enter") },
-		want: []string{"✓ Linked to partner Fabrikam Consulting (Seattle) (4977985).", "Partner name  Fabrikam Consulting (Seattle)", "Linked since  22 November 2026"}},
-	{name: "registration_partner_id_invalid", drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		r.typeText("4977984")
-		r.key("enter", "enter")
-		f.approve()
-		r.waitFor("This is you", time.Second)
-		r.key("enter")
-		r.waitFor("Which customer", time.Second)
-		r.key("enter")
-		r.waitFor("What palwiz will do", time.Second)
-		r.key("enter")
-	}, want: []string{"✗ Microsoft does not recognise that partner ID", "Location ID", "e change the partner ID"}},
-	{name: "registration_read_error", setup: func(f *fakeBackend, o *Options) {
-		f.readErr = &steps.ServiceError{Message: "Azure is throttling requests and the retries ran out", NextStep: "Wait a minute and run the command again"}
-	}, drive: toRegistration, want: []string{"✗ Azure is throttling requests", "r try again"}},
-
-	// Attribution
-	{name: "attribution_why", drive: toAttribution, want: []string{"Why it matters │ Product rules", "A link on its own earns nothing"}},
-	{name: "attribution_rules", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
-		want: []string{"Power Apps (canvas)", "own or co-own the app", "Set-AdminPowerAppOwner"}},
-	{name: "attribution_rules_scrolled", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "pgdown") },
-		want: []string{"Why it matters │ Product rules", "Power BI", "↑"}},
-	{name: "attribution_solutions", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "right") },
-		want: []string{"managed solutions, imported by the linked account", "no solution path for Power BI"}},
-	{name: "attribution_tooling", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") },
-		want: []string{"GUI  PowerShell  PP CLI  DevOps + Build Tools", "Power Apps model-driven  no   no          yes     yes"}},
-	{name: "attribution_results", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: toAttribution, want: []string{"Your resources", "2 attributed", "✗ Cloud flow", "The fix plan has 3 step(s); 2 of them", "a apply 2"}},
-	{name: "attribution_plan", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
-		want:  []string{"Fix plan", "▸ [x] 1.", "[x] 2.", "(by hand)", "$ pac solution import", "space tick", "a apply 2"}},
-	{name: "attribution_plan_unticked", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "down", "space") },
-		want:  []string{"[x] 1.", "▸ [ ] 2.", "a apply 1"}},
-	{name: "attribution_apply_confirm", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) {
-			toAttribution(t, r, f)
-			r.key("right", "down", "space", "a")
-		},
-		want: []string{"Make 1 change(s) now?", "y apply"}},
-	{name: "attribution_applied", setup: func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{} },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("a", "y") }, want: []string{"3 attributed", "Done: make"}},
-	{name: "attribution_scan_error", setup: func(f *fakeBackend, o *Options) {
-		o.Attributor = &fakeAttributor{err: &steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}}
-	}, drive: toAttribution, want: []string{"✗ Could not connect to the service.", "r scan again"}},
-
-	// Validation
-	{name: "validation_yes", drive: toValidation, want: []string{"✓ YES", "Partner name  Fabrikam Consulting (Seattle)", "Partner ID    4977985"}},
-	{name: "validation_no", drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toAttribution(t, r, f)
-		f.mu.Lock()
-		delete(f.links, tContoso)
-		f.mu.Unlock()
-		r.key("enter")
-	}, want: []string{"✗ NO", "earns no partner credit"}},
-	{name: "validation_error", drive: func(t *testing.T, r *runner, f *fakeBackend) {
-		toAttribution(t, r, f)
-		f.readErr = &steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}
-		r.key("enter")
-	}, want: []string{"✗ Could not connect to the service.", "r try again"}},
-
-	// Done
-	{name: "done", drive: func(t *testing.T, r *runner, f *fakeBackend) { toValidation(t, r, f); r.key("enter") },
-		want: []string{"✓ Validated: linked to Fabrikam Consulting (Seattle) (4977985)", "[ ] Sign out"}},
-	{name: "done_ephemeral", setup: func(f *fakeBackend, o *Options) { o.Ephemeral = true },
-		drive: func(t *testing.T, r *runner, f *fakeBackend) { toValidation(t, r, f); r.key("enter") },
-		want:  []string{"[x] Sign out", "--ephemeral"}},
-	{name: "done_sign_out_error", setup: func(f *fakeBackend, o *Options) {
-		o.Ephemeral = true
-		f.signOutErr = errors.New("delete keyring item msal.user: the Secret Service did not answer")
-	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toValidation(t, r, f); r.key("enter", "enter") },
-		want: []string{"✗ Delete keyring item", "Press enter to try again"}},
-	{name: "quit_dialog", drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f); r.key("q") },
-		want: []string{"Quit palwiz?", "partner link is not", "y quit"}},
-}
-
+// TestScreens renders every screen state at 80×24 and 60×20 and compares
+// it with its golden; the 60×20 screen is then widened to 80×24 and must
+// be exactly what a fresh start at 80×24 shows (checkResize).
 func TestScreens(t *testing.T) {
-	for _, c := range screenCases {
-		t.Run(c.name, func(t *testing.T) {
-			f := newFake()
-			o := Options{Backend: f, NoColor: true}
-			if c.setup != nil {
-				c.setup(f, &o)
+	for _, size := range screenSizes {
+		t.Run(sizeName(size.w, size.h), func(t *testing.T) {
+			for _, c := range screenCases {
+				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
+					dir := t.TempDir()
+					r, _ := runCase(t, c, size.w, size.h, dir)
+					screen := r.screen()
+					if size.w == 80 {
+						for _, w := range c.want {
+							if !strings.Contains(screen, w) {
+								t.Errorf("screen does not show %q:\n%s", w, screen)
+							}
+						}
+					}
+					checkFits(t, screen, size.w, size.h)
+					if !c.showsDir {
+						golden.RequireEqual(t, screen)
+					}
+					if size == screenSizes[1] {
+						checkResize(t, c, r, dir)
+					}
+				})
 			}
-			r := newRunner(t, o)
-			if c.drive != nil {
-				c.drive(t, r, f)
-			}
-			r.settle()
+		})
+	}
+}
+
+// TestLargeScreens renders key screens at 120×40, where the step rail shows.
+func TestLargeScreens(t *testing.T) {
+	for _, name := range []string{"welcome_valid", "initiation_device_code", "directory_three", "registration_linked", "attribution_tooling", "validation_yes", "done"} {
+		t.Run(name, func(t *testing.T) {
+			c := caseNamed(t, name)
+			r, _ := runCase(t, c, 120, 40, t.TempDir())
 			screen := r.screen()
-			for _, w := range c.want {
-				if !strings.Contains(screen, w) {
-					t.Errorf("screen does not show %q:\n%s", w, screen)
-				}
-			}
-			if n := strings.Count(screen, "\n") + 1; n != 24 {
-				t.Errorf("screen has %d lines, want 24", n)
+			checkFits(t, screen, 120, 40)
+			if !strings.Contains(screen, "● ") || !strings.Contains(screen, "Welcome ─") {
+				t.Errorf("no step rail at 120×40:\n%s", screen)
 			}
 			golden.RequireEqual(t, screen)
 		})
 	}
+}
+
+func caseNamed(t *testing.T, name string) screenCase {
+	t.Helper()
+	for _, c := range screenCases {
+		if c.name == name {
+			return c
+		}
+	}
+	t.Fatalf("no screen case %q", name)
+	return screenCase{}
 }
 
 // fakeAttributor finds one flow that the linked account does not own.
@@ -384,4 +175,39 @@ func (a *fakeAttributor) Scan(_ context.Context, _ string, progress func(string)
 func (a *fakeAttributor) Apply(ctx context.Context, tenant string, fixes []AttributionFix, progress func(string)) (AttributionReport, error) {
 	a.applied = append(a.applied, fixes...)
 	return a.Scan(ctx, tenant, progress)
+}
+
+// checkResize widens a screen driven at 60×20 to 80×24, as a trainer
+// widens a window, and requires exactly the screen a fresh start at 80×24
+// shows (its golden): nothing of the old frame stays, and the forms and
+// lists follow the new width.
+func checkResize(t *testing.T, c screenCase, r *runner, dir string) {
+	t.Helper()
+	to := screenSizes[0]
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		return // the goldens are being written; run again to compare
+	}
+	r.resize(to.w, to.h)
+	got := r.screen()
+	var want []byte
+	if c.showsDir {
+		// A fresh run with the same directory (the file the first one made goes first).
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		fresh, _ := runCase(t, c, to.w, to.h, dir)
+		want = []byte(fresh.screen())
+	} else {
+		var err error
+		want, err = os.ReadFile(filepath.Join("testdata", "TestScreens", sizeName(to.w, to.h), cmpOr(c.afterResize, c.name)+".golden"))
+		if err != nil {
+			t.Fatalf("no golden for the fresh screen (run TestScreens with -update): %v", err)
+		}
+	}
+	if got != string(want) {
+		t.Errorf("after widening to %s the screen differs from a fresh one:\n--- got\n%s\n--- fresh\n%s", sizeName(to.w, to.h), got, want)
+	}
 }

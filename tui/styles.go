@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 )
 
@@ -8,9 +9,9 @@ import (
 // 16-colour palette so they follow the user's theme; with NO_COLOR the
 // program renders with the Ascii profile and they disappear.
 type styles struct {
-	app, title, step, who, rule, faint, bold, accent       lipgloss.Style
-	ok, warn, bad, key, keyDesc, selected, code, codeBox   lipgloss.Style
-	card, tabOn, tabOff, demo, label, input, dialog, value lipgloss.Style
+	title, step, who, rule, faint, bold, accent          lipgloss.Style
+	ok, warn, bad, key, keyDesc, selected, code, codeBox lipgloss.Style
+	card, tabOn, tabOff, demo, label, dialog, value      lipgloss.Style
 }
 
 func newStyles() styles {
@@ -46,4 +47,53 @@ func newStyles() styles {
 		value:    lipgloss.NewStyle(),
 		dialog:   lipgloss.NewStyle().Border(lipgloss.DoubleBorder()).BorderForeground(yellow).Padding(0, 2),
 	}
+}
+
+// cachedTheme is a huh theme built once: huh asks for its styles on every
+// render, and building them is most of the cost of a frame.
+func cachedTheme(build func(bool) *huh.Styles) huh.Theme {
+	styles := build(false)
+	return huh.ThemeFunc(func(bool) *huh.Styles { return styles })
+}
+
+// formTheme is the huh theme of the wizard's questions: the terminal's own
+// palette, and a focus marker that needs no colour (a bar left of the
+// focused field, ▸ at the chosen option and on the chosen button).
+func formTheme(bool) *huh.Styles {
+	var (
+		accent = lipgloss.Color("6")
+		faint  = lipgloss.Color("8")
+		red    = lipgloss.Color("1")
+	)
+	t := huh.ThemeBase(false)
+	t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
+	t.Focused.Base = lipgloss.NewStyle().PaddingLeft(1).BorderStyle(lipgloss.ThickBorder()).BorderLeft(true).BorderForeground(accent)
+	t.Focused.Card = t.Focused.Base
+	t.Focused.Title = lipgloss.NewStyle().Bold(true)
+	t.Focused.Description = lipgloss.NewStyle().Foreground(faint)
+	t.Focused.ErrorIndicator = lipgloss.NewStyle().Foreground(red).SetString(" ✗")
+	t.Focused.ErrorMessage = lipgloss.NewStyle().Foreground(red)
+	t.Focused.SelectSelector = lipgloss.NewStyle().Foreground(accent).Bold(true).SetString("▸ ")
+	t.Focused.SelectedOption = lipgloss.NewStyle().Foreground(accent).Bold(true)
+	t.Focused.Option = lipgloss.NewStyle()
+	t.Focused.UnselectedOption = lipgloss.NewStyle()
+	t.Focused.MultiSelectSelector = lipgloss.NewStyle().Foreground(accent).Bold(true).SetString("▸ ")
+	t.Focused.SelectedPrefix = lipgloss.NewStyle().SetString("[x] ")
+	t.Focused.UnselectedPrefix = lipgloss.NewStyle().SetString("[ ] ")
+	t.Focused.TextInput.Prompt = lipgloss.NewStyle().Foreground(accent)
+	t.Focused.TextInput.Placeholder = lipgloss.NewStyle().Foreground(faint)
+	t.Focused.FocusedButton = lipgloss.NewStyle().Bold(true).Reverse(true).MarginRight(2).
+		Transform(func(s string) string { return "▸ " + s + " " })
+	t.Focused.BlurredButton = lipgloss.NewStyle().MarginRight(2).
+		Transform(func(s string) string { return "  " + s + " " })
+	t.Blurred = t.Focused
+	t.Blurred.Base = t.Focused.Base.BorderStyle(lipgloss.HiddenBorder())
+	t.Blurred.Card = t.Blurred.Base
+	t.Blurred.Title = lipgloss.NewStyle().Bold(true).Foreground(faint)
+	t.Blurred.SelectSelector = lipgloss.NewStyle().SetString("▹ ")
+	t.Blurred.MultiSelectSelector = lipgloss.NewStyle().SetString("  ")
+	t.Blurred.SelectedOption = lipgloss.NewStyle()
+	t.Group.Title = t.Focused.Title
+	t.Group.Description = t.Focused.Description
+	return t
 }

@@ -13,19 +13,20 @@ type validationScreen struct {
 	op      int
 	reading bool
 	err     error
+	notes   []note
 }
 
 func (s *validationScreen) enter(m *Model) tea.Cmd { return s.read(m) }
 
 func (s *validationScreen) read(m *Model) tea.Cmd {
-	s.reading, s.err = true, nil
-	m.final, m.validated = nil, false
+	s.reading, s.err, s.notes = true, nil, nil
+	m.f.final, m.f.validated = nil, false
 	s.op = m.nextOp()
-	return validateCmd(m.ctx, m.be, s.op, m.tenant.ID)
+	return validateCmd(m.ctx, m.be, s.op, m.f.tenant.ID)
 }
 
-func (s *validationScreen) text() textMode { return textNone }
-func (s *validationScreen) busy() bool     { return s.reading }
+func (s *validationScreen) typing() bool { return false }
+func (s *validationScreen) busy() bool   { return s.reading }
 
 func (s *validationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -38,25 +39,18 @@ func (s *validationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			s.err = msg.err
 			return nil
 		}
-		m.final, m.validated = msg.link, true
-		if msg.link != nil && msg.link.State == "Deleted" {
-			m.final = nil
-		}
+		s.notes = m.f.validate(msg.link)
 		return nil
 	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "r":
-			if !s.reading {
-				return s.read(m)
-			}
-		case "enter":
-			if !s.reading && s.err == nil {
-				return m.goTo(stepDone)
-			}
-			if s.err != nil {
-				return s.read(m)
-			}
-		case "esc":
+		k := m.keys
+		switch {
+		case key.Matches(msg, k.Retry) && !s.reading:
+			return s.read(m)
+		case key.Matches(msg, k.Continue) && !s.reading && s.err == nil:
+			return m.goTo(stepDone)
+		case key.Matches(msg, k.Continue) && s.err != nil:
+			return s.read(m)
+		case key.Matches(msg, k.Back):
 			return m.back()
 		}
 	}
@@ -64,25 +58,20 @@ func (s *validationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 }
 
 func (s *validationScreen) keys(m *Model) []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	k := m.keys
 	switch {
 	case s.reading:
-		return []key.Binding{b("esc", "back")}
+		return []key.Binding{k.Back}
 	case s.err != nil:
-		return []key.Binding{b("r", "try again"), b("esc", "back")}
+		return []key.Binding{k.Retry, k.Back}
 	}
-	return []key.Binding{b("enter", "finish"), b("r", "read again"), b("esc", "back")}
+	return []key.Binding{with(k.Continue, "finish"), with(k.Retry, "read again"), k.Back}
 }
 
 func (s *validationScreen) view(m *Model, width int) (string, int) {
 	st := m.st
 	var b strings.Builder
-	who := "this account"
-	if m.who != nil {
-		who = whoName(*m.who)
-	}
-	dir := m.tenant.DisplayName
-	b.WriteString(lines(st.bold, wrap("Is "+who+" linked to a partner ID in "+dir+"?", width)) + "\n\n")
+	b.WriteString(lines(st.bold, wrap("Is "+m.f.account()+" linked to a partner ID in "+m.f.dirName()+"?", width)) + "\n\n")
 	switch {
 	case s.reading:
 		b.WriteString(m.spin.View() + " Reading the link again…")
@@ -91,28 +80,17 @@ func (s *validationScreen) view(m *Model, width int) (string, int) {
 		b.WriteString(m.errorView(s.err, width) + "\n\n" + wrap("Press r to read it again.", width))
 		return b.String(), -1
 	}
-	l := m.final
+	l := m.f.final
 	if l == nil {
 		b.WriteString("  " + st.bad.Render("✗ NO") + "  not linked\n\n")
-		b.WriteString(wrap("This account earns no partner credit in "+dir+". Go back to Registration (esc) to link it.", width))
+		b.WriteString(m.notesView(s.notes, width))
 		return b.String(), -1
 	}
 	b.WriteString("  " + st.ok.Render("✓ YES") + "  linked\n\n")
-	since := ""
-	if !l.CreatedTime.IsZero() {
-		since = l.CreatedTime.UTC().Format("2 January 2006")
+	b.WriteString(st.card.Render(kvRows(st, min(width, 74)-4, m.f.linkRows(l)...)) + "\n")
+	if len(s.notes) > 1 {
+		b.WriteString(m.notesView(s.notes[1:], width) + "\n")
 	}
-	card := kvRows(st, min(width, 74)-4,
-		"Partner name", l.PartnerName,
-		"Partner ID", l.PartnerID,
-		"Account", who,
-		"Object ID", l.ObjectID,
-		"Directory", join(" · ", dir, l.TenantID),
-		"Linked since", since)
-	b.WriteString(st.card.Render(card) + "\n")
-	if m.partnerID != "" && l.PartnerID != m.partnerID {
-		b.WriteString(hang(st.warn.Render("! "), "This is not the partner ID you chose ("+m.partnerID+"). Go back to Registration (esc) to move the link.", width) + "\n")
-	}
-	b.WriteString(lines(st.faint, wrap("The Azure portal shows the same under \"Link to a partner ID\"; so does Get-AzManagementPartner.", width)))
+	b.WriteString(lines(st.faint, wrap(portalNote, width)))
 	return b.String(), -1
 }

@@ -4,65 +4,50 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/palwiz/palwiz/steps"
 )
 
 // welcomeScreen says what PAL is and what the three steps do, and takes the
-// partner ID, checking it as it is typed.
+// partner ID (a huh input), checking it as it is typed.
 type welcomeScreen struct {
-	input   textinput.Model
-	id      string
-	warning string
-	err     error
-	tried   bool
+	value string
+	form  *embedded
+	tried bool
 }
 
-func newWelcome(partnerID string) *welcomeScreen {
-	in := textinput.New()
-	in.Prompt = "> "
-	in.Placeholder = "7-digit Partner Location ID"
-	in.CharLimit = 20
-	in.SetWidth(30)
-	in.SetValue(partnerID)
-	s := &welcomeScreen{input: in}
-	s.check()
-	return s
+func (s *welcomeScreen) enter(m *Model) tea.Cmd {
+	var cmd tea.Cmd
+	s.form, cmd = m.embed(partnerIDField(&s.value, "", false))
+	return cmd
 }
 
-func (s *welcomeScreen) check() {
-	s.id, s.warning, s.err = steps.ValidatePartnerID(s.input.Value())
-}
+func (s *welcomeScreen) typing() bool { return s.form.typing() }
+func (s *welcomeScreen) busy() bool   { return false }
 
-func (s *welcomeScreen) enter(*Model) tea.Cmd { return s.input.Focus() }
-func (s *welcomeScreen) text() textMode       { return textDigits }
-func (s *welcomeScreen) busy() bool           { return false }
-
-func (s *welcomeScreen) keys(*Model) []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue"))}
+func (s *welcomeScreen) keys(m *Model) []key.Binding {
+	return []key.Binding{m.keys.Continue}
 }
 
 func (s *welcomeScreen) update(m *Model, msg tea.Msg) tea.Cmd {
+	if s.form == nil {
+		return nil
+	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "enter":
+		switch {
+		case key.Matches(k, m.keys.Continue):
 			s.tried = true
-			s.check()
-			if s.err != nil {
-				return nil
-			}
-			m.partnerID = s.id
-			return m.goTo(stepInitiation)
-		case "esc":
-			if s.input.Value() == "" {
-				return m.askQuit()
-			}
+		case key.Matches(k, m.keys.Back) && strings.TrimSpace(s.value) == "":
+			return m.askQuit()
 		}
 	}
-	var cmd tea.Cmd
-	s.input, cmd = s.input.Update(msg)
-	s.check()
+	cmd, done := s.form.step(m, msg)
+	if done {
+		if err := m.f.acceptPartnerID(s.value); err != nil {
+			// The field validates first; this is a safety net.
+			return s.enter(m)
+		}
+		return m.goTo(stepInitiation)
+	}
 	return cmd
 }
 
@@ -80,18 +65,18 @@ func (s *welcomeScreen) view(m *Model, width int) (string, int) {
 	} {
 		b.WriteString(hang("  "+st.accent.Render(r[0])+"  ", r[1], width) + "\n")
 	}
-	b.WriteString("\n" + st.label.Render("Your partner ID") + st.faint.Render(" (the Partner Location ID)") + "\n")
-	b.WriteString(s.input.View() + "\n")
-	switch {
-	case s.input.Value() == "" && !s.tried:
-		b.WriteString(lines(st.faint, wrap("In Partner Center: Account settings > Identifiers, the Associated Partner ID.", width)))
-	case s.err != nil:
-		b.WriteString(hang(st.bad.Render("✗ "), s.err.Error(), width))
-	case s.warning != "":
-		b.WriteString(hang(st.warn.Render("! "), s.warning, width))
+	b.WriteString("\n")
+	anchor := lineCount(b.String()) - 1
+	b.WriteString(formView(s.form, width) + "\n")
+	switch id, n, err := checkPartnerID(s.value); {
+	case strings.TrimSpace(s.value) == "" && !s.tried:
+		b.WriteString(lines(st.faint, wrap(partnerIDHint, width)))
+	case err != nil:
+		b.WriteString(hang(st.bad.Render("✗ "), errorText(err), width))
 	default:
-		b.WriteString(hang(st.ok.Render("✓ "), s.id+" has the shape of a Partner Location ID.", width))
+		_ = id
+		b.WriteString(m.notesView([]note{n}, width))
 	}
 	out := b.String()
-	return out, lineCount(out) - 1
+	return out, max(anchor, lineCount(out)-1)
 }

@@ -144,7 +144,7 @@ func (r *ptyRun) waitScreen(timeout time.Duration, texts ...string) time.Duratio
 		if time.Now().After(deadline) {
 			r.t.Fatalf("the screen never showed %q; it shows:\n%s", texts, s)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -212,9 +212,9 @@ func (r *ptyRun) requireRestored() {
 }
 
 // TestWizardDemoInTerminal runs the built `palwiz demo` in a pseudo-terminal
-// and goes from Welcome to Validation with the keyboard: the demo key
-// approves the device code, and Validation shows the partner linked. Ctrl-C
-// then ends it with exit code 130 and the terminal restored.
+// and goes from Welcome to Done with the keyboard: the demo key approves
+// the device code, Validation shows the partner linked, Done signs out,
+// and palwiz ends with exit code 0, the terminal restored and its summary.
 func TestWizardDemoInTerminal(t *testing.T) {
 	r := startInPTY(t, 80, 24, []string{"NO_COLOR=1"}, "demo")
 	first := r.waitScreen(20*time.Second, "Your partner ID", "DEMO · simulated cloud")
@@ -235,11 +235,41 @@ func TestWizardDemoInTerminal(t *testing.T) {
 	r.waitScreen(5*time.Second, "3 of 3 · Attribution")
 	r.press("\r")
 	r.waitScreen(10*time.Second, "Validation", "✓ YES", "Partner name  Fabrikam Consulting (Seattle)", "Partner ID    4977985")
-	r.press("\x03")
-	if code := r.exitCode(10 * time.Second); code != 130 {
-		t.Fatalf("exit code %d after Ctrl-C, want 130; screen:\n%s", code, r.screen())
+	r.press("\r")
+	r.waitScreen(5*time.Second, "Sign out and wipe", "▸ Sign out")
+	r.press("\r")
+	if code := r.exitCode(20 * time.Second); code != 0 {
+		t.Fatalf("exit code %d at Done, want 0; screen:\n%s", code, r.screen())
 	}
 	r.requireRestored()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.rawOutput(), "Signed out") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out := r.rawOutput(); !strings.Contains(out, "is linked to partner Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd.") ||
+		!strings.Contains(out, "Signed out; the tokens were only in memory and are gone.") {
+		t.Fatalf("no summary after the wizard: %q", tail(out, 600))
+	}
+}
+
+// TestWizardDemoBrowserSignIn: on the browser sign-in screen of the built
+// `palwiz demo`, the whole address is on screen and the demo key approves
+// the sign-in on the simulator's page, as it does for a device code.
+func TestWizardDemoBrowserSignIn(t *testing.T) {
+	r := startInPTY(t, 80, 24, []string{"NO_COLOR=1"}, "demo")
+	r.waitScreen(20*time.Second, "Your partner ID")
+	r.press("\r")
+	r.waitScreen(5*time.Second, "Which account will you deliver with?")
+	r.press("\r")
+	r.waitScreen(10*time.Second, "Code: ")
+	r.press("b")
+	r.waitScreen(10*time.Second, "c copy address", "a approve (demo)", "/oauth2/v2.0/authori", "state=")
+	r.press("a")
+	r.waitScreen(30*time.Second, "This is you in the customer's directory", "pal-service@contoso.onmicrosoft.com")
+	r.press("\x03")
+	if code := r.exitCode(10 * time.Second); code != 130 {
+		t.Fatalf("exit code %d after Ctrl-C, want 130", code)
+	}
 }
 
 // TestWizardCtrlCRestoresTerminal: Ctrl-C on the first screen, while a
@@ -333,8 +363,65 @@ func TestWizardDumbTerminal(t *testing.T) {
 	if code := r.exitCode(20 * time.Second); code != 2 {
 		t.Fatalf("exit code %d, want 2", code)
 	}
+	// What palwiz wrote before it ended may still be on its way through the terminal.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.rawOutput(), "--help") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	out := r.rawOutput()
-	if !strings.Contains(out, "palwiz link --partner-id ID") || strings.Contains(out, "\x1b[?1049h") {
-		t.Fatalf("output: %q", out)
+	for _, w := range []string{"TERM=dumb", "palwiz demo --accessible", "palwiz login", "palwiz link --partner-id ID", "palwiz check", "palwiz fix"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the fallback does not name %q: %q", w, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[?1049h") {
+		t.Fatalf("palwiz drew a full screen on a dumb terminal: %q", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if w := len([]rune(strings.TrimRight(l, "\r"))); w > 80 {
+			t.Errorf("a line of %d columns does not fit the terminal: %q", w, l)
+		}
+	}
+}
+
+// TestAccessibleInTerminal runs `palwiz demo --accessible` in a
+// pseudo-terminal as a screen-reader user would: the service principal's
+// secret is asked without echo (it never reaches the screen), and the run
+// ends with the same summary as the full-screen wizard.
+func TestAccessibleInTerminal(t *testing.T) {
+	r := startInPTY(t, 100, 40, []string{"NO_COLOR=1"}, "demo", "--accessible")
+	answer := func(prompt, line string) {
+		t.Helper()
+		r.waitScreen(30*time.Second, prompt)
+		r.press(line + "\r")
+	}
+	answer("Your partner ID (Enter for 4977985)", "")
+	answer("Which account will you deliver with? (Enter for 1)", "2")
+	answer("Directory (Enter for contoso.onmicrosoft.com)", "")
+	answer("Application (client) ID (Enter for", "")
+	answer("It proves who it is with", "1")
+	answer("Client secret (Enter for the demo's secret)", "sim-contoso-spn-secret-1")
+	answer("now? [Y/n]", "y")
+	// The service principal owns nothing palwiz could change: no fixes to choose.
+	answer("Read about attribution, or continue", "")
+	answer("Sign out and wipe palwiz's tokens from this computer? [Y/n]", "")
+	if code := r.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit code %d; screen:\n%s", code, r.screen())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.rawOutput(), "Signed out;") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := r.rawOutput()
+	if strings.Contains(out, "sim-contoso-spn-secret-1") {
+		t.Fatal("the client secret was echoed")
+	}
+	for _, w := range []string{"Signed in.", "Linked to partner Fabrikam Consulting (Seattle) (4977985).", "is linked to partner Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd."} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q: %q", w, tail(out, 1500))
+		}
+	}
+	if hasColour(out) {
+		t.Error("the accessible output has colour")
 	}
 }

@@ -204,6 +204,13 @@ func (a *app) loginSP(ctx context.Context, o loginOpts) error {
 	if o.tenant == "" {
 		return usagef("--service-principal needs --tenant: the customer's tenant ID or domain")
 	}
+	// The same checks as the wizard's form.
+	if err := steps.ValidateClientID(clientID); err != nil {
+		return usagef("--client-id %q: %v", clientID, err)
+	}
+	if err := steps.ValidateTenant(o.tenant); err != nil {
+		return usagef("--tenant %q: %v", o.tenant, err)
+	}
 	cred := auth.SPCredential{CertFile: o.certificate, CertPassword: a.getenv("PALWIZ_CERTIFICATE_PASSWORD"), Remember: o.rememberSecret}
 	if o.certificate == "" {
 		secret, err := a.secretFromEnvOrStdin()

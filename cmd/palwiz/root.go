@@ -22,7 +22,7 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runWizard(cmd.Context(), false)
+			return a.runWizard(cmd, false)
 		},
 	}
 	pf := root.PersistentFlags()

@@ -5,9 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/sim"
@@ -45,7 +51,6 @@ func (a *app) startWizard(ctx context.Context, demo bool) error {
 	}
 	var res tui.Result
 	if a.accessibleMode() {
-		o.Out = a.st.out
 		res, err = tui.RunAccessible(ctx, o)
 	} else {
 		res, err = tui.Run(ctx, o)
@@ -57,36 +62,11 @@ func (a *app) startWizard(ctx context.Context, demo bool) error {
 	if err != nil {
 		return err
 	}
-	if !a.accessibleMode() {
-		printWizardSummary(a.st.out, res, a.session != nil && a.session.Persistent())
+	// Both faces end with the same summary, once the full screen is gone.
+	if sum := tui.Summary(res, a.session != nil && a.session.Persistent()); sum != "" {
+		fmt.Fprintln(a.st.out, sum)
 	}
 	return nil
-}
-
-// printWizardSummary says in one or two lines what the wizard did, once the
-// full-screen view is gone.
-func printWizardSummary(w io.Writer, r tui.Result, persistent bool) {
-	who := "the account"
-	if r.Who != nil {
-		who = r.Who.UPN
-		if who == "" {
-			who = r.Who.DisplayName
-		}
-	}
-	switch {
-	case r.Validated && r.Link != nil:
-		fmt.Fprintf(w, "%s is linked to partner %s (%s) in %s.\n", who, r.Link.PartnerName, r.Link.PartnerID, r.Tenant.DisplayName)
-	case r.Validated:
-		fmt.Fprintf(w, "%s is not linked to a partner ID in %s.\n", who, r.Tenant.DisplayName)
-	case r.Outcome != nil:
-		fmt.Fprintln(w, r.Outcome.Summary()+".")
-	}
-	switch {
-	case r.SignedOut && persistent:
-		fmt.Fprintf(w, "Signed out; removed %d keyring item%s.\n", r.Removed, plural(r.Removed))
-	case r.SignedOut:
-		fmt.Fprintln(w, "Signed out; the tokens were only in memory and are gone.")
-	}
 }
 
 // openURLQuietly opens the system browser without letting the browser's
@@ -107,6 +87,7 @@ func demoOptions(s *sim.Server) *tui.Demo {
 		Approve: func(_ context.Context, userCode, upn string) error {
 			return s.ApproveDeviceCode(userCode, upn, true)
 		},
+		ApproveBrowser: approveBrowser,
 	}
 	for _, u := range ids.Users {
 		if strings.HasPrefix(u.UPN, "pal-") || d.ApproveAs == "" {
@@ -168,4 +149,71 @@ func (h *heldWriter) release() {
 	h.released = true
 	_, _ = h.w.Write(h.buf.Bytes())
 	h.buf.Reset()
+}
+
+// approveBrowser does what a person does on the simulator's browser
+// sign-in page at authorizeURL: picks upn (with MFA) and lets the page post
+// the code back to palwiz's loopback redirect. Only loopback pages qualify.
+func approveBrowser(ctx context.Context, authorizeURL, upn string) error {
+	u, err := url.Parse(authorizeURL)
+	if err != nil || u.Scheme != "http" || !isLoopback(u.Hostname()) {
+		return fmt.Errorf("the demo approves only its own sign-in page, not %q", authorizeURL)
+	}
+	form := u.Query()
+	form.Set("user", upn)
+	form.Set("mfa", "on")
+	submit := *u
+	submit.Path, submit.RawQuery = strings.TrimSuffix(u.Path, "/")+"/submit", ""
+	page, err := postForm(ctx, submit.String(), form)
+	if err != nil {
+		return fmt.Errorf("approve the browser sign-in: %w", err)
+	}
+	m := demoPostBackRE.FindStringSubmatch(page)
+	if m == nil {
+		if e := demoPageErrorRE.FindStringSubmatch(page); e != nil {
+			return errors.New(html.UnescapeString(e[1]))
+		}
+		return errors.New("approve the browser sign-in: the sign-in page did not return to palwiz")
+	}
+	back := url.Values{}
+	for _, f := range demoHiddenRE.FindAllStringSubmatch(m[2], -1) {
+		back.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
+	}
+	if _, err := postForm(ctx, html.UnescapeString(m[1]), back); err != nil {
+		return fmt.Errorf("return the browser sign-in to palwiz: %w", err)
+	}
+	return nil
+}
+
+var (
+	demoPostBackRE  = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)">(.*?)</form>`)
+	demoHiddenRE    = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
+	demoPageErrorRE = regexp.MustCompile(`class="err">([^<]*)<`)
+)
+
+// postForm posts a form on loopback and returns the answer's body.
+func postForm(ctx context.Context, target string, form url.Values) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode >= 400 {
+		return "", fmt.Errorf("%s: HTTP %d", target, resp.StatusCode)
+	}
+	return string(b), nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }

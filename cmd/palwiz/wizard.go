@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"strings"
 
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/sim"
@@ -14,24 +14,61 @@ func (a *app) tuiAllowed() bool {
 	return a.st.inTTY && a.st.outTTY && a.getenv("TERM") != "dumb" && !a.noPrompt && !truthy(a.getenv("PALWIZ_NO_PROMPT")) && !truthy(a.getenv("CI"))
 }
 
-const noTerminalHelp = `palwiz's wizard needs an interactive terminal. Without one, use the commands:
+// stepCommands are the commands that do each step of the wizard, in its
+// order, with the arguments they need; the fallback lists those that exist.
+var stepCommands = []struct{ step, name, args, what string }{
+	{"1 Initiation", "login", " [--service-principal]", "sign in"},
+	{"", "whoami", "", "who you are there"},
+	{"", "tenants", "", "directories you reach"},
+	{"2 Registration", "status", "", "the link, if any"},
+	{"", "link", " --partner-id ID", "link your partner ID"},
+	{"", "unlink", " --yes", "remove the link"},
+	{"3 Attribution", "check", "", "who owns what counts"},
+	{"", "fix", " [--apply]", "the fix plan"},
+	{"  Validation", "status", "", "read the link back"},
+	{"", "report", "", "the evidence report"},
+}
 
-  palwiz login [--service-principal ...]   sign in to the customer's directory
-  palwiz whoami                            who you are there (member or guest)
-  palwiz tenants                           the directories you can reach
-  palwiz status [--all-tenants]            the Partner Admin Link
-  palwiz link --partner-id ID              link (or say it is already linked)
-  palwiz unlink --yes                      remove the link
+// noTerminalHelp says why the wizard does not start, offers its accessible
+// mode, and names the command for every step (those root has).
+func noTerminalHelp(root *cobra.Command, demo, dumb bool) string {
+	var b strings.Builder
+	if dumb {
+		b.WriteString("palwiz's wizard draws a full screen, and TERM=dumb has no cursor control.\n\n")
+	} else {
+		b.WriteString("palwiz's wizard needs an interactive terminal.\n\n")
+	}
+	again := "palwiz --accessible"
+	if demo {
+		again = "palwiz demo --accessible"
+	}
+	fmt.Fprintf(&b, "To answer the same questions line by line (also for screen readers):\n\n  %s    (or ACCESSIBLE=1)\n\n", again)
+	b.WriteString("Or do each step with its command:\n\n")
+	step := ""
+	for _, c := range stepCommands {
+		if c.step != "" {
+			step = c.step
+		}
+		cmd, _, err := root.Find([]string{c.name})
+		if err != nil || cmd == root || cmd.Name() != c.name {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-14s  %-34s  %s\n", step, "palwiz "+c.name+c.args, c.what)
+		step = ""
+	}
+	b.WriteString("\nRun `palwiz --help` for everything.")
+	return b.String()
+}
 
-Run ` + "`palwiz --help`" + ` for everything, or ` + "`palwiz demo`" + ` in a terminal to try the wizard.`
-
-// runWizard starts the TUI, or explains which commands to use without a terminal.
-func (a *app) runWizard(ctx context.Context, demo bool) error {
+// runWizard starts the TUI (or its accessible mode), or explains what to
+// use instead when there is no terminal to draw on.
+func (a *app) runWizard(cmd *cobra.Command, demo bool) error {
 	if !a.tuiAllowed() && !a.accessibleMode() {
-		fmt.Fprintln(a.st.err, noTerminalHelp)
+		dumb := a.st.inTTY && a.st.outTTY && a.getenv("TERM") == "dumb"
+		fmt.Fprintln(a.st.err, noTerminalHelp(cmd.Root(), demo, dumb))
 		return errSilentUsage
 	}
-	return a.startWizard(ctx, demo)
+	return a.startWizard(cmd.Context(), demo)
 }
 
 func (a *app) accessibleMode() bool {
@@ -63,7 +100,7 @@ demo key the screen shows.`,
 			a.simServer = s
 			a.cloudName = cloud.Sim
 			a.ephemeral = true
-			return a.runWizard(ctx, true)
+			return a.runWizard(cmd, true)
 		},
 	}
 }

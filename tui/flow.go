@@ -1,0 +1,264 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/palwiz/palwiz/steps"
+)
+
+// This file is the wizard's one flow: what it has learnt, the decisions it
+// takes and the words it says. The Bubble Tea screens and the accessible
+// runner both call these functions and only render the answers, so the
+// two cannot drift apart.
+
+// facts is what the wizard has learnt so far. Each renderer keeps one and
+// changes it only through the methods below.
+type facts struct {
+	partnerID  string
+	profile    *steps.Profile
+	choice     string // the identity option chosen (optServiceAccount, ...)
+	signedInAs string // the person the last sign-in produced (home UPN)
+	who        *steps.Who
+	tenant     steps.Tenant
+	tenants    []steps.Tenant
+	outcome    *steps.Outcome
+	final      *steps.PartnerLink
+	validated  bool
+	signedOut  bool
+	removed    int
+	completed  bool
+	warnings   []string
+}
+
+// result is what the wizard did, for the caller.
+func (f *facts) result() Result {
+	return Result{Completed: f.completed, Who: f.who, Tenant: f.tenant, Outcome: f.outcome, Link: f.final,
+		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings)}
+}
+
+// warn records a warning the user was shown (once).
+func (f *facts) warn(w string) {
+	if w != "" && !slices.Contains(f.warnings, w) {
+		f.warnings = append(f.warnings, w)
+	}
+}
+
+// noteKind says how a note is marked: ✓, ·, ! or ✗ on screen, and
+// nothing, "Note:", "Warning:" or "Error:" in the accessible flow.
+type noteKind int
+
+const (
+	noteOK noteKind = iota
+	noteInfo
+	noteWarn
+	noteBad
+)
+
+// note is one line of something the wizard tells the user.
+type note struct {
+	kind noteKind
+	text string
+}
+
+// record keeps the warnings among notes and returns the notes.
+func (f *facts) record(ns ...note) []note {
+	for _, n := range ns {
+		if n.kind == noteWarn || n.kind == noteBad {
+			f.warn(n.text)
+		}
+	}
+	return ns
+}
+
+// --- Registration ---
+
+// regPlan is what Registration found and will do.
+type regPlan struct {
+	action   steps.Action
+	current  string // the current link, in words
+	does     string // what palwiz will do
+	warning  string // moving takes the credit from another partner
+	question string // the question before linking or moving
+}
+
+// planLink decides what to do with the link read from the directory and
+// records the warning that goes with it.
+func (f *facts) planLink(cur *steps.PartnerLink) regPlan {
+	dir := f.dirName()
+	p := regPlan{action: steps.Decide(cur, f.partnerID), current: "none: not linked to any partner ID in " + dir}
+	if cur != nil && cur.State != "Deleted" {
+		p.current = partnerLabel(cur)
+	}
+	switch p.action {
+	case steps.ActionLink:
+		p.does = "link it to partner ID " + f.partnerID
+		p.question = "Link " + f.account() + " to partner ID " + f.partnerID + " now?"
+	case steps.ActionNone:
+		p.does = "nothing to do: it is already linked to this partner ID"
+	case steps.ActionMove:
+		p.does = "move the link from " + partnerLabel(cur) + " to " + f.partnerID
+		p.warning = "Moving the link takes the credit for this account's work away from " + partnerLabel(cur) +
+			". Move it only if that partner no longer delivers here."
+		p.question = "Move the link from " + partnerLabel(cur) + " to " + f.partnerID + "?"
+		f.warn(p.warning)
+	}
+	return p
+}
+
+// linked records what linking did.
+func (f *facts) linked(o steps.Outcome) {
+	f.outcome = &o
+	f.final, f.validated = nil, false
+}
+
+// keptLink is said when the user declines to move a link.
+func keptLink(cur *steps.PartnerLink) string {
+	return "The link stays with " + partnerLabel(cur) + ". Change the partner ID, choose another directory, or move it after all."
+}
+
+// partnerLabel is a link's partner as the portal names it.
+func partnerLabel(l *steps.PartnerLink) string {
+	if l == nil {
+		return ""
+	}
+	if l.PartnerName != "" {
+		return l.PartnerName + " (" + l.PartnerID + ")"
+	}
+	return l.PartnerID
+}
+
+// linkRows are a link's label/value pairs as the Azure portal shows them.
+func (f *facts) linkRows(l *steps.PartnerLink) []string {
+	since := ""
+	if !l.CreatedTime.IsZero() {
+		since = l.CreatedTime.UTC().Format("2 January 2006")
+	}
+	return []string{"Partner name", l.PartnerName, "Partner ID", l.PartnerID, "Account", f.account(),
+		"Object ID", l.ObjectID, "Directory", join(" · ", f.tenant.DisplayName, cmpOr(l.TenantID, f.tenant.ID)), "Linked since", since}
+}
+
+// recoveredNote is said when a failed write had landed after all.
+const recoveredNote = "The write reported an error, but reading the link back showed it had been made."
+
+// --- Validation ---
+
+// validated records the link as read again and returns what to say: the
+// verdict and, when the link is another partner's, a warning.
+func (f *facts) validate(l *steps.PartnerLink) []note {
+	f.validated = true
+	f.final = l
+	if l == nil || l.State == "Deleted" {
+		f.final = nil
+		return []note{{noteBad, "Not linked: this account earns no partner credit in " + f.dirName() + ". Go back to Registration to link it."}}
+	}
+	ns := []note{{noteOK, "Linked to " + partnerLabel(l) + "."}}
+	if f.partnerID != "" && l.PartnerID != f.partnerID {
+		ns = append(ns, f.record(note{noteWarn, "This is not the partner ID you chose (" + f.partnerID + "). Go back to Registration to move the link."})...)
+	}
+	return ns
+}
+
+// portalNote says where else the link can be checked.
+const portalNote = "The Azure portal shows the same under \"Link to a partner ID\"; so does Get-AzManagementPartner."
+
+// --- Done ---
+
+// doneNotes sum up what the wizard did.
+func (f *facts) doneNotes() []note {
+	var ns []note
+	if f.who != nil {
+		ns = append(ns, note{noteOK, "Signed in as " + whoName(*f.who) + " in " + f.dirName()})
+	}
+	if o := f.outcome; o != nil {
+		k := noteOK
+		if o.Action == steps.ActionNone {
+			k = noteInfo
+		}
+		ns = append(ns, note{k, o.Summary()})
+	}
+	switch {
+	case f.validated && f.final != nil:
+		ns = append(ns, note{noteOK, "Validated: linked to " + partnerLabel(f.final)})
+	case f.validated:
+		ns = append(ns, note{noteBad, "Validated: not linked"})
+	}
+	return ns
+}
+
+// nextSteps are what to do after the wizard, one paragraph each.
+func nextSteps() []string { return reflow(helpText("nextsteps")) }
+
+// signOutLabel is the sign-out choice on Done.
+const signOutLabel = "Sign out and wipe palwiz's tokens from this computer"
+
+// signedOut records the sign-out at the end.
+func (f *facts) signedOutOK(removed int) {
+	f.signedOut, f.removed = true, removed
+}
+
+// --- Quitting ---
+
+// quitReason says what quitting at step s would lose ("" = nothing).
+func (f *facts) quitReason(s step, busy bool) string {
+	switch {
+	case s == stepWelcome || s == stepDone:
+		return ""
+	case busy:
+		return "palwiz is still working on this step; quitting stops it."
+	case f.outcome == nil && f.who != nil:
+		return "You are signed in, but the partner link is not made yet."
+	case f.outcome != nil && !f.validated:
+		return "The link is made, but Validation has not read it back yet."
+	case f.who == nil:
+		return "You have not signed in yet; the partner link is not made."
+	}
+	return "You have not finished the wizard."
+}
+
+// quitEphemeral is added to the quit question when tokens live in memory.
+const quitEphemeral = "Your sign-in is kept only in memory and ends with palwiz."
+
+// Summary says in a line or two what the wizard did, for after it ends;
+// both renderers end with it. persistent says tokens were kept in the
+// keyring (a sign-out then removed items).
+func Summary(r Result, persistent bool) string {
+	who := "the account"
+	if r.Who != nil {
+		who = cmpOr(r.Who.UPN, r.Who.DisplayName)
+	}
+	var lines []string
+	switch {
+	case r.Validated && r.Link != nil:
+		lines = append(lines, fmt.Sprintf("%s is linked to partner %s (%s) in %s.", who, r.Link.PartnerName, r.Link.PartnerID, r.Tenant.DisplayName))
+	case r.Validated:
+		lines = append(lines, fmt.Sprintf("%s is not linked to a partner ID in %s.", who, r.Tenant.DisplayName))
+	case r.Outcome != nil:
+		lines = append(lines, r.Outcome.Summary()+".")
+	}
+	switch {
+	case r.SignedOut && persistent:
+		lines = append(lines, fmt.Sprintf("Signed out; removed %d keyring item%s.", r.Removed, plural(r.Removed)))
+	case r.SignedOut:
+		lines = append(lines, "Signed out; the tokens were only in memory and are gone.")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// cmpOr is the first non-empty string.
+func cmpOr(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
