@@ -91,7 +91,8 @@ func federatedFrom(getenv func(string) string, first func(...string) (string, st
 // as: PALWIZ_CLIENT_ID (AZURE_CLIENT_ID, which other tools read too, names
 // one only together with what it needs to sign in), or PALWIZ_MANAGED_IDENTITY.
 func (e EnvIdentity) Named() bool {
-	return e.clientIDVar == "PALWIZ_CLIENT_ID" || e.ManagedIdentity != ""
+	// A literal EnvIdentity (no variable recorded) names its client ID explicitly.
+	return (e.ClientID != "" && (e.clientIDVar == "" || e.clientIDVar == "PALWIZ_CLIENT_ID")) || e.ManagedIdentity != ""
 }
 
 // Complete reports whether the identity can sign in on its own.
@@ -125,8 +126,15 @@ func (e EnvIdentity) Describe() string {
 		s += " in directory " + e.Tenant
 	}
 	vars := e.clientIDVar
-	if e.tenantVar != "" {
-		vars += ", " + e.tenantVar
+	if vars == "" {
+		vars = "PALWIZ_CLIENT_ID"
+	}
+	if e.Tenant != "" {
+		tv := e.tenantVar
+		if tv == "" {
+			tv = "PALWIZ_TENANT"
+		}
+		vars += ", " + tv
 	}
 	return s + " (" + vars + ")"
 }

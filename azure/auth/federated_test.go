@@ -287,6 +287,9 @@ func TestFederatedSourceChoice(t *testing.T) {
 	if !auth.EnvIdentityFrom(pipelineEnv(map[string]string{"PALWIZ_MANAGED_IDENTITY": "system"})).Named() {
 		t.Error("PALWIZ_MANAGED_IDENTITY names an identity")
 	}
+	if e := (auth.EnvIdentity{ClientID: pipelineApp}); !e.Named() || !strings.Contains(e.Describe(), "(PALWIZ_CLIENT_ID)") {
+		t.Errorf("an identity built from values names its client ID: %s", e.Describe())
+	}
 }
 
 // TestManagedIdentity: on a machine with managed identities (the simulated
