@@ -56,9 +56,9 @@ func (s *Server) serveIMDS(w http.ResponseWriter, r *http.Request) {
 		imdsFail(w, http.StatusBadRequest, "invalid_request", "Required audience parameter not specified")
 		return
 	}
-	sp, err := s.managedIdentity(q.Get("client_id"), firstOf(q.Get("object_id"), q.Get("principal_id")), firstOf(q.Get("msi_res_id"), q.Get("mi_res_id")))
-	if err != nil {
-		imdsFail(w, http.StatusBadRequest, "invalid_request", err.Error())
+	sp, refusal := s.managedIdentity(q.Get("client_id"), firstOf(q.Get("object_id"), q.Get("principal_id")), firstOf(q.Get("msi_res_id"), q.Get("mi_res_id")))
+	if sp == nil {
+		imdsFail(w, http.StatusBadRequest, "invalid_request", refusal)
 		return
 	}
 	s.mu.Lock()
@@ -93,8 +93,8 @@ func firstOf(a, b string) string {
 
 // managedIdentity picks the machine's identity a request names: by client
 // ID, object ID or resource ID; with none named, the system-assigned one, or
-// the only user-assigned one.
-func (s *Server) managedIdentity(clientID, objectID, resourceID string) (*ServicePrincipal, error) {
+// the only user-assigned one. Without one it returns IMDS's refusal.
+func (s *Server) managedIdentity(clientID, objectID, resourceID string) (*ServicePrincipal, string) {
 	var system *ServicePrincipal
 	var user []*ServicePrincipal
 	for i := range s.sc.ServicePrincipals {
@@ -105,7 +105,7 @@ func (s *Server) managedIdentity(clientID, objectID, resourceID string) (*Servic
 		case clientID != "" && strings.EqualFold(sp.AppID, clientID),
 			objectID != "" && strings.EqualFold(sp.ObjectID, objectID),
 			resourceID != "" && strings.EqualFold(sp.ResourceID, resourceID):
-			return sp, nil
+			return sp, ""
 		case sp.ManagedIdentity == "systemAssigned":
 			system = sp
 		default:
@@ -114,13 +114,13 @@ func (s *Server) managedIdentity(clientID, objectID, resourceID string) (*Servic
 	}
 	switch {
 	case clientID != "" || objectID != "" || resourceID != "":
-		return nil, errors.New("Identity not found")
+		return nil, "Identity not found"
 	case system != nil:
-		return system, nil
+		return system, ""
 	case len(user) == 1:
-		return user[0], nil
+		return user[0], ""
 	case len(user) > 1:
-		return nil, errors.New("Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request")
+		return nil, "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request"
 	}
-	return nil, errors.New("Identity not found")
+	return nil, "Identity not found"
 }
