@@ -2,12 +2,18 @@
 GO      ?= go
 BIN     := bin/palwiz
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: specs build test test-short demo sim bench lint pins fuzz clean screens release release-check
+.PHONY: specs build man test test-short demo sim bench lint pins fuzz clean screens release release-check
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
+
+## man: the manual page, generated from the commands' help (bin/palwiz.1; man -l bin/palwiz.1)
+man: build
+	$(BIN) man > bin/palwiz.1
 
 ## test: every test with the race detector, against a real Secret Service when one can be started
 test: pins specs
@@ -29,9 +35,12 @@ sim: build
 bench:
 	scripts/with-keyring.sh $(GO) test -run '^$$' -bench . -benchtime 5x -count 1 -timeout 30m ./...
 
+## lint: gofmt, go vet, staticcheck (pinned in go.mod's tool directive) and a tidy go.mod; CI runs it
 lint: pins
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
 
 ## pins: the Charm v2 versions that work (see ../shared/reference/charm-v2.md)
 pins:

@@ -106,15 +106,16 @@ func DirectoryName(ctx context.Context, env *Env, tenant string) string {
 	if err != nil {
 		return ""
 	}
-	rememberNames(ctx, env, ts, tenant)
+	RememberNames(ctx, env, ts, tenant)
 	if t, ok := FindTenant(ts, tenant); ok {
 		return t.DisplayName
 	}
 	return ""
 }
 
-// rememberNames keeps the directories' names in the profile (best effort).
-func rememberNames(ctx context.Context, env *Env, ts []arm.Tenant, first string) {
+// RememberNames keeps the directories' names in the profile (best effort),
+// first (a tenant GUID) among those kept for certain.
+func RememberNames(ctx context.Context, env *Env, ts []arm.Tenant, first string) {
 	names := make(map[string]string, len(ts))
 	for _, t := range ts {
 		if t.DisplayName != "" {

@@ -60,12 +60,35 @@ func ResolveTenant(ctx context.Context, env *Env, q string) (arm.Tenant, error) 
 	if t, ok := FindTenant(ts, q); ok {
 		return t, nil
 	}
-	names := make([]string, 0, len(ts))
-	for _, t := range ts {
+	return arm.Tenant{}, &UnknownTenantError{Query: q, Reachable: ts}
+}
+
+// UnknownTenantError is a directory argument that names none of the
+// directories the identity reaches: bad input, not a failure of a service.
+type UnknownTenantError struct {
+	Query     string
+	Reachable []arm.Tenant
+}
+
+func (e *UnknownTenantError) Error() string {
+	return fmt.Sprintf("This identity cannot reach a directory %q. %s", e.Query, e.NextStep())
+}
+
+// Message is what went wrong, without the next step.
+func (e *UnknownTenantError) Message() string {
+	return fmt.Sprintf("This identity cannot reach a directory %q", e.Query)
+}
+
+// NextStep names the directories it does reach.
+func (e *UnknownTenantError) NextStep() string {
+	names := make([]string, 0, len(e.Reachable))
+	for _, t := range e.Reachable {
 		names = append(names, fmt.Sprintf("%s (%s)", t.DisplayName, t.DefaultDomain))
 	}
-	return arm.Tenant{}, &ServiceError{Message: fmt.Sprintf("This identity cannot reach a directory %q", q),
-		NextStep: "It reaches: " + strings.Join(names, ", ") + ". Sign in with an account of that directory, or check the ID or domain"}
+	if len(names) == 0 {
+		return "Sign in with an account of that directory, or check the ID or domain"
+	}
+	return "It reaches: " + strings.Join(names, ", ") + ". Sign in with an account of that directory, or check the ID or domain"
 }
 
 // ProbeTenant gets a token for the directory without switching to it, so a

@@ -35,6 +35,16 @@ var IdentityChoices = []Choice{
 		Cons:    []string{"Every consultant must link, in every customer directory (a guest has a new object ID in each)", "Joiners and leavers mean tracking links in a spreadsheet", "A deleted or disabled account stops earning credit"}},
 }
 
+// ServicePrincipalName is the display name palwiz gives a dedicated service
+// principal it creates: "PAL-<partner ID>-SPN", so the customer's
+// administrators can tell what it is for.
+func ServicePrincipalName(partnerID string) string {
+	if partnerID == "" {
+		return "PAL-partner-SPN"
+	}
+	return "PAL-" + partnerID + "-SPN"
+}
+
 // CreatedSP is a dedicated service principal made for a partner.
 type CreatedSP struct {
 	DisplayName string    `json:"displayName"`

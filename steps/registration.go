@@ -32,7 +32,7 @@ const (
 // another ID → move (which needs the user's consent).
 func Decide(current *arm.Link, want string) Action {
 	switch {
-	case current == nil || current.State == "Deleted":
+	case !current.Active():
 		return ActionLink
 	case current.PartnerID == want:
 		return ActionNone
@@ -51,18 +51,25 @@ type Outcome struct {
 }
 
 // Summary is a one-line account of the outcome, as the portal would put it.
-func (o Outcome) Summary() string {
+func (o Outcome) Summary() string { return o.SummaryIn("") }
+
+// SummaryIn is Summary naming the directory where it happened ("" = none).
+func (o Outcome) SummaryIn(dir string) string {
+	in := ""
+	if dir != "" {
+		in = " in " + dir
+	}
 	switch o.Action {
 	case ActionLink:
-		return fmt.Sprintf("Linked to partner %s", describe(o.After))
+		return fmt.Sprintf("Linked to partner %s%s", describe(o.After), in)
 	case ActionNone:
-		return fmt.Sprintf("Already linked to partner %s: nothing to do", describe(o.After))
+		return fmt.Sprintf("Already linked to partner %s%s: nothing to do", describe(o.After), in)
 	case ActionMove:
-		return fmt.Sprintf("Moved the link from partner %s to partner %s", describe(o.Before), describe(o.After))
+		return fmt.Sprintf("Moved the link%s from partner %s to partner %s", in, describe(o.Before), describe(o.After))
 	case ActionUnlink:
-		return fmt.Sprintf("Removed the link to partner %s", describe(o.Before))
+		return fmt.Sprintf("Removed the link to partner %s%s", describe(o.Before), in)
 	case ActionNothing:
-		return "Not linked to any partner ID: nothing to remove"
+		return fmt.Sprintf("Not linked to any partner ID%s: nothing to remove", in)
 	}
 	return string(o.Action)
 }
@@ -160,7 +167,7 @@ func Unlink(ctx context.Context, api LinkAPI) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, Explain(err)
 	}
-	if cur == nil {
+	if !cur.Active() {
 		return Outcome{Action: ActionNothing}, nil
 	}
 	if err := api.DeleteLink(ctx, cur.PartnerID); err != nil {
@@ -169,11 +176,15 @@ func Unlink(ctx context.Context, api LinkAPI) (Outcome, error) {
 	return Outcome{Action: ActionUnlink, Before: cur}, nil
 }
 
-// Status reads the link (nil when not linked).
+// Status reads the link (nil when not linked, or when the service still
+// shows a deleted one).
 func Status(ctx context.Context, api LinkAPI) (*arm.Link, error) {
 	l, err := api.GetLink(ctx)
 	if err != nil {
 		return nil, Explain(err)
+	}
+	if !l.Active() {
+		return nil, nil
 	}
 	return l, nil
 }

@@ -49,6 +49,10 @@ type Link struct {
 	UpdatedTime time.Time `json:"updatedTime"`
 }
 
+// Active reports whether l is a link in force: not nil, not soft-deleted
+// (the service keeps a deleted link with State "Deleted").
+func (l *Link) Active() bool { return l != nil && !strings.EqualFold(l.State, "Deleted") }
+
 // flexInt decodes a number or a numeric string: the live service sends
 // integers, the specification's examples strings.
 type flexInt int

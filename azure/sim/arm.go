@@ -300,6 +300,7 @@ type Identities struct {
 	ServicePrincipals []IdentitySP   `json:"servicePrincipals"`
 	Partners          []Partner      `json:"partners"`
 	Tenants           []IdentityTen  `json:"tenants"`
+	Demo              *DemoRoles     `json:"demo,omitempty"`
 }
 
 // IdentityUser is a person who can sign in on the sign-in page.
@@ -338,7 +339,7 @@ func (s *Server) Identities() Identities { return ScenarioIdentities(s.sc) }
 
 // ScenarioIdentities lists a scenario's sign-in identities and test credentials.
 func ScenarioIdentities(sc *Scenario) Identities {
-	out := Identities{Scenario: sc.Name, Partners: append([]Partner(nil), sc.Partners...)}
+	out := Identities{Scenario: sc.Name, Partners: append([]Partner(nil), sc.Partners...), Demo: sc.Demo}
 	for _, t := range sc.Tenants {
 		out.Tenants = append(out.Tenants, IdentityTen{ID: t.ID, DisplayName: t.DisplayName, Domain: t.DefaultDomain, RequireMFA: t.RequireMFA})
 	}

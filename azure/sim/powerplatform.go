@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
@@ -457,9 +456,6 @@ func (p *pp) env(c *ppCaller, name string) *ppEnv {
 	}
 	return e
 }
-
-// ctxDone reports whether the client went away.
-func ctxDone(ctx context.Context) bool { return ctx.Err() != nil }
 
 // Warm renders every list answer the simulator caches (apps, flows), so a
 // benchmark measures the client rather than the simulator's first rendering.

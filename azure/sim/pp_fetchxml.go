@@ -409,7 +409,7 @@ func (p *pp) dvFetch(w http.ResponseWriter, r *http.Request, dv *ppDV, ent *dvEn
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	rows, linked := pl.match(p, dv, ent)
-	start, end := 0, len(rows)
+	var start, end int
 	if pl.top > 0 {
 		end = min(pl.top, len(rows))
 	} else {

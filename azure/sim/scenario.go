@@ -34,6 +34,22 @@ type Scenario struct {
 	// PowerPlatform holds the resources of the Power Platform, Power BI and
 	// Customer Insights hosts (used by attribution).
 	PowerPlatform *PowerPlatform `json:"powerPlatform,omitempty"`
+	// Demo names the identities `palwiz demo` offers (the approve key, the
+	// personal-account path, the pre-filled partner ID).
+	Demo *DemoRoles `json:"demo,omitempty"`
+}
+
+// DemoRoles are the scenario's parts in `palwiz demo`.
+type DemoRoles struct {
+	// ServiceAccount is the UPN of the dedicated service account the demo
+	// key approves a device code as.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// PersonalAccount is the UPN of the personal or guest account.
+	PersonalAccount string `json:"personalAccount,omitempty"`
+	// PartnerID pre-fills the wizard's partner ID.
+	PartnerID string `json:"partnerId,omitempty"`
+	// ServicePrincipal is the client ID of the service principal offered.
+	ServicePrincipal string `json:"servicePrincipal,omitempty"`
 }
 
 // Partner is a partner ID the PAL service knows.

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -342,13 +341,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// absURL builds a URL on a real host, for nextLinks and endpoints in answers.
-func absURL(host, path string, q url.Values) string {
-	u := url.URL{Scheme: "https", Host: host, Path: path}
-	if len(q) > 0 {
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }

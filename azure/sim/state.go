@@ -17,13 +17,6 @@ type principal struct {
 	foreign bool
 }
 
-func (p principal) name() string {
-	if p.user != nil {
-		return p.user.DisplayName
-	}
-	return p.sp.DisplayName
-}
-
 // linkRecord is one Partner Admin Link, kept after delete (soft delete).
 type linkRecord struct {
 	partnerID string

@@ -84,16 +84,6 @@ func loadSwagger(t *testing.T, path string) *swagger {
 	return &swagger{doc: doc, defs: defs}
 }
 
-// def returns a definition by name, failing when the document lacks it.
-func (s *swagger) def(t *testing.T, name string) map[string]any {
-	t.Helper()
-	d, ok := s.defs[name].(map[string]any)
-	if !ok {
-		t.Fatalf("the specification has no definition %q", name)
-	}
-	return d
-}
-
 // operation is one path+method of the document.
 type operation struct {
 	path, method, id string

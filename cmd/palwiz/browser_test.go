@@ -67,35 +67,25 @@ func browserSignIn(t *testing.T, authURL, upn string, mfa bool, action string) {
 
 func (h *harness) loginBrowser(act func(authURL string), args ...string) result {
 	h.t.Helper()
-	var out, errb syncBuffer
-	env := func(k string) string {
-		if k == "PALWIZ_NO_BROWSER" {
-			return "1"
-		}
-		return h.env[k]
-	}
-	a := newApp(streams{in: strings.NewReader(""), out: &out, err: &errb}, env)
-	a.keyring = h.kr
-	done := make(chan int, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	go func() { done <- a.run(ctx, append([]string{"login", "--browser"}, args...)) }()
+	r := h.start(ctx, runSpec{env: map[string]string{"PALWIZ_NO_BROWSER": "1"}}, append([]string{"login", "--browser"}, args...)...)
 	for {
-		if m := browserURLRE.FindStringSubmatch(errb.String()); m != nil {
+		if m := browserURLRE.FindStringSubmatch(r.err.String()); m != nil {
 			act(m[1])
 			break
 		}
 		select {
-		case code := <-done:
-			return result{out.String(), errb.String(), code}
+		case code := <-r.done:
+			return result{r.out.String(), r.err.String(), code}
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	code := <-done
-	return result{out.String(), errb.String(), code}
+	return r.wait()
 }
 
 func TestBrowserSignIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	r := h.loginBrowser(func(u string) {
 		if !strings.HasPrefix(u, h.sim.PagesURL()) {
@@ -119,6 +109,7 @@ func TestBrowserSignIn(t *testing.T) {
 }
 
 func TestBrowserSignInCancelled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	r := h.loginBrowser(func(u string) { browserSignIn(t, u, serviceUPN, false, "cancel") })
 	mustCode(t, r, 3)
@@ -130,6 +121,7 @@ func TestBrowserSignInCancelled(t *testing.T) {
 // TestBrowserSignInWhereDeviceCodeIsBlocked: a directory whose Conditional
 // Access blocks device code says so and points at --browser, which works.
 func TestBrowserSignInWhereDeviceCodeIsBlocked(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	if err := h.sim.SetTenantPolicy(contosoID, func(t *sim.Tenant) { t.BlockDeviceCode = true }); err != nil {
 		t.Fatal(err)

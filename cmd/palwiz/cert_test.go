@@ -104,6 +104,7 @@ func harnessFromFile(t *testing.T, path string) *harness {
 // TestCertificateSignIn signs the Contoso service principal in with its
 // certificate in each file form palwiz reads, then links with it.
 func TestCertificateSignIn(t *testing.T) {
+	t.Parallel()
 	registered := newCertKey(t, "PAL-4977985-SPN")
 	dir := t.TempDir()
 	scenario := certScenarioFile(t, dir, registered)
@@ -121,6 +122,7 @@ func TestCertificateSignIn(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			file := filepath.Join(t.TempDir(), c.file)
 			if err := os.WriteFile(file, c.data, 0o600); err != nil {
 				t.Fatal(err)
@@ -139,11 +141,14 @@ func TestCertificateSignIn(t *testing.T) {
 			}
 			r = h.run("link", "--partner-id", "4977985", "-o", "json")
 			mustCode(t, r, 0)
-			var got struct{ Action, PartnerID, ObjectID string }
+			var got struct {
+				Action string
+				Link   struct{ PartnerID, ObjectID string }
+			}
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 				t.Fatalf("link -o json: %v\n%s", err, r.stdout)
 			}
-			if got.Action != "link" || got.PartnerID != "4977985" || got.ObjectID != contosoSPObject {
+			if got.Action != "link" || got.Link.PartnerID != "4977985" || got.Link.ObjectID != contosoSPObject {
 				t.Fatalf("link: %+v", got)
 			}
 			if p := h.sim.LinkOf(contosoID, contosoSPObject); p != "4977985" {
@@ -156,6 +161,7 @@ func TestCertificateSignIn(t *testing.T) {
 // TestCertificateRefused: certificates that cannot sign the principal in
 // give one clear line and the right exit code.
 func TestCertificateRefused(t *testing.T) {
+	t.Parallel()
 	registered := newCertKey(t, "PAL-4977985-SPN")
 	stranger := newCertKey(t, "someone else")
 	scenario := certScenarioFile(t, t.TempDir(), registered)
@@ -178,6 +184,7 @@ func TestCertificateRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			file := filepath.Join(t.TempDir(), c.file)
 			if err := os.WriteFile(file, c.data, 0o600); err != nil {
 				t.Fatal(err)

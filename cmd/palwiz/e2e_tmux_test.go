@@ -39,7 +39,7 @@ type tmuxPane struct {
 func startTmuxPane(t *testing.T, tmux, sock, session string, w, h int, args ...string) *tmuxPane {
 	t.Helper()
 	home := t.TempDir()
-	script := fmt.Sprintf("cd %q && env HOME=%q TMPDIR=%q NO_COLOR=1 PALWIZ_NO_BROWSER=1 LANG=C.UTF-8 %q %s; echo EXIT=$?; sleep 600",
+	script := fmt.Sprintf("cd %q && env -u CI -u PALWIZ_NO_PROMPT HOME=%q TMPDIR=%q NO_COLOR=1 PALWIZ_NO_BROWSER=1 LANG=C.UTF-8 %q %s; echo EXIT=$?; sleep 600",
 		home, home, home, wizardBinary(t), strings.Join(args, " "))
 	p := &tmuxPane{t: t, tmux: tmux, sock: sock, session: session}
 	p.run("new-session", "-d", "-s", session, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), script)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,32 +22,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var (
-	tuiBinOnce sync.Once
-	tuiBinPath string
-	tuiBinErr  error
-)
-
-// wizardBinary builds palwiz once for the terminal tests.
-func wizardBinary(t *testing.T) string {
-	t.Helper()
-	tuiBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "palwiz-tui-")
-		if err != nil {
-			tuiBinErr = err
-			return
-		}
-		tuiBinPath = filepath.Join(dir, "palwiz")
-		out, err := exec.Command("go", "build", "-o", tuiBinPath, ".").CombinedOutput()
-		if err != nil {
-			tuiBinErr = errors.New(string(out))
-		}
-	})
-	if tuiBinErr != nil {
-		t.Fatalf("build palwiz: %v", tuiBinErr)
-	}
-	return tuiBinPath
-}
+// wizardBinary is the palwiz binary the terminal tests run (built once).
+func wizardBinary(t *testing.T) string { return palwizBinaryTB(t) }
 
 // ptyRun is the built binary in a real pseudo-terminal, its screen kept by
 // a terminal emulator (vt10x) and its raw output kept for byte checks.

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,12 +10,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/palwiz/palwiz/azure/keyring"
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/root"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 )
 
 // Demo scenario identities used across tests.
@@ -83,34 +86,47 @@ func (h *harness) runIn(stdin string, args ...string) result {
 
 func (h *harness) runCtx(ctx context.Context, stdin string, extraEnv map[string]string, args ...string) result {
 	h.t.Helper()
-	var out, errb syncBuffer
-	a := newApp(streams{in: strings.NewReader(stdin), out: &out, err: &errb}, func(k string) string {
-		if v, ok := extraEnv[k]; ok {
+	return h.start(ctx, runSpec{stdin: stdin, env: extraEnv}, args...).wait()
+}
+
+// runSpec is how one in-process run is set up.
+type runSpec struct {
+	stdin string
+	env   map[string]string
+	// tty says standard input and standard error are terminals (palwiz may ask).
+	tty bool
+	// kr replaces the harness's shared in-memory keyring.
+	kr keyring.Backend
+}
+
+// running is an in-process run under way.
+type running struct {
+	out, err *iostreams.Buffer
+	done     chan int
+}
+
+func (r *running) wait() result {
+	code := <-r.done
+	return result{r.out.String(), r.err.String(), code}
+}
+
+// start runs palwiz in process with the harness's environment and keyring.
+func (h *harness) start(ctx context.Context, spec runSpec, args ...string) *running {
+	out, errb := &iostreams.Buffer{}, &iostreams.Buffer{}
+	ios := iostreams.New(strings.NewReader(spec.stdin), out, errb, spec.tty, false, spec.tty)
+	cfg := config.FromEnv(func(k string) string {
+		if v, ok := spec.env[k]; ok {
 			return v
 		}
 		return h.env[k]
 	})
-	a.keyring = h.kr
-	code := a.run(ctx, args)
-	return result{out.String(), errb.String(), code}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader in parallel.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	kr := spec.kr
+	if kr == nil {
+		kr = h.kr
+	}
+	r := &running{out: out, err: errb, done: make(chan int, 1)}
+	go func() { r.done <- root.Run(ctx, args, ios, cfg, kr, cmdutil.ReadBuildInfo("test", "", "")) }()
+	return r
 }
 
 var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]+)`)
@@ -119,32 +135,28 @@ var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]+)`)
 // stderr, acts on the simulator's sign-in page with act.
 func (h *harness) loginDevice(act func(code, pageURL string), args ...string) result {
 	h.t.Helper()
-	var out, errb syncBuffer
-	a := newApp(streams{in: strings.NewReader(""), out: &out, err: &errb}, func(k string) string { return h.env[k] })
-	a.keyring = h.kr
-	done := make(chan int, 1)
-	go func() { done <- a.run(context.Background(), append([]string{"login"}, args...)) }()
+	r := h.start(context.Background(), runSpec{}, append([]string{"login"}, args...)...)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if m := userCodeRE.FindStringSubmatch(errb.String()); m != nil {
+		if m := userCodeRE.FindStringSubmatch(r.err.String()); m != nil {
 			act(m[1], h.sim.DeviceLoginURL())
 			break
 		}
 		select {
-		case code := <-done:
-			return result{out.String(), errb.String(), code}
+		case code := <-r.done:
+			return result{r.out.String(), r.err.String(), code}
 		default:
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("no device code shown; stderr: %s", errb.String())
+			h.t.Fatalf("no device code shown; stderr: %s", r.err.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	select {
-	case code := <-done:
-		return result{out.String(), errb.String(), code}
+	case code := <-r.done:
+		return result{r.out.String(), r.err.String(), code}
 	case <-time.After(60 * time.Second):
-		h.t.Fatalf("login did not finish; stderr: %s", errb.String())
+		h.t.Fatalf("login did not finish; stderr: %s", r.err.String())
 	}
 	return result{}
 }
@@ -153,36 +165,41 @@ func (h *harness) loginDevice(act func(code, pageURL string), args ...string) re
 // account, tick MFA if asked, then Continue or Cancel. It returns the last page.
 func signInPage(t testing.TB, pageURL, code, upn string, mfa bool, action string) string {
 	t.Helper()
+	body, err := playSignInPage(pageURL, code, upn, mfa, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func playSignInPage(pageURL, code, upn string, mfa bool, action string) (string, error) {
 	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(pageURL)
+	get := func(resp *http.Response, err error) (string, error) {
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	body, err := get(c.Get(pageURL))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `name="code"`) {
-		t.Fatalf("sign-in page has no code field: %s", body)
+	if !strings.Contains(body, `name="code"`) {
+		return "", fmt.Errorf("sign-in page has no code field: %s", body)
 	}
-	resp, err = c.PostForm(pageURL, url.Values{"code": {code}})
-	if err != nil {
-		t.Fatal(err)
+	if body, err = get(c.PostForm(pageURL, url.Values{"code": {code}})); err != nil {
+		return "", err
 	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), upn) {
-		t.Fatalf("account picker does not offer %s: %s", upn, body)
+	if !strings.Contains(body, upn) {
+		return "", fmt.Errorf("account picker does not offer %s: %s", upn, body)
 	}
 	form := url.Values{"code": {code}, "user": {upn}, "action": {action}}
 	if mfa {
 		form.Set("mfa", "on")
 	}
-	resp, err = c.PostForm(strings.TrimSuffix(pageURL, "/devicelogin")+"/devicelogin/approve", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return string(body)
+	return get(c.PostForm(strings.TrimSuffix(pageURL, "/devicelogin")+"/devicelogin/approve", form))
 }
 
 // signInAsService signs the demo's dedicated service account in through the page.

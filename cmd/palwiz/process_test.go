@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,7 +22,25 @@ var (
 	binOnce sync.Once
 	binPath string
 	binErr  error
+	// binDir holds the binary the tests build, for this test process only
+	// (TestMain removes it).
+	binDir string
 )
+
+func TestMain(m *testing.M) {
+	if svc := os.Getenv("PALWIZ_TEST_AUDIT_SERVICE"); svc != "" {
+		os.Exit(auditHelper(svc)) // the test binary as a helper process (trust_process_test.go)
+	}
+	dir, err := os.MkdirTemp("", "palwiz-test-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // palwizBinary builds the palwiz binary once per test run.
 func palwizBinary(t *testing.T) string { return palwizBinaryTB(t) }
@@ -29,16 +48,10 @@ func palwizBinary(t *testing.T) string { return palwizBinaryTB(t) }
 func palwizBinaryTB(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "palwiz-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "palwiz")
+		binPath = filepath.Join(binDir, "palwiz")
 		out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
-			binErr = err
-			t.Logf("go build: %s", out)
+			binErr = fmt.Errorf("%v: %s", err, out)
 		}
 	})
 	if binErr != nil {
@@ -146,6 +159,7 @@ func (p *proc) interactive(extra []string, match func(line string) bool, act fun
 // keyring serves the next process without a new sign-in; after every kind of
 // sign-in and a logout, no token or secret is on disk or in any output.
 func TestProcessesShareTheKeyring(t *testing.T) {
+	t.Parallel()
 	requireSecretService(t)
 	h := newHarness(t, nil)
 	home, tmp := t.TempDir(), t.TempDir()
@@ -252,6 +266,7 @@ func scanForSecrets(t *testing.T, dirs, outputs []string, secrets []string) {
 // exempts hosts. The proxy forwards to the simulator, which the client
 // trusts through SSL_CERT_FILE.
 func TestProxyIsHonoured(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	proxy := startConnectProxy(t, strings.TrimPrefix(h.sim.URL(), "https://"))
 	home, tmp := t.TempDir(), t.TempDir()

@@ -115,7 +115,7 @@ func TestLogoutTellsTheTruth(t *testing.T) {
 		mustCode(t, h.signInAs(serviceUPN), 0)
 		r := h.run("logout")
 		mustCode(t, r, 0)
-		if !strings.Contains(r.stdout, "Signed out "+serviceUPN) || !strings.Contains(r.stdout, "nothing of it is left") {
+		if !strings.Contains(r.stdout, "Signed out PAL Service Account (Fabrikam) ("+serviceUPN+")") || !strings.Contains(r.stdout, "nothing of it is left") {
 			t.Fatalf("logout: %s", r.stdout)
 		}
 		data, err := keyring.NewStore(h.kr, "palwiz-sim").Load(context.Background(), "msal.user")

@@ -57,16 +57,7 @@ func (c *countingKeyring) Find(ctx context.Context, s string) ([]keyring.Item, e
 // runWith runs one command with extra environment and its own keyring backend.
 func (h *harness) runWith(kr keyring.Backend, extraEnv map[string]string, stdin string, args ...string) result {
 	h.t.Helper()
-	var out, errb syncBuffer
-	a := newApp(streams{in: strings.NewReader(stdin), out: &out, err: &errb}, func(k string) string {
-		if v, ok := extraEnv[k]; ok {
-			return v
-		}
-		return h.env[k]
-	})
-	a.keyring = kr
-	code := a.run(context.Background(), args)
-	return result{out.String(), errb.String(), code}
+	return h.start(context.Background(), runSpec{stdin: stdin, env: extraEnv, kr: kr}, args...).wait()
 }
 
 func envSP(app, tenant, secret string) map[string]string {
@@ -139,7 +130,7 @@ func TestEnvironmentIdentityIsExplicit(t *testing.T) {
 	mustCode(t, h.runWith(kr, map[string]string{"PALWIZ_CLIENT_ID": contosoSPApp, "PALWIZ_TENANT": "contoso.onmicrosoft.com"}, "", "status"), 0)
 	r = h.runWith(kr, map[string]string{"PALWIZ_CLIENT_ID": contosoSPApp, "PALWIZ_TENANT": northwindID}, "", "status")
 	mustCode(t, r, 3)
-	if !strings.Contains(r.stderr, "in directory "+contosoID) {
+	if !strings.Contains(r.stderr, "in Contoso Ltd ("+contosoID+")") {
 		t.Fatalf("a stored principal of another directory: %s", r.stderr)
 	}
 }
@@ -180,12 +171,13 @@ func TestWritesNameWhoActsWhere(t *testing.T) {
 		t.Fatalf("link:\n%s", r.stdout)
 	}
 	r = h.run("link", "--partner-id", "4977985", "-o", "csv")
-	if !strings.Contains(r.stdout, "actingAs,directory") || !strings.Contains(r.stdout, "Contoso Ltd ("+contosoID+")") {
+	if !strings.Contains(r.stdout, "actingAs.kind,actingAs.userPrincipalName,actingAs.appId,actingAs.objectId,actingAs.source") ||
+		!strings.Contains(r.stdout, contosoID+",Contoso Ltd,") || !strings.Contains(r.stdout, ",user,"+serviceUPN+",,5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101,sign-in") {
 		t.Fatalf("link csv:\n%s", r.stdout)
 	}
 	r = h.run("unlink", "--yes", "-o", "json")
 	mustCode(t, r, 0)
-	if !strings.Contains(r.stdout, `"tenantName": "Contoso Ltd"`) || !strings.Contains(r.stdout, `"username": "`+serviceUPN+`"`) {
+	if !strings.Contains(r.stdout, `"tenantName": "Contoso Ltd"`) || !strings.Contains(r.stdout, `"userPrincipalName": "`+serviceUPN+`"`) {
 		t.Fatalf("unlink json:\n%s", r.stdout)
 	}
 	// A refused write names them too.
@@ -354,6 +346,8 @@ func TestCAOutNeverClobbers(t *testing.T) {
 	serve := func(args ...string) result {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		// The run's own CA, not one an earlier run left there.
+		before, _ := os.ReadFile(args[1])
 		done := make(chan result, 1)
 		go func() { done <- h.runCtx(ctx, "", nil, append([]string{"sim", "--listen", "127.0.0.1:0"}, args...)...) }()
 		for {
@@ -362,7 +356,7 @@ func TestCAOutNeverClobbers(t *testing.T) {
 				return r
 			case <-time.After(20 * time.Millisecond):
 			}
-			if b, err := os.ReadFile(args[1]); err == nil && cloud.IsSimCA(b) {
+			if b, err := os.ReadFile(args[1]); err == nil && cloud.IsSimCA(b) && string(b) != string(before) {
 				cancel()
 				return <-done
 			}

@@ -1,0 +1,244 @@
+// Package login is `palwiz login`: people with a device code or the
+// browser, service principals with a secret or certificate, and the
+// customer administrator's "create a dedicated service principal" path.
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
+	"github.com/palwiz/palwiz/steps"
+	"github.com/spf13/cobra"
+)
+
+// Options are login's inputs.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Config  *config.Config
+	Connect *cmdutil.Connector
+	Warn    func(string)
+	// OpenURL opens the browser for --browser.
+	OpenURL func(string) error
+	Format  output.Format
+
+	Tenant           string
+	Browser          bool
+	ServicePrincipal bool
+	// ClientID is the service principal's (or a public client for people).
+	ClientID       string
+	Certificate    string
+	RememberSecret bool
+
+	CreateSP bool
+	// SPName is the created service principal's name; PartnerID (cleaned)
+	// is linked once it signs in.
+	SPName, PartnerID, PartnerIDWarning string
+}
+
+// NewCmdLogin builds the command; runF replaces the run (tests).
+func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Connect: f.Connect, Warn: f.Connect.Warn}
+	opts.OpenURL = func(url string) error { return openBrowser(f.IOStreams, f.Config, url) }
+	var partnerID string
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Sign in to the customer's directory",
+		Long: `Sign in as the identity that should earn the credit.
+
+People sign in with a device code by default: palwiz shows a code and an address;
+open it on any device, enter the code and approve. Use --browser where the
+directory blocks device code sign-in (palwiz says when).
+
+Service principals sign in with --service-principal, a client ID and either a
+certificate file (PEM or PFX) or a secret. The secret is read from
+PALWIZ_CLIENT_SECRET or standard input, never from a flag, so it stays out of
+your shell history and process list.
+
+A customer's administrator can instead create a dedicated service principal
+with --create-service-principal: palwiz creates the application, its service
+principal and a secret (shown once), signs in as it and links --partner-id.
+
+Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
+		Example: `  palwiz login                                   # device code, any work account
+  palwiz login --tenant contoso.onmicrosoft.com  # sign in to one directory (for MFA there)
+  palwiz login --browser                         # browser sign-in
+  echo "$SECRET" | palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com
+  palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com --certificate spn.pem
+  palwiz login --create-service-principal --partner-id 4977985   # as the customer's administrator`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
+				return err
+			}
+			if err := validate(cmd, opts, partnerID); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	cmdutil.SetFormats(cmd, output.Data)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Tenant, "tenant", "", "directory to sign in to: tenant ID or domain (default: your account's home directory)")
+	_ = cmd.RegisterFlagCompletionFunc("tenant", f.CompleteTenants)
+	fl.BoolVar(&opts.Browser, "browser", false, "sign in with the browser instead of a device code")
+	fl.BoolVar(&opts.ServicePrincipal, "service-principal", false, "sign in as a service principal (needs --client-id and --tenant)")
+	fl.StringVar(&opts.ClientID, "client-id", "", "application (client) ID: the service principal's, or your own public client for people (also PALWIZ_CLIENT_ID)")
+	fl.StringVar(&opts.Certificate, "certificate", "", "the service principal's certificate: PEM with an unencrypted key, or PFX (password in PALWIZ_CERTIFICATE_PASSWORD)")
+	fl.BoolVar(&opts.RememberSecret, "remember-secret", false, "keep the service principal's secret in the OS keyring for later runs")
+	fl.BoolVar(&opts.CreateSP, "create-service-principal", false, "as the customer's administrator: create a dedicated service principal, then sign in as it and link it")
+	fl.StringVar(&opts.SPName, "name", "", "display name of the created service principal (default PAL-<partner ID>-SPN)")
+	fl.StringVar(&partnerID, "partner-id", "", "partner ID to link the created service principal to")
+	return cmd
+}
+
+// validate checks the flags together, before anything is asked of a service.
+func validate(cmd *cobra.Command, opts *Options, partnerID string) error {
+	fl := cmd.Flags()
+	if err := cmdutil.MutuallyExclusive("--service-principal and --create-service-principal cannot be used together", opts.ServicePrincipal, opts.CreateSP); err != nil {
+		return err
+	}
+	if !opts.CreateSP && (fl.Changed("name") || fl.Changed("partner-id")) {
+		return cmdutil.FlagErrorf("--name and --partner-id are for --create-service-principal")
+	}
+	if !opts.ServicePrincipal && (opts.Certificate != "" || opts.RememberSecret) {
+		return cmdutil.FlagErrorf("--certificate and --remember-secret are for --service-principal")
+	}
+	if (opts.ServicePrincipal || opts.CreateSP) && opts.Browser {
+		return cmdutil.FlagErrorf("--browser is for people; a service principal signs in with a secret or certificate")
+	}
+	if opts.ServicePrincipal {
+		if opts.ClientID == "" {
+			opts.ClientID = opts.Config.ClientID
+		}
+		if opts.ClientID == "" {
+			return cmdutil.FlagErrorf("--service-principal needs --client-id (or PALWIZ_CLIENT_ID)")
+		}
+		if opts.Tenant == "" {
+			return cmdutil.FlagErrorf("--service-principal needs --tenant: the customer's tenant ID or domain")
+		}
+		// The same checks as the wizard's form.
+		if err := steps.ValidateClientID(opts.ClientID); err != nil {
+			return cmdutil.FlagErrorf("--client-id %q: %v", opts.ClientID, err)
+		}
+		if err := steps.ValidateTenant(opts.Tenant); err != nil {
+			return cmdutil.FlagErrorf("--tenant %q: %v", opts.Tenant, err)
+		}
+	}
+	if opts.CreateSP && partnerID != "" {
+		id, warning, err := steps.ValidatePartnerID(partnerID)
+		if err != nil {
+			return err
+		}
+		opts.PartnerID, opts.PartnerIDWarning = id, warning
+	}
+	return nil
+}
+
+func run(ctx context.Context, opts *Options) error {
+	switch {
+	case opts.CreateSP:
+		return createServicePrincipal(ctx, opts)
+	case opts.ServicePrincipal:
+		return loginServicePrincipal(ctx, opts)
+	}
+	clientID := opts.ClientID
+	if clientID == "" {
+		// The app the environment names is the one palwiz signs in with.
+		clientID = opts.Config.ClientID
+	}
+	s, err := opts.Connect.Session(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	if opts.Browser {
+		_, err = s.LoginBrowser(ctx, opts.Tenant, "", opts.OpenURL)
+	} else {
+		_, err = cmdutil.DeviceCodeSignIn(ctx, opts.IO, s, opts.Tenant)
+	}
+	if err != nil {
+		return err
+	}
+	return report(ctx, opts, s)
+}
+
+func loginServicePrincipal(ctx context.Context, opts *Options) error {
+	cred := auth.SPCredential{CertFile: opts.Certificate, CertPassword: opts.Config.CertificatePassword, Remember: opts.RememberSecret}
+	if opts.Certificate != "" {
+		if _, err := os.Stat(opts.Certificate); err != nil {
+			return cmdutil.FlagErrorf("cannot read the certificate %s: %v", opts.Certificate, errors.Unwrap(err))
+		}
+	} else {
+		secret, err := opts.Connect.Secret()
+		if err != nil {
+			return err
+		}
+		cred.Secret = secret
+	}
+	s, err := opts.Connect.Session(ctx, "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.LoginServicePrincipal(ctx, opts.Tenant, opts.ClientID, cred); err != nil {
+		return err
+	}
+	return report(ctx, opts, s)
+}
+
+// report prints who signed in, as the directory names them, and remembers
+// the directories this identity reaches (for names and completion).
+func report(ctx context.Context, opts *Options, s *auth.Session) error {
+	env := opts.Connect.EnvFor(s)
+	w, err := steps.WhoAmI(ctx, env)
+	if err != nil {
+		p := s.Profile()
+		w = steps.Who{Kind: p.Kind, DisplayName: p.DisplayName, UPN: p.Username, TenantID: p.Tenant, HomeTenant: p.HomeTenant, TokensInStore: s.Persistent()}
+		if p.Kind == auth.KindServicePrincipal {
+			w.AppID = p.ClientID
+		}
+	}
+	if ts, err := steps.Tenants(ctx, env); err == nil {
+		opts.Connect.RememberTenants(ctx, ts)
+		if s.Persistent() {
+			// The profile keeps the directory's name, so that writes name
+			// it without asking Azure.
+			steps.RememberNames(ctx, env, ts, w.TenantID)
+		}
+		if t, ok := steps.FindTenant(ts, w.TenantID); ok && w.TenantName == "" {
+			w.TenantName, w.TenantDomain = t.DisplayName, t.DefaultDomain
+		}
+	}
+	if err := output.Login(opts.IO.Out, opts.Format, w); err != nil {
+		return err
+	}
+	if opts.Format != output.JSON {
+		for _, warning := range w.Warnings {
+			opts.Warn(warning)
+		}
+	}
+	return nil
+}
+
+// openBrowser shows the sign-in address and opens the system browser, unless
+// PALWIZ_NO_BROWSER says not to.
+func openBrowser(ios *iostreams.IOStreams, cfg *config.Config, url string) error {
+	fmt.Fprintf(ios.ErrOut, "Sign in in your browser: %s\n", output.Clean(url))
+	if cfg.NoBrowser {
+		return nil
+	}
+	// The browser gets palwiz's environment without its secrets.
+	if err := auth.OpenBrowser(url, nil); err != nil {
+		fmt.Fprintln(ios.ErrOut, "Could not open a browser; open the address above yourself.")
+	}
+	return nil
+}
