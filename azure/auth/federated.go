@@ -373,3 +373,33 @@ func (f *federatedCred) explain(err error, tenant, clientID string) error {
 	}
 	return ae
 }
+
+// IdentityVariables are the environment variables EnvIdentityFrom reads:
+// everything that can name the identity of a run.
+var IdentityVariables = []string{
+	"PALWIZ_CLIENT_ID", "PALWIZ_TENANT", "PALWIZ_CLIENT_SECRET", "PALWIZ_CERTIFICATE", "PALWIZ_CERTIFICATE_PASSWORD",
+	"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_TENANT_ID",
+	"PALWIZ_FEDERATED_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE",
+	"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+	"SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "PALWIZ_SERVICE_CONNECTION_ID", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+	"PALWIZ_MANAGED_IDENTITY",
+}
+
+// SignInMethod says how a pipeline identity signed in, for people ("" for
+// a person's or a stored service principal's sign-in).
+func (p *Profile) SignInMethod() string {
+	if p == nil {
+		return ""
+	}
+	switch {
+	case p.ManagedIdentity != "":
+		return describeManaged(p.ManagedIdentity) + " of this machine"
+	case p.Federated == SourceGitHubActions:
+		return "GitHub Actions' OIDC token (workload identity federation)"
+	case p.Federated == SourceAzureDevOps:
+		return "an Azure DevOps service connection's OIDC token (workload identity federation)"
+	case p.Federated == SourceTokenFile:
+		return "a federated token file (workload identity federation)"
+	}
+	return ""
+}
