@@ -55,6 +55,33 @@ func BenchmarkProcess(b *testing.B) {
 			b.ReportMetric(float64(st["login.microsoftonline.com"])/float64(b.N), "signin-req/op")
 		})
 	}
+	// The pipeline path without a secret: workload identity federation (a
+	// GitHub Actions job: one OIDC request and one token exchange per run)
+	// and the machine's managed identity (one IMDS request per run).
+	for _, c := range []struct {
+		name string
+		env  func(h *harness) []string
+	}{
+		{"status-pipeline-github", func(h *harness) []string {
+			job, err := h.sim.NewGitHubJob("repo:fabrikam/pal-delivery:environment:northwind")
+			if err != nil {
+				b.Fatal(err)
+			}
+			return []string{"AZURE_CLIENT_ID=" + northwindSPApp, "AZURE_TENANT_ID=3a9d6e2b-8e4c-4d7f-9b0a-00000000b003",
+				"ACTIONS_ID_TOKEN_REQUEST_URL=" + job["ACTIONS_ID_TOKEN_REQUEST_URL"], "ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + job["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]}
+		}},
+		{"status-pipeline-managed-identity", func(*harness) []string { return []string{"PALWIZ_MANAGED_IDENTITY=system"} }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := newHarness(b, nil)
+			p := newProcTB(b, h, b.TempDir(), b.TempDir())
+			env := append(append([]string{}, p.env...), c.env(h)...)
+			h.sim.ResetStats()
+			measure(b, env, "status", "--output", "json")
+			st := h.sim.Stats()
+			b.ReportMetric(float64(st["login.microsoftonline.com"]+st["pipelines.actions.githubusercontent.com"]+st["169.254.169.254"])/float64(b.N), "signin-req/op")
+		})
+	}
 	b.Run("status-cached-token", func(b *testing.B) {
 		if os.Getenv("PALWIZ_TEST_KEYRING") != "1" {
 			b.Skip("needs the OS keyring: run `make bench` (it starts GNOME Keyring under dbus-run-session)")
