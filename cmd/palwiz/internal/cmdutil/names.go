@@ -69,30 +69,35 @@ func (c *Connector) Names(ctx context.Context) NameCache {
 	return nc
 }
 
-func (c *Connector) saveNames(ctx context.Context, nc NameCache) {
+// updateNames changes the cache under the keyring's lock: concurrent runs
+// neither lose each other's names nor leave a half-written item. The write
+// has the keyring's own time bounds; no shorter deadline may cut it off
+// between its chunks and its manifest.
+func (c *Connector) updateNames(ctx context.Context, change func(*NameCache)) {
 	st := c.namesStore()
 	p := c.Profile()
 	if st == nil || p == nil {
 		return
 	}
-	nc.Owner = owner(p)
-	raw, err := json.Marshal(nc)
-	if err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	_ = st.Save(ctx, namesKey, raw)
+	_ = st.Update(ctx, namesKey, func(old []byte) ([]byte, error) {
+		var nc NameCache
+		if old == nil || json.Unmarshal(old, &nc) != nil || nc.Owner != owner(p) {
+			nc = NameCache{}
+		}
+		change(&nc)
+		nc.Owner = owner(p)
+		return json.Marshal(nc)
+	})
 }
 
 // RememberTenants keeps the directories' names for later runs.
 func (c *Connector) RememberTenants(ctx context.Context, ts []arm.Tenant) {
-	nc := c.Names(ctx)
-	nc.Tenants = nc.Tenants[:0]
-	for _, t := range ts {
-		nc.Tenants = append(nc.Tenants, output.DirectoryOf(t))
-	}
-	c.saveNames(ctx, nc)
+	c.updateNames(ctx, func(nc *NameCache) {
+		nc.Tenants = nc.Tenants[:0]
+		for _, t := range ts {
+			nc.Tenants = append(nc.Tenants, output.DirectoryOf(t))
+		}
+	})
 }
 
 // RememberEnvironments keeps the names of a directory's environments.
@@ -100,12 +105,12 @@ func (c *Connector) RememberEnvironments(ctx context.Context, tenant string, nam
 	if len(names) == 0 {
 		return
 	}
-	nc := c.Names(ctx)
-	if nc.Environments == nil {
-		nc.Environments = map[string][]string{}
-	}
-	nc.Environments[strings.ToLower(tenant)] = names
-	c.saveNames(ctx, nc)
+	c.updateNames(ctx, func(nc *NameCache) {
+		if nc.Environments == nil {
+			nc.Environments = map[string][]string{}
+		}
+		nc.Environments[strings.ToLower(tenant)] = names
+	})
 }
 
 // ForgetNames removes the cache (logout); it returns how many keyring items went.

@@ -184,15 +184,16 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	var id *auth.Identity
 	if opts.Browser {
-		_, err = s.LoginBrowser(ctx, opts.Tenant, "", opts.OpenURL)
+		id, err = s.LoginBrowser(ctx, opts.Tenant, "", opts.OpenURL)
 	} else {
-		_, err = cmdutil.DeviceCodeSignIn(ctx, opts.IO, s, opts.Tenant)
+		id, err = cmdutil.DeviceCodeSignIn(ctx, opts.IO, s, opts.Tenant)
 	}
 	if err != nil {
 		return err
 	}
-	return report(ctx, opts, s)
+	return report(ctx, opts, s, id)
 }
 
 func loginServicePrincipal(ctx context.Context, opts *Options) error {
@@ -212,22 +213,25 @@ func loginServicePrincipal(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.LoginServicePrincipal(ctx, opts.Tenant, opts.ClientID, cred); err != nil {
+	id, err := s.LoginServicePrincipal(ctx, opts.Tenant, opts.ClientID, cred)
+	if err != nil {
 		return err
 	}
-	return report(ctx, opts, s)
+	return report(ctx, opts, s, id)
 }
 
 // report prints who signed in, as the directory names them, and remembers
 // the directories this identity reaches (for names and completion).
-func report(ctx context.Context, opts *Options, s *auth.Session) error {
+func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identity) error {
 	env := opts.Connect.EnvFor(s)
-	w, err := steps.WhoAmI(ctx, env)
-	if err != nil {
-		p := s.Profile()
-		w = steps.Who{Kind: p.Kind, DisplayName: p.DisplayName, UPN: p.Username, TenantID: p.Tenant, HomeTenant: p.HomeTenant, TokensInStore: s.Persistent()}
-		if p.Kind == auth.KindServicePrincipal {
-			w.AppID = p.ClientID
+	w := steps.Who{Kind: id.Kind, DisplayName: id.DisplayName, UPN: id.Username, ObjectID: id.ObjectID, TenantID: id.TenantID,
+		HomeTenant: id.HomeTenant, TokensInStore: s.Persistent()}
+	if id.Kind == auth.KindServicePrincipal {
+		// A sign-in with a secret says nothing of the principal's name:
+		// the directory does (one request).
+		w.AppID, w.UPN = id.ClientID, ""
+		if who, err := steps.WhoAmI(ctx, env); err == nil {
+			w = who
 		}
 	}
 	if ts, err := steps.Tenants(ctx, env); err == nil {
