@@ -260,17 +260,17 @@ func (c *Connector) Env(ctx context.Context) (*steps.Env, error) {
 // SignInAs signs in as the pipeline identity e names (workload identity
 // federation, a managed identity), for this run only: no keyring is opened.
 // It becomes the run's session.
-func (c *Connector) SignInAs(ctx context.Context, e auth.EnvIdentity) (*auth.Session, error) {
+func (c *Connector) SignInAs(ctx context.Context, e auth.EnvIdentity) (*auth.Session, *auth.Identity, error) {
 	cl, err := c.Cloud()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s, _, err := auth.OpenEnvironment(ctx, c.authConfig(cl, ""), e)
+	s, id, err := auth.OpenEnvironment(ctx, c.authConfig(cl, ""), e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.session = s
-	return s, nil
+	return s, id, nil
 }
 
 // EnvFor returns the steps environment of a session already open.

@@ -70,11 +70,11 @@ func loginPipeline(ctx context.Context, opts *Options) error {
 	} else {
 		e = auth.EnvIdentity{ManagedIdentity: strings.TrimSpace(opts.ManagedIdentity)}
 	}
-	s, err := opts.Connect.SignInAs(ctx, e)
+	s, id, err := opts.Connect.SignInAs(ctx, e)
 	if err != nil {
 		return err
 	}
-	if err := report(ctx, opts, s); err != nil {
+	if err := report(ctx, opts, s, id); err != nil {
 		return err
 	}
 	if opts.Format == output.JSON {
