@@ -146,7 +146,7 @@ func (p *plain) welcome() (step, error) {
 	if _, n, _ := checkPartnerID(p.f.partnerID); n.kind == noteWarn {
 		p.sayNotes([]note{n})
 	}
-	return stepInitiation, nil
+	return p.f.afterPartnerID(), nil
 }
 
 func (p *plain) initiation() (step, error) {
@@ -176,6 +176,12 @@ func (p *plain) initiation() (step, error) {
 	}
 	if ok, err := p.retry(stepInitiation, p.readWho); err != nil || !ok {
 		return stepInitiation, err
+	}
+	if q := p.f.kindQuestion(); q != "" {
+		goOn := false
+		if err := p.ask(stepInitiation, confirmField(q, "", "Continue anyway", "Sign in again", &goOn)); err != nil || !goOn {
+			return stepInitiation, err
+		}
 	}
 	return stepDirectory, nil
 }
@@ -299,7 +305,7 @@ func (p *plain) directory() (step, error) {
 		status, _ := tenantStatus(t, p.f.tenant.ID, probed, p.probes[t.ID])
 		pairs = append(pairs, join(", ", t.DisplayName+" ("+t.DefaultDomain+")", status), t.ID)
 	}
-	id, err := p.choose(stepDirectory, "Which customer directory?", p.f.tenant.ID, pairs...)
+	id, err := p.choose(stepDirectory, "Which customer directory?", p.f.preselect(), pairs...)
 	if err != nil || strings.EqualFold(id, p.f.tenant.ID) {
 		return stepRegistration, err
 	}

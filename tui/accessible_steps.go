@@ -26,23 +26,17 @@ func (p *plain) registration() (step, error) {
 		if plan.warning != "" {
 			p.sayNotes([]note{{noteWarn, plan.warning}})
 		}
+		p.sayNotes(plan.guards)
 		if plan.action == steps.ActionNone {
 			p.f.linked(steps.Outcome{Action: steps.ActionNone, Before: cur, After: cur})
 			return stepAttribution, nil
 		}
-		yes := plan.action == steps.ActionLink
-		yesLabel, noLabel := "Link it", "Not now"
-		if plan.action == steps.ActionMove {
-			yesLabel, noLabel = "Move it", "Keep it"
-		}
-		if err := p.ask(stepRegistration, confirmField(plan.question, "", yesLabel, noLabel, &yes)); err != nil {
+		yes := plan.safe
+		if err := p.ask(stepRegistration, confirmField(plan.question, "", plan.yes, plan.no, &yes)); err != nil {
 			return stepRegistration, err
 		}
 		if !yes {
-			if plan.action == steps.ActionMove {
-				p.say("%s", keptLink(cur))
-			}
-			return p.whatNow(plan.action == steps.ActionMove)
+			return p.declined(plan, cur)
 		}
 		o, err := p.be.Link(p.ctx, p.f.tenant.ID, cur, p.f.partnerID, plan.action == steps.ActionMove)
 		var nf *steps.NeedsForceError
@@ -52,12 +46,16 @@ func (p *plain) registration() (step, error) {
 			continue
 		case err != nil:
 			p.sayErr(err)
-			return p.whatNow(false)
+			return p.whatNow(nil)
 		}
 		p.f.linked(o)
 		p.say("%s.", o.Summary())
 		if l := o.After; l != nil {
 			p.say("As the Azure portal shows it: partner ID %s, partner name %s, directory %s.", l.PartnerID, l.PartnerName, p.f.dirName())
+			if moved(l) {
+				rows := p.f.linkRows(l)
+				p.say("%s %s.", rows[len(rows)-2], rows[len(rows)-1])
+			}
 		}
 		if o.Recovered {
 			p.say("Note: %s", recoveredNote)
@@ -66,116 +64,40 @@ func (p *plain) registration() (step, error) {
 	}
 }
 
-// whatNow offers what the Registration screen's keys offer when the link
-// was not made: read it again (and retry), another partner ID, another directory.
-func (p *plain) whatNow(moving bool) (step, error) {
-	again := "Read the link again and try again"
-	if moving {
-		again = "Read the link again and decide again"
+// declined says what not linking means and what can be done instead.
+func (p *plain) declined(plan regPlan, cur *steps.PartnerLink) (step, error) {
+	if plan.action != steps.ActionMove {
+		p.say("%s", declinedLink)
+		return p.whatNow(nil)
 	}
-	next, err := p.choose(stepRegistration, "What now?", "again", again, "again",
-		"Change the partner ID", "welcome", "Choose another directory", "directory")
+	p.say("%s", keptLink(cur))
+	p.sayNotes([]note{{noteWarn, p.f.keepConsequence(cur)}})
+	return p.whatNow(cur)
+}
+
+// whatNow offers what the Registration screen's keys offer when the link
+// was not made: keep another partner's link (kept) and go on, read it
+// again (and retry), another partner ID, another directory.
+func (p *plain) whatNow(kept *steps.PartnerLink) (step, error) {
+	pairs := []string{"Read the link again and try again", "again"}
+	def := "again"
+	if kept != nil {
+		pairs = []string{"Keep it and continue to Attribution", "keep", "Read the link again and decide again", "again"}
+		def = "keep"
+	}
+	pairs = append(pairs, "Change the partner ID", "welcome", "Choose another directory", "directory")
+	next, err := p.choose(stepRegistration, "What now?", def, pairs...)
 	switch next {
+	case "keep":
+		p.f.keep(kept)
+		return stepAttribution, err
 	case "welcome":
+		p.f.editPartnerID()
 		return stepWelcome, err
 	case "directory":
 		return stepDirectory, err
 	}
 	return stepRegistration, err
-}
-
-func (p *plain) attribution() (step, error) {
-	p.say("Step 3 of 3: Attribution. Make sure the linked account owns what you deliver.")
-	if a := p.o.Attributor; a != nil {
-		if err := p.attributionScan(a); err != nil {
-			return stepAttribution, err
-		}
-	}
-	topics := []string{"Continue to Validation", "next", "Why it matters", "why", "Product rules", "rules", "Solutions", "solutions", "Tooling", "tooling"}
-	for {
-		t, err := p.choose(stepAttribution, "Read about attribution, or continue", "next", topics...)
-		if err != nil || t == "next" {
-			return stepValidation, err
-		}
-		p.sayTopic(t)
-	}
-}
-
-// attributionScan checks who owns what, and makes the ticked fixes after a yes.
-func (p *plain) attributionScan(a Attributor) error {
-	p.say("Checking who owns the resources in %s.", p.f.dirName())
-	var rep AttributionReport
-	if ok, err := p.retry(stepAttribution, func() (err error) {
-		rep, err = a.Scan(p.ctx, p.f.tenant.ID, nil)
-		return err
-	}); err != nil || !ok {
-		return err
-	}
-	p.sayReport(rep)
-	var chosen []string
-	var auto []AttributionFix
-	for _, f := range rep.Plan {
-		if f.Applicable() {
-			auto = append(auto, f)
-			chosen = append(chosen, f.ID)
-		}
-	}
-	if len(auto) == 0 {
-		return nil
-	}
-	if err := p.ask(stepAttribution, fixesField(&chosen, auto, 0)); err != nil {
-		return err
-	}
-	var picked []AttributionFix
-	for _, f := range auto {
-		if containsString(chosen, f.ID) {
-			picked = append(picked, f)
-		}
-	}
-	apply := false
-	if len(picked) == 0 {
-		return nil
-	}
-	if err := p.ask(stepAttribution, confirmField(applyQuestion(len(picked)), "", "Apply", "Not now", &apply)); err != nil || !apply {
-		return err
-	}
-	if ok, err := p.retry(stepAttribution, func() (err error) {
-		rep, err = a.Apply(p.ctx, p.f.tenant.ID, picked, nil)
-		return err
-	}); err != nil || !ok {
-		return err
-	}
-	for _, l := range rep.Applied {
-		p.say("%s.", strings.TrimSuffix(l, "."))
-	}
-	return nil
-}
-
-func containsString(xs []string, x string) bool {
-	for _, s := range xs {
-		if s == x {
-			return true
-		}
-	}
-	return false
-}
-
-// sayReport reads out a scan: each resource with its verdict, then the plan.
-func (p *plain) sayReport(rep AttributionReport) {
-	p.say("%d resources, judged for %s.", len(rep.Items), rep.Linked)
-	for _, it := range rep.Items {
-		p.say("%s %s in %s: %s; %s.", it.Product, it.Name, orDash(it.Environment), it.Verdict, strings.TrimSuffix(cmpOr(it.Reason, it.AttributedTo), "."))
-	}
-	for i, f := range rep.Plan {
-		how := ""
-		if !f.Applicable() {
-			how = " By hand: " + strings.Join(f.Commands, "; ")
-		}
-		p.say("Fix %d: %s.%s", i+1, strings.TrimSuffix(f.Action, "."), how)
-	}
-	for _, n := range rep.Notes {
-		p.say("Note: %s", n)
-	}
 }
 
 // sayTopic reads out one of Attribution's topics.
@@ -222,6 +144,7 @@ func (p *plain) validation() (step, error) {
 		ns = ns[1:]
 	}
 	p.sayNotes(ns)
+	p.sayCoverage()
 	if len(ns) == 0 {
 		return stepDone, nil
 	}
@@ -235,6 +158,7 @@ func (p *plain) validation() (step, error) {
 func (p *plain) done() (step, error) {
 	p.say("Done.")
 	p.sayNotes(p.f.doneNotes())
+	p.sayCoverage()
 	for _, para := range nextSteps() {
 		p.say("Next: %s", para)
 	}

@@ -42,6 +42,8 @@ type console struct {
 	done chan struct{}
 	res  Result
 	err  error
+	// cancel ends the run's context, as an interrupt does.
+	cancel context.CancelFunc
 }
 
 func startAccessible(t *testing.T, o Options) *console {
@@ -53,6 +55,7 @@ func startAccessible(t *testing.T, o Options) *console {
 		o.Now = func() time.Time { return fixedNow }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
 	t.Cleanup(func() { cancel(); _ = w.Close() })
 	go func() {
 		defer close(c.done)
@@ -125,10 +128,10 @@ func TestAccessibleFlow(t *testing.T) {
 	c.send("y")
 	c.expect("Moved the link from partner Tailspin Partners (Dublin) (5127255) to partner Fabrikam Consulting (Seattle) (4977985).")
 	c.expect("Step 3 of 3: Attribution.")
-	c.expect("Read about attribution, or continue (Enter for 1)")
+	c.expect("Attribution: what now? (Enter for 1)")
 	c.send("5")
 	c.expect("Power Apps model-driven: GUI no, PowerShell no, PP CLI yes, DevOps + Build Tools yes.")
-	c.expect("Read about attribution, or continue")
+	c.expect("Attribution: what now?")
 	c.send("")
 	c.expect("Linked: yes. Partner name: Fabrikam Consulting (Seattle). Partner ID: 4977985.")
 	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
@@ -243,8 +246,8 @@ func TestAccessibleAdminRequest(t *testing.T) {
 // unticking one keeps it out of what palwiz applies, after a yes.
 func TestAccessiblePicksFixes(t *testing.T) {
 	f := newFake()
-	fa := &fakeAttributor{}
-	c := startAccessible(t, Options{Backend: f, Attributor: fa, Ephemeral: true})
+	at := newSimAttributor(t, nil)
+	c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
 	c.expect("Your partner ID ")
 	c.send("4977985")
 	c.expect("Enter a number between 1 and 4: ")
@@ -254,16 +257,17 @@ func TestAccessiblePicksFixes(t *testing.T) {
 	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? [Y/n] ")
 	c.send("")
 	c.expect("Linked to partner Fabrikam Consulting (Seattle) (4977985).")
-	c.expect("Fix 3: Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com. By hand: pac solution import")
+	c.expect("Canvas apps (the rule looks at the owner / co-owner):")
+	c.expect("4 changes palwiz can make, 0 steps to do by hand.")
 	c.expect("Changes palwiz can make")
-	c.expect("Enter a number between 0 and 2: ")
+	c.expect("Enter a number between 0 and 8: ")
 	c.send("1")
-	c.expect("Enter a number between 0 and 2: ")
+	c.expect("Enter a number between 0 and 8: ")
 	c.send("")
-	c.expect("Make 1 change(s) now? Each one changes who owns a resource in the customer's environments. [y/N] ")
+	c.expect("Make 3 changes now? [y/N] ")
 	c.send("y")
-	c.expect("Done: make")
-	c.expect("Read about attribution, or continue")
+	c.expect("All done: 3 changes done.")
+	c.expect("Attribution: what now? (Enter for 1)")
 	c.send("")
 	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
 	c.send("")
@@ -271,8 +275,8 @@ func TestAccessiblePicksFixes(t *testing.T) {
 	if c.err != nil {
 		t.Fatal(c.err)
 	}
-	if len(fa.applied) != 1 || fa.applied[0].ID != "app/2" {
-		t.Fatalf("applied %+v, want only the canvas app fix", fa.applied)
+	if got := at.Applied(); len(got) != 3 || strings.Contains(strings.Join(got, "\n"), "Team Birthdays") {
+		t.Fatalf("applied %q, want the co-owners but the first", got)
 	}
 }
 
@@ -297,5 +301,116 @@ func TestAccessiblePipedAnswers(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "Invalid") {
 		t.Errorf("an answer reached the wrong question:\n%s", out.String())
+	}
+}
+
+// TestAccessibleGuardRails: Ana signs in at home (Fabrikam) and is a guest
+// in two customers' directories: the list starts on a customer's directory,
+// and linking in her home directory is asked about, no by default.
+func TestAccessibleGuardRails(t *testing.T) {
+	f := newFake()
+	anaAtHome(f, nil)
+	c := startAccessible(t, Options{Backend: f, PartnerID: "4977985"})
+	c.expect("Your partner ID (Enter for 4977985) ")
+	c.send("")
+	c.expect("Enter a number between 1 and 4: ")
+	c.send("3")
+	c.expect("enter the code HQ7XK9M2B")
+	f.approve()
+	c.expect("Which customer directory? (Enter for 2)")
+	c.send("1")
+	c.expect("Warning: Fabrikam Consulting is the home directory of ana.lopez@fabrikam.example, which is a guest in Contoso Ltd, Northwind Traders.")
+	c.expect("Link ana.lopez@fabrikam.example in Fabrikam Consulting anyway? [y/N] ")
+	c.send("")
+	c.expect("Not linked here. Choose another directory, or change the partner ID.")
+	c.expect("What now? (Enter for 1)")
+	c.send("q")
+	c.expect("Quit palwiz? [y/N] ")
+	c.send("y")
+	c.wait()
+	if !errors.Is(c.err, ErrCancelled) {
+		t.Fatalf("err = %v", c.err)
+	}
+	for _, call := range f.Calls() {
+		if strings.HasPrefix(call, "Link ") {
+			t.Errorf("linked in the home directory after a no: %q", f.Calls())
+		}
+	}
+}
+
+// TestAccessibleKeepsOtherLink: declining to move another partner's link
+// says what going on with it means, then goes on to Attribution with it;
+// Validation says whose link it is.
+func TestAccessibleKeepsOtherLink(t *testing.T) {
+	f := newFake()
+	tailspin(f, nil)
+	c := startAccessible(t, Options{Backend: f, PartnerID: "4977985", Ephemeral: true})
+	c.expect("Your partner ID (Enter for 4977985) ")
+	c.send("")
+	c.expect("Enter a number between 1 and 4: ")
+	c.send("")
+	c.expect("enter the code HQ7XK9M2B")
+	f.approve()
+	c.expect("Move the link from Tailspin Partners (Dublin) (5127255) to 4977985? [y/N] ")
+	c.send("")
+	c.expect("The link stays with Tailspin Partners (Dublin) (5127255).")
+	c.expect("Warning: If you continue with it, what pal-service@contoso.onmicrosoft.com owns in Contoso Ltd earns credit for Tailspin Partners (Dublin) (5127255), not for 4977985.")
+	c.expect("1. Keep it and continue to Attribution")
+	c.send("")
+	c.expect("Step 3 of 3: Attribution.")
+	c.expect("Attribution: what now? (Enter for 1)")
+	c.send("")
+	c.expect("This is not the partner ID you chose (4977985).")
+	c.expect("What now?")
+	c.send("2")
+	c.expect("Kept the link to Tailspin Partners (Dublin) (5127255) (not 4977985)")
+	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
+	c.send("")
+	c.wait()
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	if c.res.Outcome != nil || c.res.Link == nil || c.res.Link.PartnerID != "5127255" {
+		t.Errorf("result %+v", describe(c.res))
+	}
+}
+
+// TestAccessibleChangesPartnerID: changing the partner ID from
+// Registration comes back to Registration with the same sign-in and
+// directory.
+func TestAccessibleChangesPartnerID(t *testing.T) {
+	f := newFake()
+	tailspin(f, nil)
+	c := startAccessible(t, Options{Backend: f, PartnerID: "4977985", Ephemeral: true})
+	c.expect("Your partner ID (Enter for 4977985) ")
+	c.send("")
+	c.expect("Enter a number between 1 and 4: ")
+	c.send("")
+	c.expect("enter the code HQ7XK9M2B")
+	f.approve()
+	c.expect("Move the link from Tailspin Partners (Dublin) (5127255) to 4977985? [y/N] ")
+	c.send("")
+	c.expect("What now? (Enter for 1)")
+	c.send("3")
+	c.expect("Your partner ID (Enter for 4977985) ")
+	c.send("5127255")
+	c.expect("Step 2 of 3: Registration.")
+	c.expect("What palwiz will do: nothing to do: it is already linked to this partner ID.")
+	c.expect("Attribution: what now? (Enter for 1)")
+	c.send("")
+	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
+	c.send("")
+	c.wait()
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	signIns := 0
+	for _, call := range f.Calls() {
+		if strings.HasPrefix(call, "StartDeviceCode") {
+			signIns++
+		}
+	}
+	if signIns != 1 {
+		t.Errorf("signed in %d times: %q", signIns, f.Calls())
 	}
 }

@@ -1,12 +1,10 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // The Attribution screen's topics: the scan's results, the fix plan, the
@@ -101,15 +99,22 @@ func shortTools(tools []string) []string {
 	return out
 }
 
+// resultsView is the check: what was not checked first, the summary, the
+// legend, then a table per product (its role in the header) with the
+// reason under every row.
 func (s *attributionScreen) resultsView(m *Model, width int) string {
 	st := m.st
 	var b strings.Builder
-	dir := m.f.tenant.DisplayName
+	dir := m.f.dirName()
+	a := &m.f.attr
 	switch {
+	case s.stopping:
+		b.WriteString(m.spin.View() + " " + wrap("Stopping: palwiz reads back the changes on their way (at most 10 s), then quits and shows what was done. Press ctrl+c again to quit at once.", width-2))
+		return b.String()
 	case s.scanning || s.applying:
 		what := "Checking who owns the apps, flows, bots, solutions, datasets and instances in " + dir + "…"
 		if s.applying {
-			what = "Applying the plan…"
+			what = "Making the changes, then reading each one back… (ctrl+c stops and says what was done)"
 		}
 		b.WriteString(m.spin.View() + " " + wrap(what, width-2))
 		if s.status != "" {
@@ -117,71 +122,106 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 		}
 		return b.String()
 	case s.scanErr != nil:
-		b.WriteString(m.errorView(s.scanErr, width) + "\n\n" + wrap("Press r to scan again.", width))
+		b.WriteString(m.errorView(s.scanErr, width) + "\n\n" + wrap("Nothing was checked, so palwiz says nothing about attribution. Press r to check again.", width))
 		return b.String()
-	case s.report == nil:
+	case !a.checked():
 		return ""
 	}
-	r := s.report
-	count := map[string]int{}
-	for _, it := range r.Items {
-		count[it.Verdict]++
+	b.WriteString(wrap(a.judgedLine(dir), width) + "\n")
+	b.WriteString(m.notesView(a.headNotes(), width) + "\n")
+	b.WriteString(lines(st.faint, legendLines(width)) + "\n")
+	b.WriteString(s.recordView(m, tabResources, width))
+	b.WriteString(s.tablesView(m, width))
+	b.WriteString("\n" + st.bold.Render("What the marks mean") + "\n")
+	for _, e := range attribution.Legend() {
+		b.WriteString(hang("  "+e.Symbol+" ", e.Meaning, width) + "\n")
 	}
-	if len(r.Items) == 0 {
-		b.WriteString(wrap("Nothing that earns credit was found in "+dir+".", width) + "\n")
-	} else {
-		b.WriteString(wrap(fmt.Sprintf("%d resources, judged for %s: %d attributed · %d not · %d cannot tell · %d do not count",
-			len(r.Items), r.Linked, count[VerdictAttributed], count[VerdictNotAttributed], count[VerdictCannotTell], count[VerdictDoesNotCount]), width) + "\n")
+	if n := a.summary(); n.Automatic+n.Manual+n.Blocked+n.Held+n.Advice > 0 {
+		b.WriteString("\n" + wrap("The fix plan ("+tabPlan+", →) says what palwiz can change and what is for a person to do; mark what your organisation delivered under "+tabDelivered+".", width) + "\n")
 	}
-	for _, a := range r.Applied {
-		b.WriteString(hang(st.ok.Render("· "), a, width) + "\n")
+	if ns := a.uncheckedNotes(); len(ns) > 0 {
+		b.WriteString(m.notesView(ns, width) + "\n")
 	}
-	pw, nw := 0, 0
-	for _, it := range r.Items {
-		pw = max(pw, ansi.StringWidth(it.Product))
-		nw = max(nw, ansi.StringWidth(it.Name))
-	}
-	pw = min(pw, 18)
-	nw = max(10, min(nw, 28, width-pw-6-30))
-	env := "\x00"
-	for _, it := range r.Items {
-		if it.Environment != env {
-			env = it.Environment
-			b.WriteString("\n" + st.accent.Render(truncate(orDash(env), width)) + "\n")
-		}
-		mark := verdictMark(st, it.Verdict)
-		row := mark + " " + padRight(truncate(it.Product, pw), pw) + "  " + padRight(truncate(it.Name, nw), nw) + "  " + st.faint.Render(it.AttributedTo)
-		b.WriteString(truncate(row, width) + "\n")
-		if it.Reason != "" && (it.Verdict == VerdictNotAttributed || it.Verdict == VerdictCannotTell) {
-			b.WriteString(lines(st.faint, hang("  ", it.Reason, width)) + "\n")
-		}
-	}
-	if len(r.Plan) > 0 {
-		b.WriteString("\n" + wrap(fmt.Sprintf("The fix plan has %d step(s); %d of them palwiz can carry out. See the Fix plan topic (→) to choose and apply them.",
-			len(r.Plan), s.applicableCount()), width) + "\n")
-	} else if count[VerdictNotAttributed] == 0 && len(r.Items) > 0 {
-		b.WriteString("\n" + hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
-	}
-	if len(r.Notes) > 0 {
-		b.WriteString("\n")
-		for _, n := range r.Notes {
-			b.WriteString(hang(st.faint.Render("· "), n, width) + "\n")
-		}
+	for _, n := range a.res.Notes {
+		b.WriteString(hang(st.faint.Render("· "), n, width) + "\n")
 	}
 	b.WriteString(s.confirmView(m, width))
 	return b.String()
 }
 
-func (s *attributionScreen) applicableCount() int {
-	n := 0
-	if s.report != nil {
-		for _, f := range s.report.Plan {
-			if f.Applicable() {
-				n++
+// tablesView is every product's table, drawn again only when the check,
+// the width or the details change.
+func (s *attributionScreen) tablesView(m *Model, width int) string {
+	key := [3]int{m.f.attr.version, width, map[bool]int{false: 0, true: 1}[s.more]}
+	if key != s.tablesKey || s.tables == "" {
+		var b strings.Builder
+		for _, g := range m.f.attr.groups() {
+			b.WriteString("\n" + s.groupView(m, g, width))
+		}
+		s.tables, s.tablesKey = b.String(), key
+	}
+	return s.tables
+}
+
+// Columns of the resource tables (an environment column where it fits).
+const (
+	nameCol = 22
+	envCol  = 22
+	roleCol = 9
+)
+
+// groupView is one product's table: a title with the role its rule looks
+// at, column headers, and each row with its reason (and, with details,
+// the rest of what is known) beneath.
+func (s *attributionScreen) groupView(m *Model, g rowGroup, width int) string {
+	st := m.st
+	var b strings.Builder
+	b.WriteString(st.accent.Render(truncate(g.title, width)) + st.faint.Render(truncate(" · the rule looks at the "+g.role, width-len([]rune(g.title)))) + "\n")
+	showEnv := width >= 2+nameCol+2+envCol+2+roleCol+2+12
+	nw := nameCol
+	if !showEnv {
+		nw = min(nameCol, width/3)
+	}
+	hw := width - 2 - nw - 2 - roleCol - 2
+	if showEnv {
+		hw -= envCol + 2
+	}
+	cells := func(mark, name, env, role, holder string) string {
+		line := mark + " " + padRight(truncate(name, nw), nw) + "  "
+		if showEnv {
+			line += padRight(truncate(env, envCol), envCol) + "  "
+		}
+		return line + padRight(truncate(role, roleCol), roleCol) + "  " + truncate(holder, hw)
+	}
+	b.WriteString(st.faint.Render(trimRight(cells(" ", "Name", "Environment", "Role", "Held by"))) + "\n")
+	for _, r := range g.rows {
+		b.WriteString(trimRight(cells(verdictMark(st, r.Verdict), r.Name, r.Environment, r.Role, holderCell(r))) + "\n")
+		details := rowDetails(r, s.more)
+		if !showEnv {
+			details[0] = "In " + r.Environment + ". " + details[0]
+		}
+		for i, d := range details {
+			prefix := "  "
+			if i > 0 {
+				prefix += "· "
 			}
+			b.WriteString(lines(st.faint, hang(prefix, d, width)) + "\n")
 		}
 	}
-	return n
+	return b.String()
+}
+
+// recordView is what the last apply did, on the topic it was asked from.
+func (s *attributionScreen) recordView(m *Model, topic string, width int) string {
+	rec := m.f.attr.last
+	if rec == nil || s.recordOn != topic {
+		return ""
+	}
+	out := "\n" + m.notesView(recordNotes(*rec), width) + "\n"
+	if s.applyErr != nil {
+		out += m.errorView(s.applyErr, width) + "\n"
+	}
+	return out
 }
 
 // confirmView is the question before changing owners.
@@ -189,120 +229,21 @@ func (s *attributionScreen) confirmView(m *Model, width int) string {
 	if s.confirm == nil {
 		return ""
 	}
-	bw := min(width, 60)
-	return "\n" + m.st.dialog.Width(bw).Render(formView(s.confirm, bw-6))
-}
-
-// planView is the fix plan: the changes palwiz can make, ticked in a
-// multi-select, and the ones a person must make, with their commands. The
-// line returned is the multi-select's cursor.
-func (s *attributionScreen) planView(m *Model, width int) (string, int) {
-	st := m.st
-	if s.scanning || s.applying || s.scanErr != nil || s.report == nil {
-		return s.resultsView(m, width), -1
-	}
-	r := s.report
-	var b strings.Builder
-	// What the last apply did, where it was asked for.
-	for _, a := range r.Applied {
-		b.WriteString(hang(st.ok.Render("· "), a, width) + "\n")
-	}
-	if len(r.Applied) > 0 {
-		b.WriteString("\n")
-	}
-	if len(r.Plan) == 0 {
-		b.WriteString(hang(st.ok.Render("✓ "), "Nothing to fix: every resource that counts is attributed to the linked account, or palwiz cannot tell.", width) + "\n")
-		return b.String(), -1
-	}
-	anchor := -1
-	if s.plan != nil {
-		if width != s.planWidth {
-			// Wrap the changes to the new width.
-			s.planWidth = width
-			if ms, ok := s.plan.focused().(*huh.MultiSelect[string]); ok {
-				hovered, _ := ms.Hovered()
-				ms.Options(fixOptions(s.report.Plan, width)...).Height(1 + optionLines(s.report.Plan, width))
-				s.hover(ms, hovered)
-			}
-		}
-		b.WriteString(wrap("Tick the changes palwiz should make (space), then press a; it asks first. The others are for a person to do, as shown.", width) + "\n\n")
-		list, _ := s.plan.view(width)
-		anchor = lineCount(b.String()) + s.cursorLine(width)
-		b.WriteString(list + "\n")
-	}
-	manual := false
-	for i, f := range r.Plan {
-		if f.Applicable() {
-			continue
-		}
-		if !manual {
-			b.WriteString("\n" + st.bold.Render("For a person to do") + "\n")
-			manual = true
-		}
-		text := f.Action
-		if f.Blocked != "" {
-			text += " (cannot be done now: " + f.Blocked + ")"
-		}
-		b.WriteString(hang(fmt.Sprintf("  %d. ", i+1), text, width) + "\n")
-		for _, c := range f.Commands {
-			b.WriteString(hang("       "+st.faint.Render("$ "), c, width) + "\n")
-		}
-	}
-	b.WriteString(s.confirmView(m, width))
-	return b.String(), anchor
-}
-
-// hover puts the multi-select's cursor back on the fix with ID id, with
-// the keys that move it (new options put it on the last ticked one).
-func (s *attributionScreen) hover(ms *huh.MultiSelect[string], id string) {
-	home := tea.KeyPressMsg{Code: tea.KeyHome}
-	ms.Update(home)
-	for range s.applicableCount() {
-		if v, _ := ms.Hovered(); v == id {
-			return
-		}
-		ms.Update(tea.KeyPressMsg{Code: tea.KeyDown})
-	}
-}
-
-// cursorLine is the line of the multi-select's option under the cursor,
-// counted from the list's title (its options are the applicable fixes,
-// in plan order).
-func (s *attributionScreen) cursorLine(width int) int {
-	line := 1
-	ms, ok := s.plan.focused().(*huh.MultiSelect[string])
-	if !ok {
-		return line
-	}
-	v, _ := ms.Hovered()
-	for _, f := range s.report.Plan {
-		if !f.Applicable() {
-			continue
-		}
-		if f.ID == v {
-			return line
-		}
-		line += lineCount(fixLabel(f, width))
-	}
-	return line
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
+	bw := min(width, 64)
+	// The fields wrap inside the dialog's border and padding, their own bar included.
+	return "\n" + m.st.dialog.Width(bw).Render(formView(s.confirm, bw-8))
 }
 
 // verdictMark is a verdict's sign: ✓ attributed, ✗ not, ? cannot tell, · does not count.
-func verdictMark(st styles, v string) string {
+func verdictMark(st styles, v attribution.Verdict) string {
+	sym := attribution.Symbol(v)
 	switch v {
-	case VerdictAttributed:
-		return st.ok.Render("✓")
-	case VerdictNotAttributed:
-		return st.bad.Render("✗")
-	case VerdictCannotTell:
-		return st.warn.Render("?")
+	case attribution.Attributed:
+		return st.ok.Render(sym)
+	case attribution.NotAttributed:
+		return st.bad.Render(sym)
+	case attribution.CannotTell:
+		return st.warn.Render(sym)
 	}
-	return st.faint.Render("·")
+	return st.faint.Render(sym)
 }

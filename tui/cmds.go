@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // The commands below do the wizard's outside work. Each captures only the
@@ -153,9 +154,26 @@ func approveBrowserCmd(ctx context.Context, d *Demo, op int, url, upn string) te
 	}
 }
 
-// scanCmds runs a scan (or, with fixes, applies them) and reports its
-// progress lines as they come, the latest one winning.
-func scanCmds(ctx context.Context, a Attributor, op int, tenantID string, fixes []AttributionFix) tea.Cmd {
+// scanCmds runs a scan and reports its progress lines as they come, the
+// latest one winning.
+func scanCmds(ctx context.Context, a Attributor, op int, tenantID string) tea.Cmd {
+	return withProgress(op, func(progress func(string)) tea.Msg {
+		res, err := a.Scan(ctx, tenantID, progress)
+		return scannedMsg{op: op, res: res, err: err}
+	})
+}
+
+// applyCmds applies fixes (until ctx ends) and reports progress the same way.
+func applyCmds(ctx context.Context, a Attributor, op int, res *attribution.ScanResult, fixes []attribution.Fix) tea.Cmd {
+	return withProgress(op, func(progress func(string)) tea.Msg {
+		results, err := a.Apply(ctx, res, fixes, progress)
+		return appliedMsg{op: op, results: results, err: err}
+	})
+}
+
+// withProgress runs work, passing it a progress function whose lines
+// arrive as scanProgressMsgs while it runs.
+func withProgress(op int, work func(progress func(string)) tea.Msg) tea.Cmd {
 	status := make(chan string, 1)
 	done := make(chan struct{})
 	progress := func(s string) {
@@ -168,18 +186,11 @@ func scanCmds(ctx context.Context, a Attributor, op int, tenantID string, fixes 
 		default:
 		}
 	}
-	work := func() tea.Msg {
+	run := func() tea.Msg {
 		defer close(done)
-		var r AttributionReport
-		var err error
-		if fixes == nil {
-			r, err = a.Scan(ctx, tenantID, progress)
-		} else {
-			r, err = a.Apply(ctx, tenantID, fixes, progress)
-		}
-		return scannedMsg{op: op, report: r, err: err}
+		return work(progress)
 	}
-	return tea.Batch(work, listenProgress(op, status, done))
+	return tea.Batch(run, listenProgress(op, status, done))
 }
 
 // listenProgress waits for the next progress line of a scan.

@@ -67,7 +67,7 @@ func (s *directoryScreen) load(m *Model) tea.Cmd {
 func (s *directoryScreen) showList(m *Model) tea.Cmd {
 	s.phase = dirList
 	if s.chosen == "" || !s.known(m, s.chosen) {
-		s.chosen = m.f.tenant.ID
+		s.chosen = m.f.preselect()
 	}
 	var cmd tea.Cmd
 	s.list, cmd = m.embed(directoryField(&s.chosen, s.options(m, m.contentWidth())))

@@ -11,8 +11,14 @@
 //   - forms.go builds every question as a huh field, once: the Bubble Tea
 //     screens embed the fields (embed.go), RunAccessible asks them one by
 //     one in huh's accessible mode (accessible*.go).
-//   - The Result of a run, its warnings included, comes from facts, so the
-//     parity test can hold the renderers to the same outcome.
+//   - flow_attribution.go is Attribution's share of the flow: the check
+//     (an Attributor only reads and writes), the delivered marks, the plan
+//     (attribution.PlanFixes; a change made in this run is never planned
+//     again), the record of an apply (attribution.ApplyRecord), and the
+//     words for them, coverage on Validation and Done included.
+//   - The Result of a run, its warnings and the last apply's record
+//     included, comes from facts, so the parity tests can hold the
+//     renderers to the same outcome.
 //
 // The rules the screens follow:
 //
@@ -26,6 +32,10 @@
 //     than the screen scrolls in a bubbles viewport that keeps the focused
 //     line in view; every line is padded to the terminal's width and a new
 //     size clears the screen, so no fragment of an old frame survives.
+//   - Ctrl-C quits at once, except while attribution changes are being
+//     made: then it stops them, waits for the changes on their way to be
+//     read back (attribution.StopReadBack), and ends with the record, which
+//     Run prints once the screen is gone; a second Ctrl-C quits at once.
 //   - The package reaches Microsoft's services only through steps (the
 //     types it needs are re-exported there): cmd → tui → steps → azure.
 package tui

@@ -74,6 +74,10 @@ func (s *doneScreen) view(m *Model, width int) (string, int) {
 	if ns := m.f.doneNotes(); len(ns) > 0 {
 		b.WriteString(m.notesView(ns, width) + "\n")
 	}
+	if m.o.Attributor != nil {
+		b.WriteString("\n" + lines(st.bold, wrap(m.f.attributionHeading(), width)) + "\n")
+		b.WriteString(m.notesView(m.f.attr.coverageNotes(m.f.dirName()), width) + "\n")
+	}
 	b.WriteString("\n" + st.bold.Render("Next") + "\n")
 	for _, p := range nextSteps() {
 		b.WriteString(hang("  • ", p, width) + "\n")

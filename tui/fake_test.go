@@ -15,14 +15,18 @@ const (
 	tContoso   = "2c8e5f1a-7d3b-4c6e-8a9f-c0de00000002"
 	tNorthwind = "3a9d6e2b-8e4c-4d7f-9b0a-00000000b003"
 	tWoodgrove = "4bae7f3c-9f5d-4e80-8c1b-00000000a004"
+	tFabrikam  = "6b1f1c4e-2f1a-4b7e-9d3a-fab000000001"
 )
 
 var (
 	contoso   = steps.Tenant{ID: tContoso, DisplayName: "Contoso Ltd", DefaultDomain: "contoso.onmicrosoft.com"}
 	northwind = steps.Tenant{ID: tNorthwind, DisplayName: "Northwind Traders", DefaultDomain: "northwind.onmicrosoft.com"}
 	woodgrove = steps.Tenant{ID: tWoodgrove, DisplayName: "Woodgrove Bank", DefaultDomain: "woodgrove.onmicrosoft.com"}
+	fabrikam  = steps.Tenant{ID: tFabrikam, DisplayName: "Fabrikam Consulting", DefaultDomain: "fabrikam.example"}
 
 	fixedNow = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+	// firstLinked is when the links already there were made.
+	firstLinked = time.Date(2025, 3, 3, 14, 0, 0, 0, time.UTC)
 
 	serviceWho = steps.Who{Kind: steps.KindUser, DisplayName: "PAL Service Account (Fabrikam)", UPN: "pal-service@contoso.onmicrosoft.com",
 		ObjectID: "5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101", TenantID: tContoso, TenantName: "Contoso Ltd", TenantDomain: "contoso.onmicrosoft.com", UserType: "Member"}
@@ -206,6 +210,11 @@ func (l *fakeLinks) GetLink(context.Context) (*steps.PartnerLink, error) {
 }
 
 func (l *fakeLinks) put(id string) (*steps.PartnerLink, error) {
+	return l.write(id, time.Time{})
+}
+
+// write links to id; a link made before keeps its createdTime (a move).
+func (l *fakeLinks) write(id string, created time.Time) (*steps.PartnerLink, error) {
 	if l.f.writeErr != nil {
 		return nil, l.f.writeErr
 	}
@@ -216,7 +225,7 @@ func (l *fakeLinks) put(id string) (*steps.PartnerLink, error) {
 	defer l.f.mu.Unlock()
 	w := l.f.who[l.tenant]
 	link := &steps.PartnerLink{PartnerID: id, PartnerName: partnerNames[id], TenantID: l.tenant, ObjectID: w.ObjectID, State: "Active", Version: 1,
-		CreatedTime: fixedNow, UpdatedTime: fixedNow}
+		CreatedTime: cmpOrTime(created, fixedNow), UpdatedTime: fixedNow}
 	l.f.links[l.tenant] = link
 	return link, nil
 }
@@ -225,6 +234,19 @@ func (l *fakeLinks) CreateLink(_ context.Context, id string) (*steps.PartnerLink
 	return l.put(id)
 }
 func (l *fakeLinks) UpdateLink(_ context.Context, id string) (*steps.PartnerLink, error) {
-	return l.put(id)
+	l.f.mu.Lock()
+	var created time.Time
+	if cur := l.f.links[l.tenant]; cur != nil {
+		created = cur.CreatedTime
+	}
+	l.f.mu.Unlock()
+	return l.write(id, created)
+}
+
+func cmpOrTime(t, d time.Time) time.Time {
+	if t.IsZero() {
+		return d
+	}
+	return t
 }
 func (l *fakeLinks) DeleteLink(context.Context, string) error { return nil }

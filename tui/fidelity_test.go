@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // TestProgramAnswersCAEChallenge: after sign-in, a continuous-access event
@@ -61,24 +62,16 @@ func TestProgramWithReplicationLag(t *testing.T) {
 	r.waitFor("✓ Linked", 10*time.Second)
 	r.key("enter")
 	r.waitFor("judged for pal-service@contoso.onmicrosoft.com", 30*time.Second)
-	notBefore := 0
-	for _, it := range r.m.attribution.report.Items {
-		if it.Verdict == VerdictNotAttributed {
-			notBefore++
-		}
-	}
+	notBefore := r.m.f.attr.res.Count(attribution.NotAttributed)
 	r.key("a")
-	r.waitFor("change(s) now?", 5*time.Second)
+	r.waitFor("changes now?", 5*time.Second)
 	r.key("y")
-	r.waitFor("Done: ", 60*time.Second)
-	notAfter := 0
-	for _, it := range r.m.attribution.report.Items {
-		if it.Verdict == VerdictNotAttributed {
-			notAfter++
-		}
-	}
-	if notAfter >= notBefore {
+	r.waitFor("All done: ", 60*time.Second)
+	if notAfter := r.m.f.attr.res.Count(attribution.NotAttributed); notAfter >= notBefore {
 		t.Errorf("not attributed before %d, after %d: the fixes read back the state before them", notBefore, notAfter)
+	}
+	if left, _ := r.m.f.attr.changes(); len(left) != 0 {
+		t.Errorf("planned again after applying: %+v", left)
 	}
 	r.key("enter")
 	r.waitFor("✓ YES", 20*time.Second)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/palwiz/palwiz/steps"
 )
@@ -30,12 +31,21 @@ type facts struct {
 	removed    int
 	completed  bool
 	warnings   []string
+	attr       attrFacts
+	// kept is another partner's link the user chose to keep.
+	kept *steps.PartnerLink
+	// partnerNames are the partner names learnt from links, by ID.
+	partnerNames map[string]string
+	// backTo is where accepting the partner ID returns to.
+	backTo step
+	// kindWarnings say the signed-in account is not the kind chosen.
+	kindWarnings []note
 }
 
 // result is what the wizard did, for the caller.
 func (f *facts) result() Result {
 	return Result{Completed: f.completed, Who: f.who, Tenant: f.tenant, Outcome: f.outcome, Link: f.final,
-		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings)}
+		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings), Applied: f.attr.last}
 }
 
 // warn records a warning the user was shown (once).
@@ -81,41 +91,106 @@ type regPlan struct {
 	does     string // what palwiz will do
 	warning  string // moving takes the credit from another partner
 	question string // the question before linking or moving
+	// guards are the guard rails on the directory (steps.LinkWarnings):
+	// with any, palwiz asks before linking, and the answer is no by default.
+	guards []note
+	// yes and no answer the question; ask says a yes is needed before
+	// writing (a move, or a guard rail), safe that yes is the default.
+	yes, no   string
+	ask, safe bool
 }
 
 // planLink decides what to do with the link read from the directory and
-// records the warning that goes with it.
+// records the warnings that go with it.
 func (f *facts) planLink(cur *steps.PartnerLink) regPlan {
+	f.learn(cur)
 	dir := f.dirName()
-	p := regPlan{action: steps.Decide(cur, f.partnerID), current: "none: not linked to any partner ID in " + dir}
+	p := regPlan{action: steps.Decide(cur, f.partnerID), current: "none: not linked to any partner ID in " + dir, yes: "Link it", no: "Not now"}
 	if cur != nil && cur.State != "Deleted" {
 		p.current = partnerLabel(cur)
 	}
 	switch p.action {
 	case steps.ActionLink:
 		p.does = "link it to partner ID " + f.partnerID
-		p.question = "Link " + f.account() + " to partner ID " + f.partnerID + " now?"
+		p.question, p.safe = "Link "+f.account()+" to partner ID "+f.partnerID+" now?", true
 	case steps.ActionNone:
 		p.does = "nothing to do: it is already linked to this partner ID"
+		return p
 	case steps.ActionMove:
 		p.does = "move the link from " + partnerLabel(cur) + " to " + f.partnerID
 		p.warning = "Moving the link takes the credit for this account's work away from " + partnerLabel(cur) +
 			". Move it only if that partner no longer delivers here."
-		p.question = "Move the link from " + partnerLabel(cur) + " to " + f.partnerID + "?"
+		p.question, p.yes, p.no, p.ask = "Move the link from "+partnerLabel(cur)+" to "+f.partnerID+"?", "Move it", "Keep it", true
 		f.warn(p.warning)
+	}
+	if f.who != nil {
+		for _, w := range steps.LinkWarnings(*f.who, f.tenant, f.tenants, f.partnerNames[f.partnerID]) {
+			p.guards = append(p.guards, note{noteWarn, w.String()})
+		}
+	}
+	if len(p.guards) > 0 {
+		p.ask, p.safe = true, false
+		f.record(p.guards...)
+		if p.action == steps.ActionLink {
+			p.question, p.yes, p.no = "Link "+f.account()+" in "+dir+" anyway?", "Link here anyway", "Not here"
+		}
 	}
 	return p
 }
 
+// learn remembers the partner name of a link read, for the guard rail on
+// the partner's own directory.
+func (f *facts) learn(l *steps.PartnerLink) {
+	if l == nil || l.PartnerName == "" {
+		return
+	}
+	if f.partnerNames == nil {
+		f.partnerNames = map[string]string{}
+	}
+	f.partnerNames[l.PartnerID] = l.PartnerName
+}
+
 // linked records what linking did.
 func (f *facts) linked(o steps.Outcome) {
-	f.outcome = &o
+	f.learn(o.After)
+	f.outcome, f.kept = &o, nil
 	f.final, f.validated = nil, false
 }
 
 // keptLink is said when the user declines to move a link.
 func keptLink(cur *steps.PartnerLink) string {
-	return "The link stays with " + partnerLabel(cur) + ". Change the partner ID, choose another directory, or move it after all."
+	return "The link stays with " + partnerLabel(cur) + "."
+}
+
+// keepConsequence says, before the user goes on with another partner's
+// link, what that means.
+func (f *facts) keepConsequence(cur *steps.PartnerLink) string {
+	return "If you continue with it, what " + f.account() + " owns in " + f.dirName() + " earns credit for " +
+		partnerLabel(cur) + ", not for " + f.partnerID + ". Attribution checks it all the same."
+}
+
+// keep records that the user keeps another partner's link and goes on
+// (the consequence becomes a warning).
+func (f *facts) keep(cur *steps.PartnerLink) {
+	f.warn(f.keepConsequence(cur))
+	f.kept, f.outcome, f.final, f.validated = cur, nil, nil, false
+}
+
+// declinedLink is said when the user does not link in a guarded directory.
+const declinedLink = "Not linked here. Choose another directory, or change the partner ID."
+
+// editPartnerID starts changing the partner ID from Registration: once it
+// is accepted, the wizard comes back with the same sign-in and directory.
+func (f *facts) editPartnerID() { f.backTo = stepRegistration }
+
+// afterPartnerID is the step after the partner ID is accepted.
+func (f *facts) afterPartnerID() step {
+	back := f.backTo
+	f.backTo = stepWelcome
+	if back == stepRegistration && f.who != nil {
+		return stepRegistration
+	}
+	return stepInitiation
 }
 
 // partnerLabel is a link's partner as the portal names it.
@@ -129,14 +204,25 @@ func partnerLabel(l *steps.PartnerLink) string {
 	return l.PartnerID
 }
 
-// linkRows are a link's label/value pairs as the Azure portal shows them.
+// linkRows are a link's label/value pairs as the Azure portal shows them;
+// a link moved from another partner says since when, and when it was
+// first made.
 func (f *facts) linkRows(l *steps.PartnerLink) []string {
-	since := ""
-	if !l.CreatedTime.IsZero() {
-		since = l.CreatedTime.UTC().Format("2 January 2006")
+	day := func(t time.Time) string { return t.UTC().Format("2 January 2006") }
+	label, since := "Linked since", ""
+	switch {
+	case moved(l):
+		label, since = "Linked", "to "+cmpOr(l.PartnerName, l.PartnerID)+" since "+day(l.UpdatedTime)+" (first linked "+day(l.CreatedTime)+")"
+	case !l.CreatedTime.IsZero():
+		since = day(l.CreatedTime)
 	}
 	return []string{"Partner name", l.PartnerName, "Partner ID", l.PartnerID, "Account", f.account(),
-		"Object ID", l.ObjectID, "Directory", join(" · ", f.tenant.DisplayName, cmpOr(l.TenantID, f.tenant.ID)), "Linked since", since}
+		"Object ID", l.ObjectID, "Directory", join(" · ", f.tenant.DisplayName, cmpOr(l.TenantID, f.tenant.ID)), label, since}
+}
+
+// moved reports whether a link was changed after it was made (a move).
+func moved(l *steps.PartnerLink) bool {
+	return !l.CreatedTime.IsZero() && !l.UpdatedTime.IsZero() && l.UpdatedTime.Sub(l.CreatedTime) > time.Minute
 }
 
 // recoveredNote is said when a failed write had landed after all.
@@ -147,6 +233,7 @@ const recoveredNote = "The write reported an error, but reading the link back sh
 // validated records the link as read again and returns what to say: the
 // verdict and, when the link is another partner's, a warning.
 func (f *facts) validate(l *steps.PartnerLink) []note {
+	f.learn(l)
 	f.validated = true
 	f.final = l
 	if l == nil || l.State == "Deleted" {
@@ -177,6 +264,9 @@ func (f *facts) doneNotes() []note {
 			k = noteInfo
 		}
 		ns = append(ns, note{k, o.Summary()})
+	}
+	if f.kept != nil {
+		ns = append(ns, note{noteWarn, "Kept the link to " + partnerLabel(f.kept) + " (not " + f.partnerID + ")"})
 	}
 	switch {
 	case f.validated && f.final != nil:

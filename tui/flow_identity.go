@@ -128,7 +128,30 @@ func (f *facts) setWho(w steps.Who) []note {
 	if f.choice == optPersonal {
 		ns = append(ns, note{noteInfo, "A personal or guest account has to be linked by every consultant, in every customer directory; keep track of who is linked where."})
 	}
-	return f.record(ns...)
+	f.kindWarnings = nil
+	for _, kw := range steps.KindWarnings(chosenKind(f.choice), w) {
+		f.kindWarnings = append(f.kindWarnings, note{noteWarn, kw.String()})
+	}
+	return f.record(append(ns, f.kindWarnings...)...)
+}
+
+// chosenKind is the identity choice as steps.KindWarnings takes it ("":
+// nothing chosen to compare with, as for "continue as").
+func chosenKind(choice string) string {
+	switch choice {
+	case optServiceAccount, optServicePrincipal, optPersonal:
+		return choice
+	}
+	return ""
+}
+
+// kindQuestion asks before going on with an account that is not the kind
+// chosen ("": nothing to ask).
+func (f *facts) kindQuestion() string {
+	if len(f.kindWarnings) == 0 {
+		return ""
+	}
+	return "Continue as " + f.account() + " anyway?"
 }
 
 // whoKind is the kind of identity in words.
@@ -237,6 +260,15 @@ func tenantStatus(t steps.Tenant, current string, probed bool, probeErr error) (
 		return "sign-in needed: " + shortReason(probeErr), noteWarn
 	}
 	return "error: " + shortReason(probeErr), noteBad
+}
+
+// preselect is the directory the list starts on: the current one, never
+// the home directory of an account that is a guest elsewhere.
+func (f *facts) preselect() string {
+	if f.who == nil {
+		return f.tenant.ID
+	}
+	return cmpOr(steps.PreselectTenant(*f.who, f.tenants, f.tenant.ID), f.tenant.ID)
 }
 
 // switched records the directory the identity now works in.

@@ -9,6 +9,7 @@ import (
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // The wizard's questions are huh fields, built here once and used twice:
@@ -258,51 +259,62 @@ func quitField(reason string, value *bool) *huh.Confirm {
 	return confirmField("Quit palwiz?", reason, "Quit", "Stay", value)
 }
 
-// fixesField chooses the changes palwiz makes from the fix plan; every one
-// it can make starts ticked. width wraps each change to the screen (0: not
-// wrapped, for the accessible prompts).
-func fixesField(value *[]string, fixes []AttributionFix, width int) *huh.MultiSelect[string] {
-	ms := huh.NewMultiSelect[string]().Title("Changes palwiz can make")
-	return ms.Options(fixOptions(fixes, width)...).Value(value).Height(1 + optionLines(fixes, width))
+// fixesField chooses what palwiz changes: the changes it can make (ticked
+// at first) and the advice a person may add (unticked, labelled as
+// advice). width wraps each option to the screen (0: not wrapped, for the
+// accessible prompts).
+func fixesField(value *[]string, fixes []attribution.Fix, width int) *huh.MultiSelect[string] {
+	return huh.NewMultiSelect[string]().Title("Changes palwiz can make").
+		Options(fixOptions(fixes, width)...).Value(value).Height(1 + optionLines(fixes, width))
 }
 
-// fixOptions are the applicable fixes as options, wrapped at width.
-func fixOptions(fixes []AttributionFix, width int) []huh.Option[string] {
-	var options []huh.Option[string]
-	for _, f := range fixes {
-		if f.Applicable() {
-			options = append(options, huh.NewOption(fixLabel(f, width), f.ID))
-		}
+// fixOptions are the fixes as options, wrapped at width.
+func fixOptions(fixes []attribution.Fix, width int) []huh.Option[string] {
+	options := make([]huh.Option[string], len(fixes))
+	for i, f := range fixes {
+		options[i] = huh.NewOption(wrapOption(fixLabel(f), width), f.ID())
 	}
 	return options
 }
 
-// fixLabel is a fix's action, wrapped beside the list's cursor and tick box.
-func fixLabel(f AttributionFix, width int) string {
-	if width <= 0 {
-		return f.Action
+// deliveredField asks which resources the partner delivered (none ticked
+// at first): palwiz changes owners only of those.
+func deliveredField(value *[]string, rows []attribution.Row, width int) *huh.MultiSelect[string] {
+	options := make([]huh.Option[string], len(rows))
+	n := 0
+	for i, r := range rows {
+		label := wrapOption(deliveredLabel(r), width)
+		options[i] = huh.NewOption(label, r.Key)
+		n += lineCount(label)
 	}
-	return wrap(f.Action, width-multiSelectIndent)
+	return huh.NewMultiSelect[string]().Title("Which of these did your organisation deliver?").
+		Options(options...).Value(value).Height(1 + n)
+}
+
+// deliveredLabel is a resource in the delivered tick list.
+func deliveredLabel(r attribution.Row) string {
+	return fmt.Sprintf("%s %s %q · %s", r.Symbol, r.ProductName, r.Name, r.Environment)
+}
+
+// wrapOption wraps an option's label beside the list's cursor and tick box.
+func wrapOption(label string, width int) string {
+	if width <= 0 {
+		return label
+	}
+	return wrap(label, width-multiSelectIndent)
 }
 
 // multiSelectIndent is what stands left of an option: the focus bar and
 // its padding, the cursor and the tick box.
 const multiSelectIndent = 2 + 2 + 4
 
-// optionLines is how many lines the applicable fixes take at width.
-func optionLines(fixes []AttributionFix, width int) int {
+// optionLines is how many lines the fixes' options take at width.
+func optionLines(fixes []attribution.Fix, width int) int {
 	n := 0
 	for _, f := range fixes {
-		if f.Applicable() {
-			n += lineCount(fixLabel(f, width))
-		}
+		n += lineCount(wrapOption(fixLabel(f), width))
 	}
 	return n
-}
-
-// applyQuestion asks before changing owners.
-func applyQuestion(n int) string {
-	return fmt.Sprintf("Make %d change(s) now? Each one changes who owns a resource in the customer's environments.", n)
 }
 
 // requestFields ask for the names that sign the request.

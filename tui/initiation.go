@@ -32,6 +32,9 @@ type initiationScreen struct {
 	notes  []note
 	sp     spValues
 	spInit bool
+	// kind asks before going on with an account that is not the kind chosen.
+	kind   *embedded
+	kindOK bool
 	spForm *embedded
 	spOp   int
 	spErr  error
@@ -148,7 +151,15 @@ func (s *initiationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			return s.startChoose(m)
 		}
 	case initCard:
+		if s.kind != nil {
+			return s.kindUpdate(m, k)
+		}
 		switch {
+		case key.Matches(k, m.keys.Continue) && m.f.kindQuestion() != "":
+			s.kindOK = false
+			var cmd tea.Cmd
+			s.kind, cmd = m.embed(confirmField(m.f.kindQuestion(), "", "Continue anyway", "Sign in again", &s.kindOK))
+			return cmd
 		case key.Matches(k, m.keys.Continue):
 			return m.goTo(stepDirectory)
 		case key.Matches(k, m.keys.SwitchID):
@@ -158,6 +169,24 @@ func (s *initiationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// kindUpdate runs the question about an account of another kind than
+// chosen: go on with it, or choose and sign in again.
+func (s *initiationScreen) kindUpdate(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(k, m.keys.Back) {
+		s.kind = nil
+		return nil
+	}
+	cmd, done := s.kind.step(m, k)
+	if !done {
+		return cmd
+	}
+	s.kind = nil
+	if s.kindOK {
+		return m.goTo(stepDirectory)
+	}
+	return s.startChoose(m)
 }
 
 func (s *initiationScreen) chooseUpdate(m *Model, msg tea.Msg) tea.Cmd {
@@ -265,6 +294,9 @@ func (s *initiationScreen) keys(m *Model) []key.Binding {
 			return []key.Binding{k.Retry, with(k.SwitchID, "sign in again")}
 		}
 	case initCard:
+		if s.kind != nil {
+			return []key.Binding{with(k.Yes, "continue anyway"), with(k.No, "sign in again"), with(k.Continue, "answer")}
+		}
 		return []key.Binding{k.Continue, k.SwitchID, k.Back}
 	case initRequest:
 		return s.req.keys(m)
@@ -286,7 +318,11 @@ func (s *initiationScreen) view(m *Model, width int) (string, int) {
 		}
 		return st.bold.Render("Signed in") + "\n\n" + m.spin.View() + " Reading who you are in the customer's directory…", -1
 	case initCard:
-		return s.cardView(m, width), -1
+		card := s.cardView(m, width)
+		if s.kind != nil {
+			return card, lineCount(card) - 1
+		}
+		return card, -1
 	case initRequest:
 		return s.req.view(m, width)
 	}
@@ -348,7 +384,11 @@ func (s *initiationScreen) cardView(m *Model, width int) string {
 	b.WriteString(st.ok.Render("✓ ") + st.bold.Render("Signed in. This is you in the customer's directory:") + "\n\n")
 	b.WriteString(st.card.Render(kvRows(st, width-6, whoRows(w)...)) + "\n")
 	if len(s.notes) > 0 {
-		b.WriteString(m.notesView(s.notes, width))
+		b.WriteString(m.notesView(s.notes, width) + "\n")
+	}
+	if s.kind != nil {
+		bw := min(width, 60)
+		b.WriteString("\n" + st.dialog.Width(bw).Render(formView(s.kind, bw-8)) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -47,6 +47,10 @@ type keyMap struct {
 	TopicNext key.Binding
 	TopicPrev key.Binding
 	Apply     key.Binding
+	Details   key.Binding // more about each row
+	CmdLeft   key.Binding // scroll commands (they never wrap)
+	CmdRight  key.Binding
+	Stop      key.Binding // ctrl+c while changes are being made
 }
 
 func newKeyMap() keyMap {
@@ -86,6 +90,10 @@ func newKeyMap() keyMap {
 		TopicNext: b([]string{"right", "l", "tab"}, "←/→", "topic"),
 		TopicPrev: b([]string{"left", "h", "shift+tab"}, "←/→", "topic"),
 		Apply:     b([]string{"a"}, "a", "apply"),
+		Details:   b([]string{"d"}, "d", "more details"),
+		CmdLeft:   b([]string{"<", ",", "shift+left"}, "</>", "scroll commands"),
+		CmdRight:  b([]string{">", ".", "shift+right"}, "</>", "scroll commands"),
+		Stop:      b([]string{"ctrl+c"}, "ctrl+c", "stop"),
 	}
 }
 

@@ -264,7 +264,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 func isResult(msg tea.Msg) bool {
 	switch msg.(type) {
 	case deviceCodeMsg, browserURLMsg, signedInMsg, whoMsg, tenantsMsg, probeMsg, switchedMsg,
-		linkReadMsg, linkedMsg, validatedMsg, signedOutMsg, savedMsg, approvedMsg, scannedMsg, scanProgressMsg:
+		linkReadMsg, linkedMsg, validatedMsg, signedOutMsg, savedMsg, approvedMsg, scannedMsg, appliedMsg, scanProgressMsg:
 		return true
 	}
 	return false
@@ -273,6 +273,12 @@ func isResult(msg tea.Msg) bool {
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	if key.Matches(msg, k.Interrupt) {
+		if a := m.attribution; a.applying && !a.stopping {
+			// Stop the changes first: the record says what was done.
+			m.overlay = noOverlay
+			a.stopApply(tea.Interrupt)
+			return nil
+		}
 		m.cancelled = true
 		return m.end(tea.Interrupt)
 	}
@@ -348,7 +354,10 @@ func (m *Model) quitUpdate(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	m.overlay = noOverlay
-	if m.quitYes {
+	switch a := m.attribution; {
+	case m.quitYes && a.applying && !a.stopping:
+		a.stopApply(tea.Quit)
+	case m.quitYes:
 		m.cancelled = true
 		return m.end(tea.Quit)
 	}

@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // Every result of outside work arrives as one of these messages. op is the
@@ -90,12 +91,20 @@ type approvedMsg struct {
 }
 
 type scannedMsg struct {
-	op     int
-	report AttributionReport
-	err    error
+	op  int
+	res *attribution.ScanResult
+	err error
 }
 
-// scanProgressMsg is a progress line of a running scan; next waits for the following one.
+// appliedMsg is what an apply did, change by change.
+type appliedMsg struct {
+	op      int
+	results []attribution.FixResult
+	err     error
+}
+
+// scanProgressMsg is a progress line of a running scan or apply; next
+// waits for the following one.
 type scanProgressMsg struct {
 	op     int
 	status string

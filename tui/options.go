@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // Options configure a wizard run.
@@ -79,6 +80,10 @@ type Result struct {
 	// Warnings are the warnings the wizard showed (a guest account, a link
 	// moved from another partner, a link to another partner ID), once each.
 	Warnings []string
+	// Applied is the record of the last apply of attribution fixes (nil:
+	// none): each change done, failed, not known or not started; Stopped
+	// when the user stopped it (Run prints it after the screen is gone).
+	Applied *attribution.ApplyRecord
 }
 
 // ErrCancelled is returned when the user quits before the end (Ctrl-C, or q and yes).

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/azure/sim/simtest"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 const (
@@ -148,8 +150,15 @@ func TestProgramGuestMovesLinkAndMFA(t *testing.T) {
 	if got := s.LinkOf(tNorthwind, "9a4f0d2b-5e6f-4071-bc83-9b4d00000203"); got != "5127255" {
 		t.Fatalf("declining the move changed the link to %q", got)
 	}
+	r.waitFor("If you continue with it", 5*time.Second)
+	// Moving after all: read it again, then move.
+	r.key("r")
+	r.waitFor("move the link from Tailspin", 10*time.Second)
 	r.key("enter", "y")
 	r.waitFor("✓ Moved the link", 10*time.Second)
+	if !strings.Contains(r.screen(), "since") || !strings.Contains(r.screen(), "(first linked") {
+		t.Errorf("the moved link does not say since when, and when it was first made:\n%s", r.screen())
+	}
 	if got := s.LinkOf(tNorthwind, "9a4f0d2b-5e6f-4071-bc83-9b4d00000203"); got != "4977985" {
 		t.Fatalf("link after moving = %q, want 4977985", got)
 	}
@@ -218,8 +227,10 @@ func TestProgramNetworkFailures(t *testing.T) {
 }
 
 // TestProgramAttributionFix: against the simulator, the Attribution step
-// lists the demo's resources, and applying the plan (after a yes) makes
-// the automatic changes and reports each one.
+// lists the demo's resources; applying the plan (after a yes) makes the
+// changes palwiz can make and reports each one where the user is; then
+// `a apply N` reaches zero: an applied change never comes back ticked, and
+// checking again plans nothing palwiz can change.
 func TestProgramAttributionFix(t *testing.T) {
 	s, be, at := simBackend(t, nil)
 	r := newRunner(t, Options{Backend: be, Attributor: at, Demo: simDemo(s), NoColor: true, Width: 120, Height: 40})
@@ -236,32 +247,35 @@ func TestProgramAttributionFix(t *testing.T) {
 	r.waitFor("✓ Linked", 10*time.Second)
 	r.key("enter")
 	r.waitFor("judged for pal-service@contoso.onmicrosoft.com", 30*time.Second)
-	before := r.m.attribution.report
-	if before == nil || len(before.Plan) == 0 {
-		t.Fatalf("no fix plan:\n%s", r.screen())
+	notBefore := r.m.f.attr.res.Count(attribution.NotAttributed)
+	auto := len(r.m.attribution.chosen(r.m))
+	if auto == 0 || !strings.Contains(r.screen(), fmt.Sprintf("a apply %d", auto)) {
+		t.Fatalf("nothing to apply:\n%s", r.screen())
 	}
-	notBefore := 0
-	for _, it := range before.Items {
-		if it.Verdict == VerdictNotAttributed {
-			notBefore++
-		}
-	}
-	auto := len(r.m.attribution.autoFixes())
 	r.key("a")
-	r.waitFor("change(s) now?", 5*time.Second)
+	r.waitFor("changes now?", 5*time.Second)
 	r.key("y")
-	r.waitFor("Done: ", 60*time.Second)
-	after := r.m.attribution.report
-	notAfter := 0
-	for _, it := range after.Items {
-		if it.Verdict == VerdictNotAttributed {
-			notAfter++
-		}
+	r.waitFor(fmt.Sprintf("All done: %d changes done.", auto), 60*time.Second)
+	if n := strings.Count(r.screen(), "✓ Done: "); n == 0 {
+		t.Errorf("the results are not where the user is:\n%s", r.screen())
 	}
-	if len(after.Applied) != auto {
-		t.Errorf("%d changes reported, %d planned: %q", len(after.Applied), auto, after.Applied)
-	}
-	if notAfter >= notBefore {
+	if notAfter := r.m.f.attr.res.Count(attribution.NotAttributed); notAfter >= notBefore {
 		t.Errorf("not attributed before %d, after %d: the fixes changed nothing", notBefore, notAfter)
+	}
+	// a apply N reached zero: nothing ticked, no apply key, in the plan too.
+	r.key("right")
+	r.waitFor("▸ Fix plan", time.Second)
+	if n := len(r.m.attribution.chosen(r.m)); n != 0 || strings.Contains(r.screen(), "a apply") {
+		t.Errorf("%d changes ticked again after applying:\n%s", n, r.screen())
+	}
+	if !strings.Contains(r.screen(), "Nothing palwiz can change") {
+		t.Errorf("the plan after applying:\n%s", r.screen())
+	}
+	// Check again: the service agrees, and the plan stays at zero.
+	r.key("r")
+	r.waitFor("▸ Fix plan", time.Second)
+	r.settle()
+	if n := len(r.m.attribution.chosen(r.m)); n != 0 || r.m.f.attr.summary().Automatic != 0 {
+		t.Errorf("a new check plans %d changes:\n%s", n, r.screen())
 	}
 }

@@ -14,7 +14,7 @@ type regPhase int
 const (
 	regReading regPhase = iota // reading the current link
 	regReady                   // the current link and what it implies
-	regConfirm                 // moving from another partner: asks first (a huh confirm)
+	regConfirm                 // moving, or linking past a guard rail: asks first (a huh confirm)
 	regLinking                 // writing the link
 	regDone                    // the result card
 )
@@ -33,7 +33,10 @@ type registrationScreen struct {
 	partnerID string
 	move      *embedded
 	moveOK    bool
-	kept      string
+	// kept says the user kept another partner's link (or did not link
+	// past a guard rail): what to say, and enter then goes on to Attribution.
+	kept     string
+	keptLink bool
 }
 
 func (s *registrationScreen) enter(m *Model) tea.Cmd {
@@ -44,7 +47,7 @@ func (s *registrationScreen) enter(m *Model) tea.Cmd {
 }
 
 func (s *registrationScreen) read(m *Model) tea.Cmd {
-	s.phase, s.readErr, s.linkErr, s.current, s.kept = regReading, nil, nil, nil, ""
+	s.phase, s.readErr, s.linkErr, s.current, s.kept, s.keptLink = regReading, nil, nil, nil, "", false
 	s.tenantID, s.partnerID = m.f.tenant.ID, m.f.partnerID
 	s.op = m.nextOp()
 	return readLinkCmd(m.ctx, m.be, s.op, m.f.tenant.ID)
@@ -89,15 +92,15 @@ func (s *registrationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	}
 	if s.phase == regConfirm {
 		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-			s.phase, s.kept = regReady, keptLink(s.current)
+			s.declined()
 			return nil
 		}
 		cmd, done := s.move.step(m, msg)
 		if done {
 			if s.moveOK {
-				return s.link(m, true)
+				return s.link(m, s.plan.action == steps.ActionMove)
 			}
-			s.phase, s.kept = regReady, keptLink(s.current)
+			s.declined()
 			return nil
 		}
 		return cmd
@@ -108,12 +111,24 @@ func (s *registrationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// confirmMove asks before moving the link from another partner.
+// confirmMove asks before moving the link from another partner, or
+// before linking past a guard rail (no by default).
 func (s *registrationScreen) confirmMove(m *Model) tea.Cmd {
-	s.phase, s.moveOK, s.kept = regConfirm, false, ""
+	s.phase, s.moveOK, s.kept, s.keptLink = regConfirm, s.plan.safe, "", false
 	var cmd tea.Cmd
-	s.move, cmd = m.embed(confirmField(s.plan.question, "", "Move it", "Keep it", &s.moveOK))
+	s.move, cmd = m.embed(confirmField(s.plan.question, "", s.plan.yes, s.plan.no, &s.moveOK))
 	return cmd
+}
+
+// declined is the user saying no: another partner's link stays (and the
+// wizard can go on with it), or nothing is linked here.
+func (s *registrationScreen) declined() {
+	s.phase = regReady
+	if s.plan.action == steps.ActionMove {
+		s.kept, s.keptLink = keptLink(s.current), true
+		return
+	}
+	s.kept = declinedLink
 }
 
 func (s *registrationScreen) link(m *Model, force bool) tea.Cmd {
@@ -134,17 +149,22 @@ func (s *registrationScreen) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 	case regReady:
 		switch {
+		case key.Matches(k, km.Continue) && s.keptLink:
+			// Keep the other partner's link and go on, as said.
+			m.f.keep(s.current)
+			return m.goTo(stepAttribution)
 		case key.Matches(k, km.Continue):
-			switch s.plan.action {
-			case steps.ActionNone:
+			switch {
+			case s.plan.action == steps.ActionNone:
 				m.f.linked(steps.Outcome{Action: steps.ActionNone, Before: s.current, After: s.current})
 				s.phase = regDone
 				return m.goTo(stepAttribution)
-			case steps.ActionMove:
+			case s.plan.ask:
 				return s.confirmMove(m)
 			}
 			return s.link(m, false)
 		case key.Matches(k, km.ChangePID):
+			m.f.editPartnerID()
 			return m.goTo(stepWelcome)
 		case key.Matches(k, km.Retry):
 			return s.read(m)
@@ -160,6 +180,7 @@ func (s *registrationScreen) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			// Read again before writing again: the failed write may have landed.
 			return s.read(m)
 		case key.Matches(k, km.ChangePID):
+			m.f.editPartnerID()
 			return m.goTo(stepWelcome)
 		case key.Matches(k, km.Back):
 			s.phase, s.linkErr = regReady, nil
@@ -184,15 +205,21 @@ func (s *registrationScreen) keys(m *Model) []key.Binding {
 		}
 	case regReady:
 		enter := "link"
-		switch s.plan.action {
-		case steps.ActionNone:
+		switch {
+		case s.keptLink:
+			enter = "keep it and continue to Attribution"
+		case s.plan.action == steps.ActionNone:
 			enter = "continue"
-		case steps.ActionMove:
+		case s.plan.action == steps.ActionMove:
 			enter = "move the link"
 		}
-		return []key.Binding{with(k.Continue, enter), k.ChangePID, with(k.Retry, "read again"), k.Back}
+		read := "read again"
+		if s.keptLink {
+			read = "read again to move it"
+		}
+		return []key.Binding{with(k.Continue, enter), k.ChangePID, with(k.Retry, read), k.Back}
 	case regConfirm:
-		return []key.Binding{with(k.Yes, "move it"), with(k.No, "keep it"), with(k.Continue, "answer")}
+		return []key.Binding{with(k.Yes, strings.ToLower(s.plan.yes)), with(k.No, strings.ToLower(s.plan.no)), with(k.Continue, "answer")}
 	case regLinking:
 		if s.linkErr != nil {
 			return []key.Binding{k.Retry, k.ChangePID, k.Back}
@@ -223,6 +250,9 @@ func (s *registrationScreen) view(m *Model, width int) (string, int) {
 	if s.plan.warning != "" {
 		b.WriteString("\n" + m.notesView([]note{{noteWarn, s.plan.warning}}, width) + "\n")
 	}
+	if len(s.plan.guards) > 0 {
+		b.WriteString("\n" + m.notesView(s.plan.guards, width) + "\n")
+	}
 	anchor := -1
 	switch {
 	case s.phase == regConfirm:
@@ -233,6 +263,8 @@ func (s *registrationScreen) view(m *Model, width int) (string, int) {
 		b.WriteString("\n" + m.errorView(s.linkErr, width) + "\n\n" + wrap("Press r to read the link again and retry, or e to change the partner ID.", width))
 	case s.phase == regLinking:
 		b.WriteString("\n" + m.spin.View() + " Linking…")
+	case s.keptLink:
+		b.WriteString("\n" + m.notesView([]note{{noteInfo, s.kept}, {noteWarn, m.f.keepConsequence(s.current)}}, width))
 	case s.kept != "":
 		b.WriteString("\n" + m.notesView([]note{{noteInfo, s.kept}}, width))
 	}

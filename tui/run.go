@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -22,6 +24,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	final, err := p.Run()
 	if fm, ok := final.(*Model); ok && fm != nil {
 		m = fm
+	}
+	// The screen is gone: what a stopped apply did stays on the terminal.
+	if lines := m.stoppedLines(); len(lines) > 0 {
+		out := o.Out
+		if out == nil {
+			out = os.Stdout
+		}
+		fmt.Fprintln(out, strings.Join(lines, "\n"))
 	}
 	switch {
 	case errors.Is(err, tea.ErrInterrupted) || m.Cancelled():
@@ -50,4 +60,19 @@ func programOptions(ctx context.Context, o Options) []tea.ProgramOption {
 		opts = append(opts, tea.WithWindowSize(o.Width, o.Height))
 	}
 	return opts
+}
+
+// stoppedLines are what the wizard says after it ends when the user stopped
+// an apply of attribution fixes: the record of every change, or, stopped
+// before the record came, where to look.
+func (m *Model) stoppedLines() []string {
+	a := m.attribution
+	if !a.stopping {
+		return nil
+	}
+	rec := m.f.attr.last
+	if a.applying || rec == nil {
+		return []string{"palwiz stopped while it was making attribution changes, before it could read them back: run `palwiz check` to see what is true now."}
+	}
+	return append([]string{"palwiz stopped while making attribution changes. " + rec.Headline()}, rec.Lines()...)
 }

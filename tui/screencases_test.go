@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,6 +30,19 @@ func signedIn(t *testing.T, r *runner, f *fakeBackend) {
 
 func toDirectory(t *testing.T, r *runner, f *fakeBackend) {
 	signedIn(t, r, f)
+	r.key("enter")
+	r.waitFor("Which customer directory?", time.Second)
+	r.settle()
+}
+
+// toDirectoryAsPerson signs in with the personal or guest account choice
+// and goes to Directory.
+func toDirectoryAsPerson(t *testing.T, r *runner, f *fakeBackend) {
+	toInitiation(t, r)
+	r.key("down", "down", "enter")
+	r.waitFor("Code: ", 2*time.Second)
+	f.approve()
+	r.waitFor("This is you", 2*time.Second)
 	r.key("enter")
 	r.waitFor("Which customer directory?", time.Second)
 	r.settle()
@@ -110,8 +124,31 @@ func demoOpts(f *fakeBackend, o *Options) {
 
 func linkedTo(id, name string) func(f *fakeBackend, o *Options) {
 	return func(f *fakeBackend, o *Options) {
-		f.links[tContoso] = &steps.PartnerLink{PartnerID: id, PartnerName: name, TenantID: tContoso, State: "Active"}
+		f.links[tContoso] = &steps.PartnerLink{PartnerID: id, PartnerName: name, TenantID: tContoso, State: "Active", CreatedTime: firstLinked, UpdatedTime: firstLinked}
 	}
+}
+
+// meganSignsIn: a customer's maker approves the sign-in meant for the
+// dedicated service account.
+func meganSignsIn(f *fakeBackend, _ *Options) {
+	w := serviceWho
+	w.DisplayName, w.UPN, w.ObjectID = "Megan Bowen", "megan.bowen@contoso.onmicrosoft.com", "1a2b3c4d-5e6f-4a70-8b91-c0de00000311"
+	w.HomeTenant = tContoso
+	f.who[tContoso] = w
+}
+
+// anaAtHome: Ana signs in at home (Fabrikam, the partner's own directory)
+// and is a guest in two customers' directories.
+func anaAtHome(f *fakeBackend, _ *Options) {
+	ana := steps.Who{Kind: steps.KindUser, DisplayName: "Ana Lopez", UPN: "ana.lopez@fabrikam.example", ObjectID: "9a4f0d2b-5e6f-4071-bc83-000000000201",
+		TenantID: tFabrikam, TenantName: "Fabrikam Consulting", TenantDomain: "fabrikam.example", HomeTenant: tFabrikam, UserType: "Member"}
+	f.who = map[string]steps.Who{tFabrikam: ana}
+	for _, t := range []steps.Tenant{contoso, northwind} {
+		g := ana
+		g.TenantID, g.TenantName, g.TenantDomain, g.UserType = t.ID, t.DisplayName, t.DefaultDomain, "Guest"
+		f.who[t.ID] = g
+	}
+	f.tenants, f.current = []steps.Tenant{fabrikam, contoso, northwind}, tFabrikam
 }
 
 var tailspin = linkedTo("5127255", "Tailspin Partners (Dublin)")
@@ -233,6 +270,13 @@ var screenCases = []screenCase{
 		r.waitFor("Replace the saved request?", time.Second)
 	}, want: []string{"Replace the saved request?", "exists", "Replace it", "▸ Keep it"}},
 
+	{name: "initiation_kind_mismatch", setup: meganSignsIn, drive: signedIn,
+		want: []string{"! You chose a dedicated service account, but", "(Megan Bowen) looks like a person's", "the credit follows the account that owns the work"}},
+	{name: "initiation_kind_confirm", setup: meganSignsIn, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		signedIn(t, r, f)
+		r.key("enter")
+	}, want: []string{"Continue as megan.bowen@contoso.onmicrosoft.com", "anyway?", "▸ Sign in again", "y continue anyway"}},
+
 	// Directory
 	{name: "directory_one", drive: toDirectory, want: []string{"▸ ● Contoso Ltd", "current", "enter continue here"}},
 	{name: "directory_three", setup: threeTenants, drive: toDirectory,
@@ -269,6 +313,9 @@ var screenCases = []screenCase{
 		r.key("enter")
 	}, want: []string{"✗ Azure Resource Manager had a server error", "r try again"}},
 
+	{name: "directory_guest_home", setup: anaAtHome, drive: toDirectoryAsPerson,
+		want: []string{"● Fabrikam Consulting", "▸ ○ Contoso Ltd", "enter switch to it"}},
+
 	// Registration
 	{name: "registration_link", drive: toRegistration,
 		want: []string{"none: not linked to any partner ID in Contoso Ltd", "link it to partner ID 4977985", "enter link"}},
@@ -284,12 +331,28 @@ var screenCases = []screenCase{
 		toRegistration(t, r, f)
 		r.key("enter", "y")
 		r.waitFor("Moved", time.Second)
-	}, want: []string{"✓ Moved the link from partner Tailspin Partners", "Partner ID    4977985"}},
+	}, want: []string{"✓ Moved the link from partner Tailspin Partners", "Partner ID    4977985", "Linked        to Fabrikam Consulting (Seattle) since 22 November 2026", "(first linked 3 March 2025)"}},
 	{name: "registration_linked", drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toRegistration(t, r, f)
 		r.key("enter")
 		r.waitFor("Linked to", time.Second)
 	}, want: []string{"✓ Linked to partner Fabrikam Consulting (Seattle) (4977985).", "Partner name  Fabrikam Consulting (Seattle)", "Linked since  22 November 2026"}},
+	{name: "registration_guest_home", setup: anaAtHome, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toDirectoryAsPerson(t, r, f)
+		r.key("up", "enter")
+		r.waitFor("What palwiz will do", time.Second)
+	}, want: []string{"! Fabrikam Consulting is the home directory of ana.lopez@fabrikam.example,", "which is a guest in Contoso Ltd, Northwind Traders.", "enter link"}},
+	{name: "registration_guest_home_confirm", setup: anaAtHome, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toDirectoryAsPerson(t, r, f)
+		r.key("up", "enter")
+		r.waitFor("What palwiz will do", time.Second)
+		r.key("enter")
+	}, want: []string{"Link ana.lopez@fabrikam.example in Fabrikam", "Consulting anyway?", "▸ Not here"}},
+	{name: "registration_edit_partner_id", setup: tailspin, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toRegistration(t, r, f)
+		r.key("e")
+		r.waitFor("Your partner ID", time.Second)
+	}, want: []string{"> 4977985", "enter back to Registration", "esc keep the partner ID"}},
 	{name: "registration_partner_id_invalid", drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		r.typeText("4977984")
 		r.key("enter")
@@ -323,25 +386,71 @@ var screenCases = []screenCase{
 		want: []string{"managed solutions, imported by the linked account", "no solution path for Power BI"}},
 	{name: "attribution_tooling", drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("left") },
 		want: []string{"GUI  PowerShell  PP CLI  DevOps + Build Tools", "Power Apps model-driven  no   no          yes     yes"}},
-	{name: "attribution_results", setup: withAttributor(nil), drive: toAttribution,
-		want: []string{"▸ Your resources", "2 attributed", "✗ Cloud flow", "The fix plan has 3 step(s); 2 of them", "a apply 2"}},
-	{name: "attribution_plan", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
-		want: []string{"▸ Fix plan", "▸ [x] Make pal-service", "[x] Make pal-service@contoso.onmicrosoft.com the owner", "For a person to do", "$ pac solution import", "space tick", "a apply 2"}},
-	{name: "attribution_plan_unticked", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+	{name: "attribution_results", attributor: simAttr(nil), drive: toAttribution,
+		want: []string{"▸ Your resources", "judged for pal-service@contoso.onmicrosoft.com", "Marks:  ✓ attributed  ✗ not attributed  ? cannot tell  · does not count",
+			"Canvas apps · the rule looks at the owner / co-owner", "Name", "Environment", "Role", "Held by", "The linked account owns the app.", "d more details"}},
+	{name: "attribution_results_scrolled", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		r.key("pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	}, want: []string{"creator    Megan Bowen", "importer   Lee Gu", "imported last"}, afterResize: "attribution_results"},
+	{name: "attribution_results_details", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		r.key("d")
+	}, want: []string{"· Default environment: it counts as production", "d fewer details"}},
+	{name: "attribution_plan", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right") },
+		want: []string{"▸ Fix plan", "4 changes palwiz can make", "13 changes of ownership wait", "▸ [x] Add pal-service", "space tick", "a apply 4"}},
+	{name: "attribution_plan_advice", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		r.key("right", "down", "down", "down", "down")
+	}, want: []string{"▸ [ ] Advice, does not move the credit: Add", "Lets the linked account manage the flow.", "a apply 4"}},
+	{name: "attribution_plan_unticked", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
 		r.key("right", "down", "space")
-	}, want: []string{"  [x] Make pal-service", "▸ [ ] Make pal-service", "a apply 1"}},
-	{name: "attribution_apply_confirm", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+	}, want: []string{"  [x] Add pal-service", "▸ [ ] Add pal-service", "a apply 3"}},
+	{name: "attribution_plan_by_hand", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
-		r.key("right", "down", "space", "a")
-	}, want: []string{"Make 1 change(s) now?", "Apply", "y apply"}},
-	{name: "attribution_applied", setup: withAttributor(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		markDelivered(t, r, "Case Desk")
+		r.key("left")
+	}, want: []string{"▸ Fix plan", "Nothing palwiz can change; 1 step to do by hand.", "resources not marked as delivered are left alone"}},
+	{name: "attribution_plan_commands", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Case Desk")
+		r.key("left", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	}, want: []string{"Commands never wrap", "$ pac solution export --name <YourSolution>", "→", "c copy commands"}, afterResize: "attribution_plan_by_hand"},
+	{name: "attribution_plan_commands_scrolled", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Case Desk")
+		r.key("left", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", ">", ">")
+	}, want: []string{"$ ←", "--managed   # in your dev", "--publish-changes"}, afterResize: "attribution_plan_by_hand"},
+	{name: "attribution_plan_copied", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Case Desk")
+		r.key("left", "c", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	}, want: []string{"✓ Copied 4 commands to the clipboard"}, afterResize: "attribution_plan_by_hand"},
+	{name: "attribution_delivered", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) { toAttribution(t, r, f); r.key("right", "right") },
+		want: []string{"▸ Delivered", "Which of these did your organisation deliver?", "[ ] ✗ Canvas app \"Team Birthdays\"", "space mark delivered"}},
+	{name: "attribution_delivered_marked", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Regional Targets")
+	}, want: []string{"[x] ✗ Power BI dataset \"Regional Targets\"", "a apply 1"}},
+	{name: "attribution_apply_confirm", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		markDelivered(t, r, "Regional Targets")
+		r.key("a")
+	}, want: []string{"Make 1 change now?", "What the customer loses: This takes dataset", "stops being the", "y apply"}},
+	{name: "attribution_applied", attributor: simAttr(nil), drive: func(t *testing.T, r *runner, f *fakeBackend) {
 		toAttribution(t, r, f)
 		r.key("a", "y")
-		r.waitFor("Done: make", time.Second)
-	}, want: []string{"3 attributed", "Done: make"}},
-	{name: "attribution_scan_error", setup: withAttributor(&steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}),
-		drive: toAttribution, want: []string{"✗ Could not connect to the service.", "r scan again"}},
+		r.waitFor("All done", 10*time.Second)
+	}, want: []string{"All done: 4 changes done.", "✓ Done: Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of", "(now attributed)"}},
+	{name: "attribution_failed_reads", attributor: func(t testing.TB) Attributor {
+		a := newSimAttributor(t, nil)
+		everyPowerPlatformHost(a.sim)
+		return stableRequestIDs{a}
+	}, drive: toAttribution, want: []string{"✗ Not checked: Everything in", "Incomplete: "}},
+	{name: "attribution_scan_error", attributor: func(testing.TB) Attributor {
+		return failingAttributor{&steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}}
+	}, drive: toAttribution, want: []string{"✗ Could not connect to the service.", "palwiz says nothing about attribution", "r check again"}},
 
 	// Validation
 	{name: "validation_yes", drive: toValidation, want: []string{"✓ YES", "Partner name  Fabrikam Consulting (Seattle)", "Partner ID    4977985"}},
@@ -368,6 +477,9 @@ var screenCases = []screenCase{
 		r.waitFor("✗", time.Second)
 	}, want: []string{"✗ Could not connect to the service.", "r try again"}},
 
+	{name: "validation_coverage", attributor: simAttr(nil), drive: toValidation,
+		want: []string{"✓ YES", "What earns credit for Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd:", "Canvas apps: 4 of 8 attributed", "Next: palwiz can do it"}},
+
 	// Done
 	{name: "done", drive: toDone,
 		want: []string{"✓ Validated: linked to Fabrikam Consulting (Seattle) (4977985)", "Sign out and wipe", "▸ Keep them"}},
@@ -381,10 +493,27 @@ var screenCases = []screenCase{
 		r.key("enter")
 		r.waitFor("✗ Delete", time.Second)
 	}, want: []string{"✗ Delete keyring item", "Choose again"}},
+	{name: "done_coverage", attributor: simAttr(nil), drive: toDone,
+		want: []string{"Left: Regional Targets, Service Levels, Inspections. Next:", "Sign out and wipe"}},
 	{name: "quit_dialog", drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f); r.key("q") },
 		want: []string{"Quit palwiz?", "partner link is not", "y quit"}},
 }
 
-func withAttributor(err error) func(f *fakeBackend, o *Options) {
-	return func(f *fakeBackend, o *Options) { o.Attributor = &fakeAttributor{err: err} }
+// markDelivered ticks the named resources on the Delivered topic (and
+// stays there).
+func markDelivered(t *testing.T, r *runner, names ...string) {
+	t.Helper()
+	r.waitFor("judged for", 10*time.Second)
+	r.key("right", "right")
+	r.waitFor("▸ Delivered", time.Second)
+	at := 0
+	for i, row := range r.m.f.attr.candidates() {
+		if slices.Contains(names, row.Name) {
+			for ; at < i; at++ {
+				r.key("down")
+			}
+			r.key("space")
+		}
+	}
+	r.settle()
 }

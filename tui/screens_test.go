@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -29,6 +28,8 @@ type screenCase struct {
 	// afterResize names the case whose fresh screen a resize shows, when
 	// not this one's: a resize shows a scrolled screen from its top again.
 	afterResize string
+	// attributor, when set, gives the case an Attributor (a simulator's).
+	attributor func(t testing.TB) Attributor
 }
 
 // The sizes every screen is rendered at: the common one and the smallest
@@ -42,6 +43,9 @@ func runCase(t *testing.T, c screenCase, w, h int, dir string) (*runner, *fakeBa
 	t.Helper()
 	f := newFake()
 	o := Options{Backend: f, NoColor: true, Width: w, Height: h, WorkDir: dir}
+	if c.attributor != nil {
+		o.Attributor = c.attributor(t)
+	}
 	if c.setup != nil {
 		c.setup(f, &o)
 	}
@@ -124,57 +128,6 @@ func caseNamed(t *testing.T, name string) screenCase {
 	}
 	t.Fatalf("no screen case %q", name)
 	return screenCase{}
-}
-
-// fakeAttributor finds one flow that the linked account does not own.
-// TestAttributionAppliesOnlyTickedFixes: unticking a fix in the plan keeps
-// it out of what palwiz applies.
-func TestAttributionAppliesOnlyTickedFixes(t *testing.T) {
-	fa := &fakeAttributor{}
-	f := newFake()
-	r := newRunner(t, Options{Backend: f, NoColor: true, Attributor: fa})
-	toAttribution(t, r, f)
-	r.settle()
-	r.key("right", "down", "space", "a", "y")
-	r.settle()
-	if len(fa.applied) != 1 || fa.applied[0].ID != "flow/1" {
-		t.Fatalf("applied %+v, want only the ticked flow fix", fa.applied)
-	}
-}
-
-type fakeAttributor struct {
-	err     error
-	applied []AttributionFix
-}
-
-func (a *fakeAttributor) Scan(_ context.Context, _ string, progress func(string)) (AttributionReport, error) {
-	if progress != nil {
-		progress("2 of 2 environments · 3 resources")
-	}
-	if a.err != nil {
-		return AttributionReport{}, a.err
-	}
-	items := []AttributionItem{
-		{Product: "Canvas app", Name: "Expense claims", Environment: "Contoso (Production)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Verdict: VerdictAttributed, Attributed: true},
-		{Product: "Cloud flow", Name: "Approve expenses", Environment: "Contoso (Production)", AttributedTo: "ana.lopez@fabrikam.example", Verdict: VerdictNotAttributed},
-		{Product: "Canvas app", Name: "Site survey", Environment: "Contoso (Production)", AttributedTo: "megan.bowen@contoso.onmicrosoft.com", Verdict: VerdictNotAttributed},
-		{Product: "Power BI dataset", Name: "Expenses", Environment: "Finance (Power BI workspace)", AttributedTo: "pal-service@contoso.onmicrosoft.com", Verdict: VerdictAttributed, Attributed: true},
-	}
-	if len(a.applied) > 0 {
-		items[1].Verdict, items[1].Attributed = VerdictAttributed, true
-		return AttributionReport{Linked: "pal-service@contoso.onmicrosoft.com", Items: items, Applied: []string{"Done: make pal-service@contoso.onmicrosoft.com a co-owner of flow \"Approve expenses\" (now attributed)"}}, nil
-	}
-	return AttributionReport{Linked: "pal-service@contoso.onmicrosoft.com", Items: items, Plan: []AttributionFix{
-		{ID: "flow/1", Item: items[1], Action: "Make pal-service@contoso.onmicrosoft.com a co-owner of flow \"Approve expenses\""},
-		{ID: "app/2", Item: items[2], Action: "Make pal-service@contoso.onmicrosoft.com the owner of canvas app \"Site survey\" (the previous owner keeps CanView)"},
-		{ID: "sol/1", Item: items[0], Action: "Import solution FabrikamExpenses again as pal-service@contoso.onmicrosoft.com", Manual: true,
-			Commands: []string{"pac solution import --path FabrikamExpenses_managed.zip"}},
-	}}, nil
-}
-
-func (a *fakeAttributor) Apply(ctx context.Context, tenant string, fixes []AttributionFix, progress func(string)) (AttributionReport, error) {
-	a.applied = append(a.applied, fixes...)
-	return a.Scan(ctx, tenant, progress)
 }
 
 // checkResize widens a screen driven at 60×20 to 80×24, as a trainer

@@ -83,14 +83,26 @@ func (s *validationScreen) view(m *Model, width int) (string, int) {
 	l := m.f.final
 	if l == nil {
 		b.WriteString("  " + st.bad.Render("✗ NO") + "  not linked\n\n")
-		b.WriteString(m.notesView(s.notes, width))
-		return b.String(), -1
+		b.WriteString(m.notesView(s.notes, width) + "\n")
+		b.WriteString(strings.TrimRight(s.coverageView(m, width), "\n"))
+		return strings.TrimRight(b.String(), "\n"), -1
 	}
 	b.WriteString("  " + st.ok.Render("✓ YES") + "  linked\n\n")
 	b.WriteString(st.card.Render(kvRows(st, min(width, 74)-4, m.f.linkRows(l)...)) + "\n")
 	if len(s.notes) > 1 {
 		b.WriteString(m.notesView(s.notes[1:], width) + "\n")
 	}
+	b.WriteString(s.coverageView(m, width))
 	b.WriteString(lines(st.faint, wrap(portalNote, width)))
 	return b.String(), -1
+}
+
+// coverageView is attribution by product beside the link: coverage, what
+// is left and the next step for each product (when the wizard checks).
+func (s *validationScreen) coverageView(m *Model, width int) string {
+	if m.o.Attributor == nil {
+		return ""
+	}
+	return "\n" + lines(m.st.bold, wrap(m.f.attributionHeading(), width)) + "\n" +
+		m.notesView(m.f.attr.coverageNotes(m.f.dirName()), width) + "\n\n"
 }

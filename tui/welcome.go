@@ -16,6 +16,9 @@ type welcomeScreen struct {
 }
 
 func (s *welcomeScreen) enter(m *Model) tea.Cmd {
+	if m.f.partnerID != "" {
+		s.value = m.f.partnerID
+	}
 	var cmd tea.Cmd
 	s.form, cmd = m.embed(partnerIDField(&s.value, "", false))
 	return cmd
@@ -25,6 +28,9 @@ func (s *welcomeScreen) typing() bool { return s.form.typing() }
 func (s *welcomeScreen) busy() bool   { return false }
 
 func (s *welcomeScreen) keys(m *Model) []key.Binding {
+	if m.f.backTo == stepRegistration {
+		return []key.Binding{with(m.keys.Continue, "back to Registration"), with(m.keys.Back, "keep the partner ID")}
+	}
 	return []key.Binding{m.keys.Continue}
 }
 
@@ -36,6 +42,10 @@ func (s *welcomeScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		switch {
 		case key.Matches(k, m.keys.Continue):
 			s.tried = true
+		case key.Matches(k, m.keys.Back) && m.f.backTo == stepRegistration:
+			// Keep the partner ID: back to Registration as it was.
+			m.f.backTo = stepWelcome
+			return m.goTo(stepRegistration)
 		case key.Matches(k, m.keys.Back) && strings.TrimSpace(s.value) == "":
 			return m.askQuit()
 		}
@@ -46,7 +56,7 @@ func (s *welcomeScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			// The field validates first; this is a safety net.
 			return s.enter(m)
 		}
-		return m.goTo(stepInitiation)
+		return m.goTo(m.f.afterPartnerID())
 	}
 	return cmd
 }

@@ -377,8 +377,10 @@ func TestAccessibleInTerminal(t *testing.T) {
 	answer("It proves who it is with", "1")
 	answer("Client secret (Enter for the demo's secret)", "sim-contoso-spn-secret-1")
 	answer("now? [Y/n]", "y")
-	// The service principal owns nothing palwiz could change: no fixes to choose.
-	answer("Read about attribution, or continue", "")
+	// The service principal can change nothing that moves the credit: only
+	// advice is offered, unticked, and none is chosen.
+	answer("Changes palwiz can make", "")
+	answer("Attribution: what now? (Enter for 1)", "")
 	answer("Sign out and wipe palwiz's tokens from this computer? [Y/n]", "")
 	if code := r.exitCode(30 * time.Second); code != 0 {
 		t.Fatalf("exit code %d; screen:\n%s", code, r.screen())

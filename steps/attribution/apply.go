@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/azure/powerbi"
@@ -21,24 +23,62 @@ type FixProgress struct {
 	Failed int `json:"failed"`
 }
 
+// ChangeState is where one change of an apply stands: the running record
+// says done, failed or not started for each change asked for, and "not
+// known" only when the service's answer was lost and reading the resource
+// again failed too.
+type ChangeState string
+
+// Change states.
+const (
+	// ChangeDone: the change is made (InEffect: it was made already, and
+	// nothing changed). Recovered says the service's answer was lost or an
+	// error, and reading the resource again showed the change made.
+	ChangeDone ChangeState = "done"
+	// ChangeFailed: the change is not made: the service refused it, or its
+	// answer was lost (or the apply stopped while it was on its way) and
+	// reading the resource again right after shows no change. Error says which.
+	ChangeFailed ChangeState = "failed"
+	// ChangeUnknown: the answer was lost and reading the resource again
+	// failed as well: the change may or may not be made.
+	ChangeUnknown ChangeState = "unknown"
+	// ChangeNotStarted: nothing was sent: the apply stopped first, or the
+	// fix is not one palwiz can make (Blocked, or a person's steps).
+	ChangeNotStarted ChangeState = "not-started"
+)
+
 // FixResult is what applying one fix did.
 type FixResult struct {
-	Fix     Fix  `json:"fix"`
-	Applied bool `json:"applied"`
+	Fix Fix `json:"fix"`
+	// State is done, failed, unknown or not started.
+	State   ChangeState `json:"state"`
+	Applied bool        `json:"applied"`
 	// InEffect says the change was already in effect: nothing was changed.
-	InEffect bool   `json:"inEffect,omitempty"`
-	Error    string `json:"error,omitempty"`
-	Err      error  `json:"-"`
+	InEffect bool `json:"inEffect,omitempty"`
+	// Recovered says the write failed or its answer was lost, and reading
+	// the resource again showed the change made after all.
+	Recovered bool   `json:"recovered,omitempty"`
+	Error     string `json:"error,omitempty"`
+	Err       error  `json:"-"`
 	// After is the resource read again after the change, with its verdict
 	// (nil when it could not be read).
 	After *Resource `json:"after,omitempty"`
 }
 
+// StopReadBack bounds the read-back of the changes that were on their way
+// when an apply is stopped (its context cancelled): one read each, on a
+// context of their own, so the record says what is true before palwiz ends.
+const StopReadBack = 10 * time.Second
+
 // ApplyFixes carries out the applicable fixes (Automatic, not Blocked; from
 // Plan.Applicable, or advice a person chose), a few at a time, then reads
-// each changed resource again and judges it. Other fixes are returned
-// unapplied. The error is non-nil only when the caller must act first
-// (sign-in needed) or the context ended.
+// each changed resource again and judges it. It returns one FixResult per
+// fix, in order, with its State, also when ctx ends midway: the changes
+// not begun are not started, and those on their way are read again (within
+// StopReadBack) to say whether they were made. A write that fails or loses
+// its answer is read again too. Other fixes are returned not started. The
+// error is non-nil only when the caller must act first (sign-in needed) or
+// the context ended; the results are complete either way (NewApplyRecord).
 func ApplyFixes(ctx context.Context, env *steps.Env, res *ScanResult, fixes []Fix, progress func(FixProgress)) ([]FixResult, error) {
 	if res == nil {
 		return nil, errors.New("no check result to fix")
@@ -47,31 +87,39 @@ func ApplyFixes(ctx context.Context, env *steps.Env, res *ScanResult, fixes []Fi
 	if p == nil {
 		return nil, auth.ErrNotSignedIn
 	}
-	a := &applier{ctx: ctx, env: env, res: res, kind: p.Kind}
+	a := &applier{env: env, res: res, kind: p.Kind}
 	a.ro.Limiter = rest.NewLimiter(4, DefaultLimits)
 	out := make([]FixResult, len(fixes))
 	var prog FixProgress
-	for _, f := range fixes {
+	for i, f := range fixes {
+		out[i] = FixResult{Fix: f, State: ChangeNotStarted}
 		if f.Applicable() {
 			prog.Total++
+		} else {
+			out[i].Error = notApplicable(f)
 		}
 	}
 	var mu sync.Mutex
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	for i, f := range fixes {
-		out[i] = FixResult{Fix: f}
 		if !f.Applicable() {
 			continue
 		}
-		sem <- struct{}{}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break // the rest are not started
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r := a.applyOne(f)
+			r := a.applyOne(ctx, f)
 			mu.Lock()
 			out[i] = r
 			prog.Done++
-			if r.Err != nil && !r.Applied {
+			if r.State != ChangeDone {
 				prog.Failed++
 			}
 			if progress != nil {
@@ -93,8 +141,15 @@ func ApplyFixes(ctx context.Context, env *steps.Env, res *ScanResult, fixes []Fi
 	return out, nil
 }
 
+// notApplicable says why ApplyFixes leaves a fix alone.
+func notApplicable(f Fix) string {
+	if f.Blocked != "" {
+		return "palwiz cannot make this change now: " + f.Blocked
+	}
+	return "palwiz cannot make this change: it is for a person to do."
+}
+
 type applier struct {
-	ctx  context.Context
 	env  *steps.Env
 	res  *ScanResult
 	kind auth.Kind
@@ -103,32 +158,118 @@ type applier struct {
 
 // applyOne makes one change (unless it is in effect already) and reads the
 // resource again.
-func (a *applier) applyOne(f Fix) FixResult {
-	r := FixResult{Fix: f}
-	inEffect, err := a.inEffect(f)
-	if err == nil && !inEffect {
-		err = a.apply(f)
-	}
-	if err != nil {
-		r.Err = explainService(err, a.kind)
-		r.Error = failureMessage(err, a.kind)
+func (a *applier) applyOne(ctx context.Context, f Fix) FixResult {
+	r := FixResult{Fix: f, State: ChangeNotStarted}
+	inEffect, err := a.inEffect(ctx, f)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return r // stopped before anything was written
+	case err != nil:
+		r.State, r.Err, r.Error = ChangeFailed, explainService(err, a.kind), failureMessage(err, a.kind)
 		return r
-	}
-	r.Applied, r.InEffect = !inEffect, inEffect
-	read := a.rereadSettled // a change just made may take the replicas a while to show
-	if inEffect {
-		read = a.reread
-	}
-	after, rerr := read(f)
-	if rerr != nil {
-		r.Error = "Applied, but reading it again failed: " + failureMessage(rerr, a.kind)
-		if inEffect {
+	case inEffect:
+		r.State, r.InEffect = ChangeDone, true
+		after, rerr := a.reread(ctx, f)
+		r.After = after
+		if rerr != nil {
+			r.After = a.readAfterStop(ctx, f, &rerr)
+		}
+		if r.After == nil {
 			r.Error = "Already in effect, but reading it again failed: " + failureMessage(rerr, a.kind)
 		}
 		return r
 	}
+	if err := a.apply(ctx, f); err != nil {
+		return a.writeFailed(ctx, f, err)
+	}
+	r.State, r.Applied = ChangeDone, true
+	// A change just made may take the replicas a while to show.
+	after, rerr := a.rereadSettled(ctx, f)
 	r.After = after
+	if rerr != nil {
+		r.After = a.readAfterStop(ctx, f, &rerr)
+	}
+	if r.After == nil {
+		r.Error = "Applied, but reading it again failed: " + failureMessage(rerr, a.kind)
+	}
 	return r
+}
+
+// writeFailed reads the resource again after a write that failed, lost its
+// answer, or was on its way when the apply stopped: the service may have
+// made the change anyway, so the result says what the read shows.
+func (a *applier) writeFailed(ctx context.Context, f Fix, err error) FixResult {
+	r := FixResult{Fix: f, State: ChangeFailed, Err: explainService(err, a.kind), Error: failureMessage(err, a.kind)}
+	stopped := ctx.Err() != nil
+	if stopped {
+		r.Err, r.Error = ctx.Err(), "Stopped before the service answered"
+	}
+	after, rerr := a.readOnce(ctx, f)
+	switch {
+	case rerr != nil && (stopped || uncertain(err)):
+		r.State = ChangeUnknown
+		r.Error += "; reading it again failed as well (" + failureMessage(rerr, a.kind) + "), so palwiz cannot tell whether the change was made: run the check again to see"
+	case rerr != nil:
+		r.Error += "; reading it again failed as well: " + failureMessage(rerr, a.kind)
+	case landed(f, after, a.res.Linked):
+		r.State, r.Applied, r.Recovered, r.After, r.Err = ChangeDone, true, true, after, nil
+		r.Error = r.Error + "; reading it again shows the change made"
+	default:
+		r.After = after
+		r.Error += "; reading it again right after shows no change"
+	}
+	return r
+}
+
+// readOnce reads the resource once, on a context of its own (bounded by
+// StopReadBack) when ctx has ended.
+func (a *applier) readOnce(ctx context.Context, f Fix) (*Resource, error) {
+	if ctx.Err() != nil {
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), StopReadBack)
+		defer cancel()
+		ctx = c
+	}
+	return a.reread(ctx, f)
+}
+
+// readAfterStop reads a changed resource once more when its read-back was
+// cut short by the apply stopping; otherwise it leaves *err as it is.
+func (a *applier) readAfterStop(ctx context.Context, f Fix, err *error) *Resource {
+	if ctx.Err() == nil {
+		return nil
+	}
+	after, rerr := a.readOnce(ctx, f)
+	*err = rerr
+	return after
+}
+
+// uncertain reports whether a failed write may have been made all the
+// same: its answer was lost (no answer, a time-out, a server error),
+// rather than refused (a 4xx answer).
+func uncertain(err error) bool {
+	var re *rest.Error
+	if errors.As(err, &re) {
+		return re.Status >= 500 || re.Status == http.StatusRequestTimeout || re.Status == 0
+	}
+	return true
+}
+
+// landed reports whether a read-back shows the change f asked for.
+func landed(f Fix, after *Resource, l LinkedIdentity) bool {
+	if after == nil {
+		return false
+	}
+	switch f.Kind {
+	case FixAddCoOwner, FixAddFlowCoOwner:
+		return after.Owned || strings.HasPrefix(after.LinkedRole, "co-owner") || strings.EqualFold(after.LinkedRole, "owner")
+	case FixMakeOwner:
+		return SameObject(after.Holder.ObjectID, l.ObjectID)
+	case FixFlowOwner, FixAssignBot:
+		return after.Owned || after.LinkedRole == "owner, not creator"
+	case FixTakeOver:
+		return ownsDataset(l, after.Holder.UPN)
+	}
+	return shows(f.Resource, after)
 }
 
 func (a *applier) apps() *powerplatform.PowerApps {
@@ -149,11 +290,11 @@ func (a *applier) powerBI() *powerbi.Client {
 
 // inEffect reads what the plan could not know: whether a flow already has
 // the linked account as co-owner.
-func (a *applier) inEffect(f Fix) (bool, error) {
+func (a *applier) inEffect(ctx context.Context, f Fix) (bool, error) {
 	if f.Kind != FixAddFlowCoOwner || f.Resource.facts.coOwnersKnown {
 		return false, nil
 	}
-	perms, err := a.flows().Permissions(a.ctx, f.Resource.Env.ID, f.Resource.ID)
+	perms, err := a.flows().Permissions(ctx, f.Resource.Env.ID, f.Resource.ID)
 	if err != nil {
 		return false, err
 	}
@@ -161,174 +302,31 @@ func (a *applier) inEffect(f Fix) (bool, error) {
 	return strings.EqualFold(role, powerplatform.RoleCanEdit) || strings.EqualFold(role, powerplatform.RoleOwner), nil
 }
 
-func (a *applier) apply(f Fix) error {
+func (a *applier) apply(ctx context.Context, f Fix) error {
 	r := f.Resource
 	l := a.res.Linked
 	typ := "User"
 	switch f.Kind {
 	case FixAddCoOwner:
-		return a.apps().Share(a.ctx, r.Env.ID, r.ID, l.ObjectID, typ, powerplatform.RoleCanEdit)
+		return a.apps().Share(ctx, r.Env.ID, r.ID, l.ObjectID, typ, powerplatform.RoleCanEdit)
 	case FixMakeOwner:
-		return a.apps().SetOwner(a.ctx, r.Env.ID, r.ID, l.ObjectID, f.role)
+		return a.apps().SetOwner(ctx, r.Env.ID, r.ID, l.ObjectID, f.role)
 	case FixAddFlowCoOwner:
-		return a.flows().AddOwner(a.ctx, r.Env.ID, r.ID, l.ObjectID, typ)
+		return a.flows().AddOwner(ctx, r.Env.ID, r.ID, l.ObjectID, typ)
 	case FixFlowOwner:
 		dv, err := a.dataverse(r.Env)
 		if err != nil {
 			return err
 		}
-		return dv.AssignWorkflow(a.ctx, r.ID, r.Env.LinkedUserID)
+		return dv.AssignWorkflow(ctx, r.ID, r.Env.LinkedUserID)
 	case FixAssignBot:
 		dv, err := a.dataverse(r.Env)
 		if err != nil {
 			return err
 		}
-		return dv.AssignBot(a.ctx, r.ID, r.Env.LinkedUserID)
+		return dv.AssignBot(ctx, r.ID, r.Env.LinkedUserID)
 	case FixTakeOver:
-		return a.powerBI().TakeOver(a.ctx, r.Env.ID, r.ID)
+		return a.powerBI().TakeOver(ctx, r.Env.ID, r.ID)
 	}
 	return fmt.Errorf("palwiz cannot apply a %s fix", f.Kind)
-}
-
-// reread reads a changed resource again and judges it.
-func (a *applier) reread(f Fix) (*Resource, error) {
-	r := f.Resource
-	out := r
-	out.Notes, out.LinkedRole, out.Ownership = nil, "", ""
-	out.setGroups(nil)
-	out.setOwner(nil)
-	var o ownership
-	var err error
-	switch r.Product {
-	case CanvasApp:
-		o, err = a.rereadCanvas(&out)
-	case CloudFlow:
-		o, err = a.rereadFlow(f, &out)
-	case CopilotBot:
-		o, err = a.rereadBot(&out)
-	case Dataset:
-		o, err = a.rereadDataset(&out)
-	default:
-		return nil, fmt.Errorf("palwiz does not read %s again", r.Product)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out.LinkedRole, out.Owned = o.linkedRole, o.owned()
-	out.Verdict, out.Reason, out.Ownership, out.Notes = weigh(r.Env, o)
-	return &out, nil
-}
-
-func (a *applier) rereadCanvas(out *Resource) (ownership, error) {
-	perms, err := a.apps().Permissions(a.ctx, out.Env.ID, out.ID)
-	if err != nil {
-		return ownership{}, err
-	}
-	var owner Holder
-	for _, p := range perms {
-		if strings.EqualFold(p.RoleName, powerplatform.RoleOwner) {
-			owner = Holder{ObjectID: strings.ToLower(p.Principal.ID), UPN: first(p.Principal.UserPrincipalName, p.Principal.Email), Name: p.Principal.DisplayName}
-		}
-	}
-	groups := groupCoOwners(perms)
-	out.Holder = owner
-	out.setGroups(groups)
-	return judgeCanvas(a.res.Linked, owner, linkedRoleIn(perms, a.res.Linked.ObjectID), true, groups), nil
-}
-
-func (a *applier) rereadFlow(f Fix, out *Resource) (ownership, error) {
-	l := a.res.Linked
-	creator := out.Holder
-	if f.Kind == FixFlowOwner {
-		dv, err := a.dataverse(out.Env)
-		if err != nil {
-			return ownership{}, err
-		}
-		w, err := dv.GetWorkflow(a.ctx, out.ID)
-		if err != nil {
-			return ownership{}, err
-		}
-		linked := func(id string) bool { return SameObject(id, out.Env.LinkedUserID) }
-		owner := Holder{SystemUserID: strings.ToLower(w.Owner), Name: w.OwnerName}
-		if linked(w.Owner) {
-			owner = Holder{SystemUserID: strings.ToLower(w.Owner), ObjectID: l.ObjectID, UPN: l.UPN, Name: first(w.OwnerName, l.DisplayName)}
-		}
-		if !sameHolder(owner, creator) {
-			out.setOwner(&owner)
-		}
-		out.facts.solutionAware = true
-		return judgeFlow(creator, linked(w.CreatedBy) || SameObject(creator.ObjectID, l.ObjectID), &owner, linked(w.Owner), true, nil), nil
-	}
-	fl, err := a.flows().Get(a.ctx, out.Env.ID, out.ID)
-	if err != nil {
-		return ownership{}, err
-	}
-	perms, err := a.flows().Permissions(a.ctx, out.Env.ID, out.ID)
-	if err != nil {
-		return ownership{}, err
-	}
-	if !SameObject(creator.ObjectID, fl.Creator) {
-		creator = Holder{ObjectID: strings.ToLower(fl.Creator)}
-		out.Holder = creator
-	}
-	o := judgeFlow(creator, SameObject(fl.Creator, l.ObjectID), f.Resource.Owner(), false, f.Resource.facts.solutionAware, nil)
-	if role := linkedRoleIn(perms, l.ObjectID); role != "" && !o.owned() && o.linkedRole == "" {
-		o.linkedRole = linkedRoleText(role)
-		o.notes = append(o.notes, "The linked account is a co-owner of the flow; PAL still credits its creator.")
-	}
-	out.facts.coOwnersKnown = true
-	return o, nil
-}
-
-func (a *applier) rereadBot(out *Resource) (ownership, error) {
-	dv, err := a.dataverse(out.Env)
-	if err != nil {
-		return ownership{}, err
-	}
-	b, err := dv.GetBot(a.ctx, out.ID)
-	if err != nil {
-		return ownership{}, err
-	}
-	linked := func(id string) bool { return SameObject(id, out.Env.LinkedUserID) }
-	creator := Holder{SystemUserID: strings.ToLower(b.CreatedBy), Name: b.CreatedByName}
-	if sameHolder(creator, out.Holder) {
-		creator = out.Holder
-	}
-	owner := Holder{SystemUserID: strings.ToLower(b.Owner), Name: b.OwnerName}
-	if !sameHolder(owner, creator) {
-		out.setOwner(&owner)
-	}
-	out.Holder = creator
-	return judgeBot(creator, owner, linked(b.CreatedBy), linked(b.Owner), out.Env.LinkedUserID != "", nil), nil
-}
-
-func (a *applier) rereadDataset(out *Resource) (ownership, error) {
-	pbi := a.powerBI()
-	d, err := pbi.Dataset(a.ctx, out.Env.ID, out.ID)
-	if err != nil {
-		return ownership{}, err
-	}
-	out.Holder = Holder{UPN: d.ConfiguredBy}
-	ev := evidenceUnknown
-	if ownsDataset(a.res.Linked, d.ConfiguredBy) && a.res.Linked.SignedIn {
-		reports, err := pbi.Reports(a.ctx, out.Env.ID)
-		if err != nil {
-			return ownership{}, err
-		}
-		for _, rp := range reports {
-			if rp.IsFromPbix && strings.EqualFold(rp.DatasetID, out.ID) {
-				if rp.IsOwnedByMe {
-					ev = evidencePublished
-				} else if ev == evidenceUnknown {
-					ev = evidenceTakenOver
-				}
-			}
-		}
-	}
-	o := judgeDataset(a.res.Linked, d.ConfiguredBy, ev)
-	out.facts.takenOver = ev == evidenceTakenOver && o.verdict == CannotTell
-	if out.facts.takenOver {
-		o.notes = append(o.notes, "Enter the dataset's data source credentials again now (dataset settings > Data source credentials): refreshes use the new owner's.")
-	}
-	return o, nil
 }

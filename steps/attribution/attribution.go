@@ -11,7 +11,9 @@
 //	// plan.Fixes: what moves a verdict (palwiz's changes and a person's); plan.Advice: what does
 //	//   not move the credit; plan.Held: ownership changes waiting for "delivered" marks.
 //	results, err := attribution.ApplyFixes(ctx, env, res, plan.Applicable(), progress)
-//	// each FixResult holds the resource read again and judged again (After).
+//	// each FixResult says done, failed, not known or not started (State), also when ctx was
+//	//   cancelled midway, and holds the resource read again and judged again (After).
+//	rec := attribution.NewApplyRecord(results, err) // the record to print: Headline, Lines, ExitCode
 //
 // The rules are data too (Rules, RuleFor, ClassifyEnvironment), each with
 // the sentence of the PAL guidance and the Microsoft Learn page it rests on;

@@ -79,7 +79,11 @@ func (c ProductCoverage) Count() string {
 // attributed (1 not attributed, 1 cannot tell); 2 do not count".
 func (c ProductCoverage) Line() string {
 	if !c.Checked {
-		return c.Product.Plural() + ": not checked. " + c.Note
+		note := strings.TrimSpace(c.Note)
+		if rest, ok := strings.CutPrefix(note, "Not checked"); ok {
+			return c.Product.Plural() + ": not checked" + rest // the note says it already
+		}
+		return c.Product.Plural() + ": not checked. " + note
 	}
 	line := c.Product.Plural() + ": " + c.Count()
 	var more []string

@@ -123,6 +123,11 @@ func TestTeachingRows(t *testing.T) {
 	if a := GuestSignInAdvice(l); !strings.Contains(a, "signs in as ana.lopez@fabrikam.example") || l.SignInName() != "ana.lopez@fabrikam.example" {
 		t.Errorf("guest advice %q", a)
 	}
+	// The notes name a guest by its home address; only the advice gives the #EXT# name.
+	l.Linked, l.PartnerID, l.PartnerName, l.SignedIn = true, "4977985", "Fabrikam Consulting (Seattle)", true
+	if ns := linkedNotes(l); len(ns) != 2 || !strings.HasPrefix(ns[0], "ana.lopez@fabrikam.example is linked to Fabrikam") || strings.Count(strings.Join(ns, " "), "#EXT#") != 1 {
+		t.Errorf("guest notes %q", ns)
+	}
 	// Every command is one line, whole.
 	plan := PlanFixes(res, FixOptions{Delivered: fabrikamDelivered(t)})
 	for _, list := range [][]Fix{plan.Fixes, plan.Held, plan.Advice} {
@@ -132,6 +137,18 @@ func TestTeachingRows(t *testing.T) {
 					t.Errorf("%s: command %q", f.Summary, c)
 				}
 			}
+		}
+	}
+}
+
+// A product not checked says so once: its note may start with the same words.
+func TestCoverageLineNotChecked(t *testing.T) {
+	for _, c := range []struct{ note, want string }{
+		{"Not checked: the Customer Insights API needs a subscription key.", "Customer Insights instances: not checked: the Customer Insights API needs a subscription key."},
+		{"Not asked for.", "Customer Insights instances: not checked. Not asked for."},
+	} {
+		if got := (ProductCoverage{Product: CIInstance, Note: c.note}).Line(); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
 		}
 	}
 }

@@ -121,13 +121,15 @@ func ForIdentity(signedIn LinkedIdentity, objectID, upn string) (LinkedIdentity,
 // linkedNotes say what the check compares against, when that needs saying.
 func linkedNotes(l LinkedIdentity) []string {
 	var out []string
+	// A guest by its home address (the advice below gives the #EXT# name once).
+	name := l.SignInName()
 	if !l.Linked {
-		out = append(out, fmt.Sprintf("%s has no Partner Admin Link in this directory: the results show what would earn credit once it is linked (`palwiz link --partner-id ID`).", l.Name()))
+		out = append(out, fmt.Sprintf("%s has no Partner Admin Link in this directory: the results show what would earn credit once it is linked (`palwiz link --partner-id ID`).", name))
 	} else if l.PartnerName != "" {
-		out = append(out, fmt.Sprintf("%s is linked to %s (%s): attributed resources earn credit for that partner.", l.Name(), l.PartnerName, l.PartnerID))
+		out = append(out, fmt.Sprintf("%s is linked to %s (%s): attributed resources earn credit for that partner.", name, l.PartnerName, l.PartnerID))
 	}
 	if !l.SignedIn {
-		out = append(out, "palwiz is not signed in as "+l.Name()+": Power BI datasets can be taken over, their publisher confirmed, and Customer Insights checked, only when signed in as the linked identity.")
+		out = append(out, "palwiz is not signed in as "+name+": Power BI datasets can be taken over, their publisher confirmed, and Customer Insights checked, only when signed in as the linked identity.")
 	}
 	if l.IsGuest() {
 		out = append(out, GuestSignInAdvice(l))
