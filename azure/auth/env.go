@@ -139,6 +139,17 @@ func (e EnvIdentity) Describe() string {
 	return s + " (" + vars + ")"
 }
 
+// namedBy is the variable that names the identity.
+func (e EnvIdentity) namedBy() string {
+	switch {
+	case e.ManagedIdentity != "":
+		return "PALWIZ_MANAGED_IDENTITY"
+	case e.clientIDVar != "":
+		return e.clientIDVar
+	}
+	return "PALWIZ_CLIENT_ID"
+}
+
 // missing lists the variables a complete identity still needs.
 func (e EnvIdentity) missing() string {
 	var m []string
@@ -182,7 +193,7 @@ func OpenEnvironment(ctx context.Context, cfg Config, e EnvIdentity) (*Session, 
 		return nil, nil, err
 	}
 	s.mu.Lock()
-	s.fromEnv = true
+	s.fromEnv, s.namedBy = true, e.namedBy()
 	s.mu.Unlock()
 	var id *Identity
 	switch {

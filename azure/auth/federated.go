@@ -37,8 +37,14 @@ const (
 	SourceAzureDevOps   = "azure-devops"
 )
 
-// ReasonFederation is a refused or missing federated token.
+// ReasonFederation is a federated token Entra ID refused (no federated
+// credential matches its issuer, subject or audience, or it expired).
 const ReasonFederation Reason = "federated-token-refused"
+
+// ReasonFederationUnavailable is a federated token palwiz could not get:
+// no token source in the environment, a token file it cannot read, a
+// pipeline that would not issue one.
+const ReasonFederationUnavailable Reason = "federated-token-unavailable"
 
 // FederatedSource is where a pipeline's OIDC token comes from.
 type FederatedSource interface {
@@ -75,7 +81,7 @@ func (f *tokenFile) Describe() string {
 
 func (f *tokenFile) Token(ctx context.Context, _ HTTPDoer) (string, error) {
 	fail := func(what string, err error) error {
-		return &Error{Reason: ReasonFederation, Err: err, Message: "Cannot " + what + " the federated token file " + f.path + ": " + err.Error(),
+		return &Error{Reason: ReasonFederationUnavailable, Err: err, Message: "Cannot " + what + " the federated token file " + f.path + ": " + err.Error(),
 			NextStep: "Check " + f.variable + ": it must name a readable file holding the platform's OIDC token"}
 	}
 	fi, err := os.Stat(f.path)
@@ -151,7 +157,7 @@ func (a azureDevOps) Token(ctx context.Context, c HTTPDoer) (string, error) {
 // answer. The bearer goes only over HTTPS (or to this machine).
 func pipelineRequest(ctx context.Context, c HTTPDoer, method, u, bearer, what, fix string) ([]byte, error) {
 	refuse := func(msg string, err error) error {
-		return &Error{Reason: ReasonFederation, Err: err, Message: "palwiz could not get " + what + ": " + msg, NextStep: fix}
+		return &Error{Reason: ReasonFederationUnavailable, Err: err, Message: "palwiz could not get " + what + ": " + msg, NextStep: fix}
 	}
 	pu, err := url.Parse(u)
 	if err != nil || pu.Host == "" {
@@ -213,7 +219,7 @@ func pipelineStatus(resp *http.Response, body []byte) string {
 func pipelineToken(decodeErr error, tok, what string) (string, error) {
 	tok = strings.TrimSpace(tok)
 	if decodeErr != nil || !looksLikeJWT(tok) {
-		return "", &Error{Reason: ReasonFederation, Err: decodeErr, Message: "The answer to palwiz's request for " + what + " holds no token",
+		return "", &Error{Reason: ReasonFederationUnavailable, Err: decodeErr, Message: "The answer to palwiz's request for " + what + " holds no token",
 			NextStep: "Run the job again; if it persists, the platform's token service is not answering as documented"}
 	}
 	return tok, nil
@@ -284,7 +290,7 @@ func (f *federatedCred) assertion(ctx context.Context, _ confidential.AssertionR
 // src, for this run: the first token request proves it works.
 func (s *Session) LoginFederated(ctx context.Context, tenant, clientID string, src FederatedSource) (*Identity, error) {
 	if tenant == "" || tenant == "organizations" || tenant == "common" || clientID == "" {
-		return nil, &Error{Reason: ReasonFederation, Message: "Workload identity federation needs the application's client ID and its directory",
+		return nil, &Error{Reason: ReasonFederationUnavailable, Message: "Workload identity federation needs the application's client ID and its directory",
 			NextStep: "Set AZURE_CLIENT_ID and AZURE_TENANT_ID (or PALWIZ_CLIENT_ID and PALWIZ_TENANT)"}
 	}
 	tid, err := s.resolveTenantID(ctx, tenant)
@@ -324,7 +330,7 @@ func (f *federatedCred) explain(err error, tenant, clientID string) error {
 	srcErr, last := f.err, f.last
 	f.mu.Unlock()
 	var ae *Error
-	if srcErr != nil && errors.As(err, &ae) && ae.Reason == ReasonFederation {
+	if srcErr != nil && errors.As(err, &ae) && (ae.Reason == ReasonFederation || ae.Reason == ReasonFederationUnavailable) {
 		return ae
 	}
 	e := explain(err, tenant, "service-principal")

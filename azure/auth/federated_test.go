@@ -144,10 +144,10 @@ func TestFederatedTokenFile(t *testing.T) {
 	}
 	// PALWIZ_ names work too, and a missing file is explained.
 	_, _, err = openEnv(t, w, map[string]string{"PALWIZ_CLIENT_ID": pipelineApp, "PALWIZ_TENANT": simtest.NorthwindID, "PALWIZ_FEDERATED_TOKEN_FILE": path + ".gone"})
-	authErr(t, err, auth.ReasonFederation, 0, "Cannot read the federated token file", "PALWIZ_FEDERATED_TOKEN_FILE")
+	authErr(t, err, auth.ReasonFederationUnavailable, 0, "Cannot read the federated token file", "PALWIZ_FEDERATED_TOKEN_FILE")
 	os.WriteFile(path, []byte("not a token"), 0o600)
 	_, _, err = openEnv(t, w, map[string]string{"PALWIZ_CLIENT_ID": pipelineApp, "PALWIZ_TENANT": simtest.NorthwindID, "PALWIZ_FEDERATED_TOKEN_FILE": path})
-	authErr(t, err, auth.ReasonFederation, 0, "does not hold a JWT")
+	authErr(t, err, auth.ReasonFederationUnavailable, 0, "does not hold a JWT")
 }
 
 // TestFederatedRefusals: a token Entra does not accept is refused with its
@@ -206,11 +206,11 @@ func TestFederatedGitHubActions(t *testing.T) {
 	// A request token the job endpoint does not accept.
 	job["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "stale"
 	_, _, err = openEnv(t, w, job)
-	authErr(t, err, auth.ReasonFederation, 0, "palwiz could not get GitHub Actions' OIDC token", "HTTP 401", "id-token: write")
+	authErr(t, err, auth.ReasonFederationUnavailable, 0, "palwiz could not get GitHub Actions' OIDC token", "HTTP 401", "id-token: write")
 	// The request token goes only over HTTPS.
 	job["ACTIONS_ID_TOKEN_REQUEST_URL"] = "http://pipelines.example/idtoken?api-version=2.0"
 	_, _, err = openEnv(t, w, job)
-	authErr(t, err, auth.ReasonFederation, 0, "not HTTPS")
+	authErr(t, err, auth.ReasonFederationUnavailable, 0, "not HTTPS")
 }
 
 // TestFederatedAzureDevOps: in an Azure DevOps job, palwiz asks the pipeline's
@@ -232,7 +232,7 @@ func TestFederatedAzureDevOps(t *testing.T) {
 	}
 	job["SYSTEM_ACCESSTOKEN"] = "expired"
 	_, _, err = openEnv(t, w, job)
-	authErr(t, err, auth.ReasonFederation, 0, "sign-in page", "SYSTEM_ACCESSTOKEN: $(System.AccessToken)")
+	authErr(t, err, auth.ReasonFederationUnavailable, 0, "sign-in page", "SYSTEM_ACCESSTOKEN: $(System.AccessToken)")
 	// Another project's service connection: Entra finds no credential for its subject.
 	other, _ := w.Sim.NewAzureDevOpsJob("fabrikam", "Other", "northwind-pal")
 	other["AZURE_CLIENT_ID"], other["AZURE_TENANT_ID"] = pipelineApp, simtest.NorthwindID

@@ -69,6 +69,7 @@ type Session struct {
 	warnOnce sync.Once
 	memStore *keyring.Store
 	fromEnv  bool
+	namedBy  string            // the variable that named the environment's identity
 	claims   map[string]string // tenant → the claims challenge of its last refused token request
 }
 
@@ -146,6 +147,15 @@ func (s *Session) FromEnvironment() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fromEnv
+}
+
+// NamedBy is the environment variable that named this run's identity
+// (PALWIZ_CLIENT_ID, AZURE_CLIENT_ID, PALWIZ_MANAGED_IDENTITY, …), or ""
+// when it does not come from the environment.
+func (s *Session) NamedBy() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.namedBy
 }
 
 // Profile is the signed-in identity, or nil.

@@ -225,7 +225,7 @@ func loginServicePrincipal(ctx context.Context, opts *Options) error {
 func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identity) error {
 	env := opts.Connect.EnvFor(s)
 	w := steps.Who{Kind: id.Kind, DisplayName: id.DisplayName, UPN: id.Username, ObjectID: id.ObjectID, TenantID: id.TenantID,
-		HomeTenant: id.HomeTenant, TokensInStore: s.Persistent()}
+		HomeTenant: id.HomeTenant, TokensInStore: s.Persistent(), SignIn: s.Profile().SignInMethod()}
 	if id.Kind == auth.KindServicePrincipal {
 		// A sign-in with a secret says nothing of the principal's name:
 		// the directory does (one request).

@@ -61,7 +61,7 @@ func loginPipeline(ctx context.Context, opts *Options) error {
 	if opts.Federated {
 		env := opts.Config.Identity()
 		if missing := env.FederatedMissing(); missing != "" {
-			return &auth.Error{Reason: auth.ReasonFederation, Message: "palwiz cannot sign in with workload identity federation here: " + missing,
+			return &auth.Error{Reason: auth.ReasonFederationUnavailable, Message: "palwiz cannot sign in with workload identity federation here: " + missing,
 				NextStep: "See docs/pipelines.md for the variables each platform needs"}
 		}
 		// The federated token, even when a secret is also set.
