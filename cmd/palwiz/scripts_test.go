@@ -138,6 +138,8 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 // sim fault HOST STATUS CODE | sim policy TENANT AADSTS | sim revoke UPN |
 // sim link TENANT OBJECT PARTNER | sim requests HOST N | sim reset-stats |
 // sim approve-next UPN (approve the next device code shown, without the page)
+// sim github-job | azuredevops-job | oidc-token: a pipeline's job and tokens
+// (scripts_pipeline_test.go)
 func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	st := state(ts)
 	if len(args) == 0 {
