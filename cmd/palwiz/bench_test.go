@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palwiz/palwiz/azure/sim"
 )
 
 // BenchmarkProcess measures whole palwiz processes: CPU time (user+system,
