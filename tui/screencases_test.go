@@ -494,7 +494,7 @@ var screenCases = []screenCase{
 		r.waitFor("✗ Delete", time.Second)
 	}, want: []string{"✗ Delete keyring item", "Choose again"}},
 	{name: "done_coverage", attributor: simAttr(nil), drive: toDone,
-		want: []string{"Left: Regional Targets, Service Levels, Inspections. Next:", "Sign out and wipe"}},
+		want: []string{"Customer Insights instances: not checked outside Dataverse", "Sign out and wipe"}},
 	{name: "quit_dialog", drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f); r.key("q") },
 		want: []string{"Quit palwiz?", "partner link is not", "y quit"}},
 }
