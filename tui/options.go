@@ -22,6 +22,11 @@ type Options struct {
 	// Ephemeral says tokens live only in memory: signing out at the end is
 	// then the default.
 	Ephemeral bool
+	// EnvIdentity, when set, describes the identity environment variables
+	// named (PALWIZ_CLIENT_ID, PALWIZ_TENANT and a secret or certificate):
+	// the Backend is signed in as it for this run only, and the wizard acts
+	// as it and nobody else (no other sign-in is offered).
+	EnvIdentity string
 	// PartnerID pre-fills the partner ID.
 	PartnerID string
 	// NoColor removes colour (NO_COLOR set to anything).

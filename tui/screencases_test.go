@@ -128,6 +128,13 @@ func linkedTo(id, name string) func(f *fakeBackend, o *Options) {
 	}
 }
 
+// envIdentity: PALWIZ_CLIENT_ID, PALWIZ_TENANT and a secret named the
+// customer's service principal; the backend is signed in as it.
+func envIdentity(f *fakeBackend, o *Options) {
+	f.profile = &steps.Profile{Kind: steps.KindServicePrincipal, ClientID: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501"}
+	o.EnvIdentity = "service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 in directory contoso.onmicrosoft.com (PALWIZ_CLIENT_ID, PALWIZ_TENANT)"
+}
+
 // meganSignsIn: a customer's maker approves the sign-in meant for the
 // dedicated service account.
 func meganSignsIn(f *fakeBackend, _ *Options) {
@@ -177,6 +184,8 @@ var screenCases = []screenCase{
 		f.profile = &steps.Profile{Kind: steps.KindUser, Username: "pal-service@contoso.onmicrosoft.com"}
 	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r) },
 		want: []string{"▸ Continue as pal-service@contoso.onmicrosoft.com", "signed in earlier as"}},
+	{name: "initiation_env_identity", setup: envIdentity, drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r) },
+		want: []string{"▸ Continue as service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501", "as service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 (environment)", "Named by the environment: service principal"}},
 	{name: "initiation_device_code", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter") },
 		want: []string{"https://microsoft.com/devicelogin", "Code: HQ7XK9M2B", "expires in 15:00", "b browser", "c copy code"}},
 	{name: "initiation_device_code_copied", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter", "c") },

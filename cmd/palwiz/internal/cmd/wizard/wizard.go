@@ -104,7 +104,7 @@ func start(ctx context.Context, opts *Options) error {
 	release := opts.IO.HoldStderr()
 	defer release()
 
-	s, err := opts.Connect.Session(ctx, "")
+	s, err := session(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -112,12 +112,15 @@ func start(ctx context.Context, opts *Options) error {
 	to := tui.Options{
 		Backend:    tui.NewBackend(env),
 		Attributor: tui.NewAttributor(env, opts.Config.CISubscriptionKey),
-		Ephemeral:  opts.Config.Ephemeral,
+		Ephemeral:  opts.Config.Ephemeral || s.FromEnvironment(),
 		PartnerID:  opts.Config.PartnerID,
 		NoColor:    opts.Config.NoColor,
 		In:         opts.IO.In,
 		Out:        opts.IO.Out,
 		OpenURL:    func(url string) error { return openQuietly(opts.Config, url) },
+	}
+	if s.FromEnvironment() {
+		to.EnvIdentity = opts.Config.Identity().Describe()
 	}
 	if opts.Sim != nil {
 		to.Demo = Demo(opts.Sim)
@@ -142,6 +145,30 @@ func start(ctx context.Context, opts *Options) error {
 		}
 	}
 	return nil
+}
+
+// session is the sign-in the wizard starts with. An identity the
+// environment variables name completely (PALWIZ_CLIENT_ID, PALWIZ_TENANT and
+// a secret or certificate) signs in for this run only and is the one the
+// wizard acts as; one they name without a secret must be the stored
+// sign-in, or the wizard does not start (palwiz never acts silently as
+// another identity). Otherwise it is the stored sign-in, if any.
+func session(ctx context.Context, opts *Options) (*auth.Session, error) {
+	if opts.Config.Identity().Complete() {
+		env, err := opts.Connect.Env(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return env.Session, nil
+	}
+	s, err := opts.Connect.Session(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckEnvironment(ctx, opts.Config.Identity()); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // openQuietly opens the system browser without letting the browser's own
