@@ -117,6 +117,7 @@ func TestFailedReadsNeverAllClear(t *testing.T) {
 			if !strings.Contains(done, "not checked") && !strings.Contains(done, "Not checked") && !strings.Contains(done, "could not") {
 				t.Errorf("Done does not say what was not checked:\n%s", done)
 			}
+			partialResult(t, r.m.Result())
 		})
 		t.Run(c.name+"/accessible", func(t *testing.T) {
 			f := newFake()
@@ -161,6 +162,36 @@ func TestFailedReadsNeverAllClear(t *testing.T) {
 				}
 			}
 			noAllClear(t, "the accessible runner", rest)
+			partialResult(t, con.res)
 		})
+	}
+}
+
+// partialResult: the run's result is partial (the wizard exits 4), and the
+// summary printed after it starts with what was not checked.
+func partialResult(t *testing.T, res Result) {
+	t.Helper()
+	if !res.Partial() {
+		t.Errorf("the result is not partial: %+v", res)
+	}
+	sum := Summary(res, false)
+	if !strings.HasPrefix(sum, "Not checked: ") && !strings.HasPrefix(sum, "Attribution not checked: ") {
+		t.Errorf("the summary does not start with what was not checked:\n%s", sum)
+	}
+	noAllClear(t, "the summary", sum)
+}
+
+// A complete check is not partial, and its summary says what it found.
+func TestSummaryCarriesAttribution(t *testing.T) {
+	at := newSimAttributor(t, nil)
+	f := newFake()
+	r := newRunner(t, Options{Backend: f, NoColor: true, Attributor: at, Width: 100, Height: 60})
+	toAttribution(t, r, f)
+	res := r.m.Result()
+	if res.Partial() || res.Attribution == nil {
+		t.Fatalf("result %+v", res)
+	}
+	if sum := Summary(res, false); !strings.Contains(sum, "Attribution: 11 of 31 resources that count are attributed to pal-service@contoso.onmicrosoft.com.") {
+		t.Errorf("summary:\n%s", sum)
 	}
 }

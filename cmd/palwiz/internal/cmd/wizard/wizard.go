@@ -144,6 +144,11 @@ func start(ctx context.Context, opts *Options) error {
 			fmt.Fprintln(opts.IO.Out, output.Clean(l))
 		}
 	}
+	// An attribution check that failed in part or in full was said first
+	// in the summary; the exit code says it too, as the commands' does.
+	if res.Partial() {
+		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+	}
 	return nil
 }
 
