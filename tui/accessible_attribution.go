@@ -72,6 +72,9 @@ func (p *plain) check(a Attributor) error {
 	if err != nil || !ok {
 		if err == nil {
 			p.f.attr.scanFailed(p.f.tenant.ID, last)
+			if _, ok := needsSignIn(last); ok {
+				p.say("%s.", signInAgainNext)
+			}
 			p.say("Nothing was checked, so palwiz says nothing about attribution.")
 		}
 		return err

@@ -67,6 +67,11 @@ func explain(err error) (what, next string) {
 // service principal's secret.
 const secretNeededNext = "Go back to Initiation and sign in as the service principal again, with its secret or certificate"
 
+// signInAgainNext is the Attribution step's way forward when the check
+// needs a new sign-in (expired, revoked, removed from the cache): the
+// command line's next step names `palwiz login`, which the wizard leaves out.
+const signInAgainNext = "Go back to Initiation and sign in again, then check again"
+
 // explainIn is explain with the directories named as the user knows them:
 // sign-in messages name a directory by its ID ("directory 4bae…").
 func explainIn(err error, tenants []steps.Tenant) (what, next string) {

@@ -36,6 +36,7 @@ var failedReadCases = []struct {
 	{"403 on Power BI", &sim.Fault{Host: "api.powerbi.com", Kind: "status", Status: 403, Code: "Forbidden"}, []string{"Not checked: Power BI datasets"}},
 	{"Dataverse throttled", &sim.Fault{Host: "contosoprod.api.crm.dynamics.com", Kind: "throttle", RetryAfter: 1}, []string{"Not checked: Model-driven apps in Contoso Production"}},
 	{"missing secret", nil, []string{"palwiz does not have this service principal's secret", secretNeededNext}},
+	{"sign-in revoked", &sim.Fault{Kind: "revoke"}, []string{signInAgainNext}},
 }
 
 // failedReadAttributor is the real attributor over the simulator with the
@@ -43,6 +44,14 @@ var failedReadCases = []struct {
 // secret this run does not have.
 func failedReadAttributor(t *testing.T, fault *sim.Fault) Attributor {
 	t.Helper()
+	if fault != nil && fault.Kind == "revoke" {
+		// The account's sessions are revoked after it signed in: every
+		// token palwiz holds is refused, and no refresh is possible.
+		at := newSimAttributor(t, nil)
+		at.sim.RevokeUser(serviceUPN)
+		at.sim.ExpireAccessTokens()
+		return at
+	}
 	if fault != nil {
 		at := newSimAttributor(t, nil)
 		if err := at.sim.AddFault(*fault); err != nil {
