@@ -155,23 +155,27 @@ func start(ctx context.Context, opts *Options) error {
 // session is the sign-in the wizard starts with. An identity the
 // environment variables name completely (PALWIZ_CLIENT_ID, PALWIZ_TENANT and
 // a secret or certificate) signs in for this run only and is the one the
-// wizard acts as; one they name without a secret must be the stored
-// sign-in, or the wizard does not start (palwiz never acts silently as
-// another identity). Otherwise it is the stored sign-in, if any.
+// wizard acts as. Named without a secret, a stored sign-in must be that
+// identity, or the wizard does not start (palwiz never acts silently as
+// another identity); with nobody signed in, the wizard's sign-ins use the
+// app PALWIZ_CLIENT_ID names, as `palwiz login` does.
 func session(ctx context.Context, opts *Options) (*auth.Session, error) {
-	if opts.Config.Identity().Complete() {
+	id := opts.Config.Identity()
+	if id.Complete() {
 		env, err := opts.Connect.Env(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return env.Session, nil
 	}
-	s, err := opts.Connect.Session(ctx, "")
+	s, err := opts.Connect.Session(ctx, id.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.CheckEnvironment(ctx, opts.Config.Identity()); err != nil {
-		return nil, err
+	if s.Profile() != nil {
+		if err := s.CheckEnvironment(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
