@@ -158,8 +158,12 @@ func start(ctx context.Context, opts *Options) error {
 // wizard acts as. Named without a secret, a stored sign-in must be that
 // identity, or the wizard does not start (palwiz never acts silently as
 // another identity); with nobody signed in, the wizard's sign-ins use the
-// app PALWIZ_CLIENT_ID names, as `palwiz login` does.
+// app PALWIZ_CLIENT_ID names, as `palwiz login` does. The demo's simulated
+// cloud knows none of a real pipeline's identities: it ignores them.
 func session(ctx context.Context, opts *Options) (*auth.Session, error) {
+	if opts.Sim != nil {
+		return opts.Connect.Session(ctx, "")
+	}
 	id := opts.Config.Identity()
 	if id.Complete() {
 		env, err := opts.Connect.Env(ctx)
