@@ -35,6 +35,7 @@ var failedReadCases = []struct {
 	{"403 on Dataverse", &sim.Fault{Host: "contosoprod.api.crm.dynamics.com", Kind: "status", Status: 403, Code: "0x80040220"}, []string{"Not checked: Model-driven apps in Contoso Production"}},
 	{"403 on Power BI", &sim.Fault{Host: "api.powerbi.com", Kind: "status", Status: 403, Code: "Forbidden"}, []string{"Not checked: Power BI datasets"}},
 	{"Dataverse throttled", &sim.Fault{Host: "contosoprod.api.crm.dynamics.com", Kind: "throttle", RetryAfter: 1}, []string{"Not checked: Model-driven apps in Contoso Production"}},
+	{"403 on Customer Insights", &sim.Fault{Host: "api.ci.ai.dynamics.com", Kind: "status", Status: 403, Code: "Forbidden"}, []string{"Not checked: Customer Insights instances"}},
 	{"missing secret", nil, []string{"palwiz does not have this service principal's secret", secretNeededNext}},
 	{"sign-in revoked", &sim.Fault{Kind: "revoke"}, []string{signInAgainNext}},
 }
@@ -56,6 +57,10 @@ func failedReadAttributor(t *testing.T, fault *sim.Fault) Attributor {
 		at := newSimAttributor(t, nil)
 		if err := at.sim.AddFault(*fault); err != nil {
 			t.Fatal(err)
+		}
+		if fault.Host == "api.ci.ai.dynamics.com" {
+			// Customer Insights outside Dataverse is read with its API key.
+			at.inner = NewAttributor(at.env, "sim-contoso-ci-key-1")
 		}
 		return at
 	}
