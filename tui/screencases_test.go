@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -133,6 +135,12 @@ func linkedTo(id, name string) func(f *fakeBackend, o *Options) {
 func envIdentity(f *fakeBackend, o *Options) {
 	f.profile = &steps.Profile{Kind: steps.KindServicePrincipal, ClientID: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501"}
 	o.EnvIdentity = "service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 in directory contoso.onmicrosoft.com (PALWIZ_CLIENT_ID, PALWIZ_TENANT)"
+}
+
+// hostsCustomerInsights: Contoso Production's Dataverse hosts a Customer
+// Insights - Data instance, which palwiz reads through Dataverse.
+func hostsCustomerInsights(sc *sim.Scenario) {
+	sc.PowerPlatform.Tenants[0].Environments[1].Dataverse.CustomerInsights = true
 }
 
 // meganSignsIn: a customer's maker approves the sign-in meant for the
@@ -457,6 +465,15 @@ var screenCases = []screenCase{
 		everyPowerPlatformHost(a.sim)
 		return stableRequestIDs{a}
 	}, drive: toAttribution, want: []string{"✗ Not checked: Everything in", "Incomplete: "}},
+	{name: "attribution_customer_insights_top", attributor: simAttr(hostsCustomerInsights), drive: toAttribution,
+		want: []string{"36 resources in Contoso Ltd", "7 cannot tell"}},
+	{name: "attribution_customer_insights", attributor: simAttr(hostsCustomerInsights), afterResize: "attribution_customer_insights_top", drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		for !strings.Contains(r.screen(), "Customer Insights instances ·") && strings.Contains(r.screen(), "pgdn") {
+			r.key("pgdown")
+		}
+		r.settle()
+	}, want: []string{"Customer Insights instances · the rule looks at the user", "? Contoso Production", "cannot tell unless the account uses"}},
 	{name: "attribution_scan_error", attributor: func(testing.TB) Attributor {
 		return failingAttributor{&steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}}
 	}, drive: toAttribution, want: []string{"✗ Could not connect to the service.", "palwiz says nothing about attribution", "r check again"}},
