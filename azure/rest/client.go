@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,6 +88,8 @@ type Client struct {
 	// pages are reusable page buffers, per client rather than in a
 	// package-level sync.Pool (which a scan's frequent collections empty).
 	pages chan *bytes.Buffer
+	// windows are reusable buffers pages are streamed through.
+	windows chan []byte
 }
 
 // New builds the pipeline of one service family: requests carry a bearer
@@ -111,7 +114,7 @@ func New(service, scope string, cred azcore.TokenCredential, c *cloud.Cloud, o O
 	pl := runtime.NewPipeline(productName(service), moduleVersion,
 		runtime.PipelineOptions{PerCall: []policy.Policy{runtime.NewRequestIDPolicy()}, PerRetry: perRetry},
 		&policy.ClientOptions{Transport: transport, Retry: retry, Telemetry: policy.TelemetryOptions{ApplicationID: "palwiz"}})
-	return &Client{service: service, pl: pl, retry: retry, pages: make(chan *bytes.Buffer, keptPages)}
+	return &Client{service: service, pl: pl, retry: retry, pages: make(chan *bytes.Buffer, keptPages), windows: make(chan []byte, keptPages)}
 }
 
 // productName turns a service's name into a user-agent product token
@@ -256,4 +259,29 @@ func (c *Client) Fetch(ctx context.Context, r Request, buf *bytes.Buffer) error 
 		return fmt.Errorf("%s: read the answer: %w", r.Op, err)
 	}
 	return nil
+}
+
+// stream sends a GET and hands a successful answer's body (at most maxPage
+// bytes of it) to read as it arrives. A malformed body gives a
+// *DecodeError, a broken connection the read error.
+func (c *Client) stream(ctx context.Context, r Request, read func(io.Reader) error) error {
+	r.Method, r.Body, r.Write = http.MethodGet, nil, false
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	err = read(io.LimitReader(resp.Body, maxPage))
+	var re *ReadError
+	switch {
+	case err == nil:
+		// Drain a little so the connection can carry the next request.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return nil
+	case errors.As(err, &re):
+		return fmt.Errorf("%s: %w", r.Op, err)
+	case isDecodeError(err):
+		return &DecodeError{Service: c.service, Op: r.Op, Err: err}
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,8 @@ const (
 	keptPageCap = 1 << 20
 	// maxPage bounds one page of a list (the services send a few MB at most).
 	maxPage = 256 << 20
+	// windowSize is the buffer a page is streamed through.
+	windowSize = 32 << 10
 	// maxPages bounds one list, against a service that links a page to itself.
 	maxPages = 100000
 )
@@ -28,6 +31,28 @@ func (c *Client) getPage() *bytes.Buffer {
 		b := new(bytes.Buffer)
 		b.Grow(64 << 10)
 		return b
+	}
+}
+
+// getWindow is a buffer a page is streamed through.
+func (c *Client) getWindow() []byte {
+	select {
+	case b := <-c.windows:
+		return b
+	default:
+		return make([]byte, 0, windowSize)
+	}
+}
+
+// putWindow keeps a window for the next page (unless it grew past
+// keptPageCap for an enormous string).
+func (c *Client) putWindow(b []byte) {
+	if cap(b) > keptPageCap {
+		return
+	}
+	select {
+	case c.windows <- b[:0]:
+	default:
 	}
 }
 
@@ -68,10 +93,10 @@ func checkNext(start *url.URL, next string) error {
 }
 
 // EachPage follows a list's next links from first, handing every page's
-// body to decode, which returns the next link ("" at the end). Every page
-// request carries header. The body is only valid during the call; a page
-// buffer is held only while its page is in flight or decoded.
-func EachPage(ctx context.Context, c *Client, op, first string, header http.Header, decode func(body []byte) (next string, err error)) error {
+// body, as it arrives, to decode, which returns the next link ("" at the
+// end). Every page request carries header. The body is only valid during
+// the call; decode need not read it to its end.
+func EachPage(ctx context.Context, c *Client, op, first string, header http.Header, decode func(body io.Reader) (next string, err error)) error {
 	start, err := url.Parse(first)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -80,16 +105,11 @@ func EachPage(ctx context.Context, c *Client, op, first string, header http.Head
 		if pages >= maxPages {
 			return fmt.Errorf("%s: the service returned more than %d pages; stopping", op, maxPages)
 		}
-		buf := c.getPage()
-		err := c.Fetch(ctx, Request{Op: op, URL: u, Header: header}, buf)
 		var next string
-		if err == nil {
-			next, err = decode(buf.Bytes())
-			if isDecodeError(err) {
-				err = &DecodeError{Service: c.service, Op: op, Err: err}
-			}
-		}
-		c.putPage(buf)
+		err := c.stream(ctx, Request{Op: op, URL: u, Header: header}, func(body io.Reader) (err error) {
+			next, err = decode(body)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -105,9 +125,15 @@ func EachPage(ctx context.Context, c *Client, op, first string, header http.Head
 // Each follows a list's pages like EachPage, decoding each with
 // encoding/json, and calls fn with every page's items.
 func Each[T any](ctx context.Context, c *Client, op, first string, header http.Header, fn func([]T) error) error {
-	return EachPage(ctx, c, op, first, header, func(body []byte) (string, error) {
+	return EachPage(ctx, c, op, first, header, func(body io.Reader) (string, error) {
+		buf := c.getPage()
+		defer c.putPage(buf)
+		buf.Reset()
+		if _, err := buf.ReadFrom(body); err != nil {
+			return "", &ReadError{Err: err}
+		}
 		var page Page[T]
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := json.Unmarshal(buf.Bytes(), &page); err != nil {
 			return "", err
 		}
 		return page.Next(), fn(page.Value)
@@ -122,9 +148,12 @@ func EachItems[T any](ctx context.Context, c *Client, op, first string, header h
 	scan func(s *Scanner, item *T, m map[string]string) error, fn func([]T) error) error {
 	m := map[string]string{}
 	var page []T
-	return EachPage(ctx, c, op, first, header, func(body []byte) (string, error) {
+	return EachPage(ctx, c, op, first, header, func(body io.Reader) (string, error) {
 		page = page[:0]
-		next, err := ScanPage(body, func(s *Scanner) error {
+		w := c.getWindow()
+		s := NewStreamScanner(body, w)
+		defer func() { c.putWindow(s.Buffer()) }()
+		next, err := s.Page(func(s *Scanner) error {
 			var x T
 			if err := scan(s, &x, m); err != nil {
 				return err

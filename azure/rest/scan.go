@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -18,10 +19,23 @@ import (
 // Use it as a cursor: Object and Array call back once per member or
 // element, and the callback must consume exactly one value (String, Int,
 // Bool, Skip, Object or Array). Malformed input gives an error, never a panic.
+//
+// A Scanner reads either one []byte (NewScanner) or a stream
+// (NewStreamScanner): then it holds a window of the stream, refilled as the
+// cursor reaches its end, so a page of several megabytes is read through a
+// buffer of tens of kilobytes and never held whole.
 type Scanner struct {
 	b     []byte
 	i     int
 	depth int
+	// The stream (nil for a []byte), the offset of b[0] in it, and the
+	// error that ended it (io.EOF at its end).
+	r    io.Reader
+	off  int64
+	rerr error
+	// keys hold each open object's current key (per depth) while the
+	// callback reads its value, as the window moves on.
+	keys [][]byte
 }
 
 // maxDepth bounds nesting, so hostile input cannot exhaust the stack.
@@ -30,19 +44,94 @@ const maxDepth = 512
 // NewScanner reads b.
 func NewScanner(b []byte) *Scanner { return &Scanner{b: b} }
 
+// NewStreamScanner reads r through buf (its capacity is the window; it
+// grows only for a single string or number longer than the window).
+func NewStreamScanner(r io.Reader, buf []byte) *Scanner {
+	if cap(buf) < minWindow {
+		buf = make([]byte, 0, minWindow)
+	}
+	return &Scanner{b: buf[:0], r: r}
+}
+
+// Buffer is the scanner's window, for reuse with the next stream.
+func (s *Scanner) Buffer() []byte { return s.b[:0] }
+
+// minWindow is the smallest window a stream is read through.
+const minWindow = 4 << 10
+
+// ReadError is a stream that failed before its end (not malformed JSON:
+// the connection broke).
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "read the answer: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// fill discards b[:from], moves the rest to the front and reads more of
+// the stream after it. It returns how far the bytes moved (callers holding
+// indices subtract it) and whether any were read.
+func (s *Scanner) fill(from int) (shift int, ok bool) {
+	if s.r == nil || s.rerr != nil {
+		return 0, false
+	}
+	if from > 0 {
+		n := copy(s.b, s.b[from:])
+		s.b = s.b[:n]
+		s.off += int64(from)
+		s.i -= from
+	}
+	if len(s.b) == cap(s.b) {
+		nb := make([]byte, len(s.b), 2*cap(s.b))
+		copy(nb, s.b)
+		s.b = nb
+	}
+	for range 100 {
+		n, err := s.r.Read(s.b[len(s.b):cap(s.b)])
+		s.b = s.b[:len(s.b)+n]
+		if err != nil {
+			s.rerr = err
+		}
+		if n > 0 || err != nil {
+			return from, n > 0
+		}
+	}
+	s.rerr = io.ErrNoProgress
+	return from, false
+}
+
+// pos is the cursor's offset in the input.
+func (s *Scanner) pos() int64 { return s.off + int64(s.i) }
+
+// ensure makes n bytes after the cursor available if the input has them.
+func (s *Scanner) ensure(n int) bool {
+	for len(s.b)-s.i < n {
+		if _, ok := s.fill(s.i); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // ErrSyntax wraps every malformed-JSON error.
 var ErrSyntax = errors.New("malformed JSON")
 
 func (s *Scanner) fail(what string) error {
-	return fmt.Errorf("%w: %s at offset %d", ErrSyntax, what, s.i)
+	if s.rerr != nil && s.rerr != io.EOF {
+		return &ReadError{Err: s.rerr}
+	}
+	return fmt.Errorf("%w: %s at offset %d", ErrSyntax, what, s.off+int64(s.i))
 }
 
 func (s *Scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
+	for {
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ' ', '\t', '\n', '\r':
+				s.i++
+			default:
+				return
+			}
+		}
+		if _, ok := s.fill(s.i); !ok {
 			return
 		}
 	}
@@ -65,9 +154,11 @@ func (s *Scanner) End() error {
 }
 
 // rawString returns the bytes of the string at the cursor (without quotes)
-// and whether they hold escapes. Control characters inside a string are
-// let through: palwiz reads values, it does not validate documents.
-func (s *Scanner) rawString() ([]byte, bool, error) {
+// and whether they hold escapes; the slice is valid until the scanner
+// reads on. With keep false (a skip) a stream's window is not grown to
+// hold the string. Control characters inside a string are let through:
+// palwiz reads values, it does not validate documents.
+func (s *Scanner) rawString(keep bool) ([]byte, bool, error) {
 	if s.peek() != '"' {
 		return nil, false, s.fail("expected a string")
 	}
@@ -76,8 +167,23 @@ func (s *Scanner) rawString() ([]byte, bool, error) {
 	for {
 		j := bytes.IndexByte(s.b[s.i:], '"')
 		if j < 0 {
+			// Read on, keeping the string (or, when skipping, only a
+			// trailing run of backslashes, which may escape the next byte).
+			from := start - 1
+			if !keep {
+				from = len(s.b)
+				for from > s.i && s.b[from-1] == '\\' {
+					from--
+				}
+				esc = true
+			}
 			s.i = len(s.b)
-			return nil, false, s.fail("unterminated string")
+			shift, ok := s.fill(from)
+			if !ok {
+				return nil, false, s.fail("unterminated string")
+			}
+			start = max(start-shift, 0)
+			continue
 		}
 		end := s.i + j
 		// The quote ends the string unless an odd run of backslashes escapes it.
@@ -103,11 +209,16 @@ func (s *Scanner) String() (string, error) {
 	if s.null() {
 		return "", nil
 	}
-	at := s.i
-	raw, esc, err := s.rawString()
+	raw, esc, err := s.rawString(true)
 	if err != nil {
 		return "", err
 	}
+	return s.decode(raw, esc)
+}
+
+// decode turns a raw string (a slice of the window, its quotes around it)
+// into a string.
+func (s *Scanner) decode(raw []byte, esc bool) (string, error) {
 	if !esc {
 		if !utf8.Valid(raw) {
 			return string([]rune(string(raw))), nil
@@ -115,8 +226,8 @@ func (s *Scanner) String() (string, error) {
 		return string(raw), nil
 	}
 	var out string
-	if err := json.Unmarshal(s.b[at:s.i], &out); err != nil {
-		s.i = at
+	start := s.i - len(raw) - 2 // the opening quote
+	if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
 		return "", s.fail("bad escape in a string")
 	}
 	return out, nil
@@ -129,12 +240,10 @@ func (s *Scanner) Interned(m map[string]string) (string, error) {
 	if s.null() {
 		return "", nil
 	}
-	at := s.i
-	raw, esc, err := s.rawString()
+	raw, esc, err := s.rawString(true)
 	if err != nil || esc {
 		if err == nil {
-			s.i = at
-			return s.String()
+			return s.decode(raw, esc)
 		}
 		return "", err
 	}
@@ -152,7 +261,7 @@ func (s *Scanner) Interned(m map[string]string) (string, error) {
 }
 
 func (s *Scanner) null() bool {
-	if s.peek() == 'n' && s.i+4 <= len(s.b) && string(s.b[s.i:s.i+4]) == "null" {
+	if s.peek() == 'n' && s.ensure(4) && string(s.b[s.i:s.i+4]) == "null" {
 		s.i += 4
 		return true
 	}
@@ -162,7 +271,14 @@ func (s *Scanner) null() bool {
 func (s *Scanner) number() ([]byte, error) {
 	s.ws()
 	start := s.i
-	for s.i < len(s.b) {
+	for {
+		if s.i == len(s.b) {
+			shift, ok := s.fill(start)
+			start -= shift
+			if !ok {
+				break
+			}
+		}
 		c := s.b[s.i]
 		if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
 			s.i++
@@ -218,10 +334,10 @@ func (s *Scanner) Bool() (bool, error) {
 	}
 	s.ws()
 	switch {
-	case s.i+4 <= len(s.b) && string(s.b[s.i:s.i+4]) == "true":
+	case s.ensure(4) && string(s.b[s.i:s.i+4]) == "true":
 		s.i += 4
 		return true, nil
-	case s.i+5 <= len(s.b) && string(s.b[s.i:s.i+5]) == "false":
+	case s.ensure(5) && string(s.b[s.i:s.i+5]) == "false":
 		s.i += 5
 		return false, nil
 	}
@@ -250,7 +366,7 @@ func (s *Scanner) Object(fn func(key []byte) error) error {
 		return nil
 	}
 	for {
-		key, esc, err := s.rawString()
+		key, esc, err := s.rawString(true)
 		if err != nil {
 			return err
 		}
@@ -260,16 +376,23 @@ func (s *Scanner) Object(fn func(key []byte) error) error {
 				return s.fail("bad escape in a key")
 			}
 			key = []byte(k)
+		} else if s.r != nil {
+			// Reading on to the ':' may move the window under the key.
+			for len(s.keys) < s.depth {
+				s.keys = append(s.keys, nil)
+			}
+			s.keys[s.depth-1] = append(s.keys[s.depth-1][:0], key...)
+			key = s.keys[s.depth-1]
 		}
 		if s.peek() != ':' {
 			return s.fail("expected ':'")
 		}
 		s.i++
-		before := s.i
+		before := s.pos()
 		if err := fn(key); err != nil {
 			return err
 		}
-		if s.i == before {
+		if s.pos() == before {
 			return s.fail("a member's value was not read")
 		}
 		switch s.peek() {
@@ -303,11 +426,11 @@ func (s *Scanner) Array(fn func() error) error {
 		return nil
 	}
 	for {
-		before := s.i
+		before := s.pos()
 		if err := fn(); err != nil {
 			return err
 		}
-		if s.i == before {
+		if s.pos() == before {
 			return s.fail("an element was not read")
 		}
 		switch s.peek() {
@@ -327,7 +450,7 @@ func (s *Scanner) Array(fn func() error) error {
 func (s *Scanner) Skip() error {
 	switch c := s.peek(); c {
 	case '"':
-		_, _, err := s.rawString()
+		_, _, err := s.rawString(false)
 		return err
 	case '{', '[':
 		return s.skipNested()
@@ -352,7 +475,12 @@ func (s *Scanner) Skip() error {
 func (s *Scanner) skipNested() error {
 	var stack [maxDepth]byte
 	depth := 0
-	for s.i < len(s.b) {
+	for {
+		if s.i == len(s.b) {
+			if _, ok := s.fill(s.i); !ok {
+				break
+			}
+		}
 		switch c := s.b[s.i]; c {
 		case '{', '[':
 			if depth == maxDepth {
@@ -375,7 +503,7 @@ func (s *Scanner) skipNested() error {
 				return nil
 			}
 		case '"':
-			if _, _, err := s.rawString(); err != nil {
+			if _, _, err := s.rawString(false); err != nil {
 				return err
 			}
 		default:
@@ -389,8 +517,12 @@ func (s *Scanner) skipNested() error {
 // calling item for each element of value, and returns the next link as
 // Page.Next does: @odata.nextLink when both are given.
 func ScanPage(body []byte, item func(s *Scanner) error) (next string, err error) {
+	return NewScanner(body).Page(item)
+}
+
+// Page reads a list page from the scanner's input as ScanPage does.
+func (s *Scanner) Page(item func(s *Scanner) error) (next string, err error) {
 	var p Page[struct{}]
-	s := NewScanner(body)
 	err = s.Object(func(k []byte) (err error) {
 		switch string(k) {
 		case "value":

@@ -49,27 +49,22 @@ func judgeCIUser(isUser bool) ownership {
 		reason: "Customer Insights - Data lives in this environment's Dataverse and the linked account is one of its users, but PAL credits active users, and palwiz sees access, not activity: cannot tell unless the account uses the instance."}
 }
 
-// dropDuplicateInstances leaves out an instance the Customer Insights API
-// listed when Dataverse already showed one of the same name: an instance
-// read both ways is counted once, as Dataverse showed it.
-func dropDuplicateInstances(rs []Resource) []Resource {
+// duplicateInstances says which resources to leave out: an instance the
+// Customer Insights API listed when Dataverse already showed one of the
+// same name (an instance read both ways is counted once, as Dataverse
+// showed it).
+func duplicateInstances(batches [][]Resource) func(*Resource) bool {
 	inDV := map[string]bool{}
-	for i := range rs {
-		if rs[i].Product == CIInstance && strings.HasPrefix(rs[i].ID, "dataverse:") {
-			inDV[strings.ToLower(rs[i].Name)] = true
+	for _, rs := range batches {
+		for i := range rs {
+			if rs[i].Product == CIInstance && strings.HasPrefix(rs[i].ID, "dataverse:") {
+				inDV[strings.ToLower(rs[i].Name)] = true
+			}
 		}
 	}
-	if len(inDV) == 0 {
-		return rs
+	return func(r *Resource) bool {
+		return len(inDV) > 0 && r.Product == CIInstance && !strings.HasPrefix(r.ID, "dataverse:") && inDV[strings.ToLower(r.Name)]
 	}
-	out := rs[:0]
-	for _, r := range rs {
-		if r.Product == CIInstance && !strings.HasPrefix(r.ID, "dataverse:") && inDV[strings.ToLower(r.Name)] {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // ciCoverageNote says what of Customer Insights was read, and what not,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"cmp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -360,18 +362,9 @@ var productOrder = func() map[Product]int {
 
 func (s *scanner) finish() {
 	res := s.res
-	n := 0
-	for _, b := range s.batches {
-		n += len(b)
-	}
-	res.Resources = make([]Resource, 0, n)
-	for i, b := range s.batches {
-		res.Resources = append(res.Resources, b...)
-		s.batches[i] = nil
-	}
+	s.sortEnvironments()
+	res.Resources = s.sortedResources()
 	s.batches = nil
-	res.Resources = dropDuplicateInstances(res.Resources)
-	s.sort()
 	res.Coverage = s.coverage()
 	res.Requests = s.requests.Load()
 	res.Elapsed = Duration(time.Since(res.Started))
@@ -381,29 +374,63 @@ func (s *scanner) finish() {
 	s.mu.Unlock()
 }
 
-// sort orders environments as the services listed them (Power Platform,
-// then Power BI, then Customer Insights) and resources by environment,
-// product and name.
-func (s *scanner) sort() {
+// sortEnvironments orders environments as the services listed them (Power
+// Platform, then Power BI, then Customer Insights).
+func (s *scanner) sortEnvironments() {
 	res := s.res
 	sort.SliceStable(res.Environments, func(i, j int) bool {
 		a, b := res.Environments[i], res.Environments[j]
 		return containerRank(a) < containerRank(b) || containerRank(a) == containerRank(b) && s.envOrder[a] < s.envOrder[b]
 	})
-	order := map[*Environment]int{}
-	for i, e := range res.Environments {
-		order[e] = i
+}
+
+// sortKey is a resource's place in the result, computed once.
+type sortKey struct {
+	env, product int32
+	r            *Resource
+}
+
+// sortedResources gathers the batches into one slice ordered by
+// environment, product and name (stable: the services' order within),
+// without duplicate Customer Insights instances. It sorts small keys and
+// copies each resource once: sorting the 100,000 resources themselves moved
+// every one of them many times.
+func (s *scanner) sortedResources() []Resource {
+	order := make(map[*Environment]int32, len(s.res.Environments))
+	for i, e := range s.res.Environments {
+		order[e] = int32(i)
 	}
-	sort.SliceStable(res.Resources, func(i, j int) bool {
-		a, b := &res.Resources[i], &res.Resources[j]
-		if oa, ob := order[a.Env], order[b.Env]; oa != ob {
-			return oa < ob
+	n := 0
+	for _, b := range s.batches {
+		n += len(b)
+	}
+	dup := duplicateInstances(s.batches)
+	keys := make([]sortKey, 0, n)
+	for _, b := range s.batches {
+		for i := range b {
+			if r := &b[i]; !dup(r) {
+				keys = append(keys, sortKey{env: order[r.Env], product: int32(productOrder[r.Product]), r: r})
+			}
 		}
-		if pa, pb := productOrder[a.Product], productOrder[b.Product]; pa != pb {
-			return pa < pb
+	}
+	slices.SortStableFunc(keys, func(a, b sortKey) int {
+		switch {
+		case a.env != b.env:
+			return cmp.Compare(a.env, b.env)
+		case a.product != b.product:
+			return cmp.Compare(a.product, b.product)
+		case lessFold(a.r.Name, b.r.Name):
+			return -1
+		case lessFold(b.r.Name, a.r.Name):
+			return 1
 		}
-		return lessFold(a.Name, b.Name)
+		return 0
 	})
+	out := make([]Resource, len(keys))
+	for i, k := range keys {
+		out[i] = *k.r
+	}
+	return out
 }
 
 func (s *scanner) coverage() []Coverage {
