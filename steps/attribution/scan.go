@@ -1,10 +1,10 @@
 package attribution
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"cmp"
 	"runtime/debug"
 	"slices"
 	"sort"
