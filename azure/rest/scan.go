@@ -155,10 +155,10 @@ func (s *Scanner) End() error {
 
 // rawString returns the bytes of the string at the cursor (without quotes)
 // and whether they hold escapes; the slice is valid until the scanner
-// reads on. With keep false (a skip) a stream's window is not grown to
-// hold the string. Control characters inside a string are let through:
-// palwiz reads values, it does not validate documents.
-func (s *Scanner) rawString(keep bool) ([]byte, bool, error) {
+// reads on (a stream's window grows to hold the string). Control
+// characters inside a string are let through: palwiz reads values, it
+// does not validate documents.
+func (s *Scanner) rawString() ([]byte, bool, error) {
 	if s.peek() != '"' {
 		return nil, false, s.fail("expected a string")
 	}
@@ -167,22 +167,13 @@ func (s *Scanner) rawString(keep bool) ([]byte, bool, error) {
 	for {
 		j := bytes.IndexByte(s.b[s.i:], '"')
 		if j < 0 {
-			// Read on, keeping the string (or, when skipping, only a
-			// trailing run of backslashes, which may escape the next byte).
-			from := start - 1
-			if !keep {
-				from = len(s.b)
-				for from > s.i && s.b[from-1] == '\\' {
-					from--
-				}
-				esc = true
-			}
+			// Read on, keeping the string and its opening quote.
 			s.i = len(s.b)
-			shift, ok := s.fill(from)
+			shift, ok := s.fill(start - 1)
 			if !ok {
 				return nil, false, s.fail("unterminated string")
 			}
-			start = max(start-shift, 0)
+			start -= shift
 			continue
 		}
 		end := s.i + j
@@ -209,7 +200,7 @@ func (s *Scanner) String() (string, error) {
 	if s.null() {
 		return "", nil
 	}
-	raw, esc, err := s.rawString(true)
+	raw, esc, err := s.rawString()
 	if err != nil {
 		return "", err
 	}
@@ -240,7 +231,7 @@ func (s *Scanner) Interned(m map[string]string) (string, error) {
 	if s.null() {
 		return "", nil
 	}
-	raw, esc, err := s.rawString(true)
+	raw, esc, err := s.rawString()
 	if err != nil || esc {
 		if err == nil {
 			return s.decode(raw, esc)
@@ -366,7 +357,7 @@ func (s *Scanner) Object(fn func(key []byte) error) error {
 		return nil
 	}
 	for {
-		key, esc, err := s.rawString(true)
+		key, esc, err := s.rawString()
 		if err != nil {
 			return err
 		}
@@ -450,8 +441,8 @@ func (s *Scanner) Array(fn func() error) error {
 func (s *Scanner) Skip() error {
 	switch c := s.peek(); c {
 	case '"':
-		_, _, err := s.rawString(false)
-		return err
+		s.i++
+		return s.skipString()
 	case '{', '[':
 		return s.skipNested()
 	case 't', 'f':
@@ -476,12 +467,18 @@ func (s *Scanner) skipNested() error {
 	var stack [maxDepth]byte
 	depth := 0
 	for {
-		if s.i == len(s.b) {
-			if _, ok := s.fill(s.i); !ok {
+		b, i := s.b, s.i
+		for i < len(b) && !structural[b[i]] {
+			i++
+		}
+		s.i = i
+		if i == len(b) {
+			if _, ok := s.fill(i); !ok {
 				break
 			}
+			continue
 		}
-		switch c := s.b[s.i]; c {
+		switch c := b[i]; c {
 		case '{', '[':
 			if depth == maxDepth {
 				return s.fail("nesting too deep")
@@ -502,15 +499,49 @@ func (s *Scanner) skipNested() error {
 			if depth == 0 {
 				return nil
 			}
-		case '"':
-			if _, _, err := s.rawString(false); err != nil {
+		default: // '"'
+			s.i++
+			if err := s.skipString(); err != nil {
 				return err
 			}
-		default:
-			s.i++
 		}
 	}
 	return s.fail("unexpected end")
+}
+
+// structural are the bytes skipNested stops at.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
+// skipString passes over the rest of a string whose opening quote was
+// read, without keeping it: a stream's window holds at most a run of
+// backslashes of it.
+func (s *Scanner) skipString() error {
+	run := s.i // where a run of backslashes before a quote may start
+	for {
+		j := bytes.IndexByte(s.b[s.i:], '"')
+		if j < 0 {
+			from := len(s.b)
+			for from > run && s.b[from-1] == '\\' {
+				from--
+			}
+			s.i = len(s.b)
+			if _, ok := s.fill(from); !ok {
+				return s.fail("unterminated string")
+			}
+			run = 0
+			continue
+		}
+		end := s.i + j
+		k := end
+		for k > run && s.b[k-1] == '\\' {
+			k--
+		}
+		s.i = end + 1
+		if (end-k)%2 == 0 {
+			return nil
+		}
+		run = s.i
+	}
 }
 
 // ScanPage reads a list page ({"value":[...],"nextLink"|"@odata.nextLink":…}),
