@@ -145,6 +145,9 @@ func (p *plain) validation() (step, error) {
 	}
 	p.sayNotes(ns)
 	p.sayCoverage()
+	if err := p.offerReport(); err != nil {
+		return stepValidation, err
+	}
 	if len(ns) == 0 {
 		return stepDone, nil
 	}
@@ -316,4 +319,39 @@ func (p *plain) waitSignIn(ctx context.Context, via signInVia, code, url string,
 // spell spaces a code out so a screen reader reads it one character at a time.
 func spell(code string) string {
 	return strings.Join(strings.Split(code, ""), " ")
+}
+
+// offerReport asks whether to write the evidence report and writes it
+// where the user says; a file palwiz did not write is left alone and
+// another name offered.
+func (p *plain) offerReport() error {
+	if p.o.Reporter == nil {
+		return nil
+	}
+	write := false
+	if err := p.ask(stepValidation, confirmField(reportAsk, "", "Yes", "No", &write)); err != nil || !write {
+		return err
+	}
+	c := reportChoice{format: "html"}
+	if err := p.ask(stepValidation, reportFormatField(&c, true)); err != nil {
+		return err
+	}
+	for {
+		if err := p.ask(stepValidation, p.f.reportPathField(&c, p.o.WorkDir, p.o.Now(), true)); err != nil {
+			return err
+		}
+		path := p.f.reportTarget(p.o.WorkDir, c, p.o.Now())
+		p.say("Checking the directory again and writing the report…")
+		digest, err := p.o.Reporter.WriteReport(p.ctx, p.f.tenant, c.format, path)
+		if err == nil {
+			p.sayNotes(reportWritten(path, digest))
+			return nil
+		}
+		ns, suggest := reportNotWritten(err)
+		p.sayNotes(ns)
+		if suggest == "" {
+			return nil
+		}
+		c.path = suggest
+	}
 }

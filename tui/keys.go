@@ -48,6 +48,7 @@ type keyMap struct {
 	TopicPrev key.Binding
 	Apply     key.Binding
 	Details   key.Binding // more about each row
+	Report    key.Binding // write the evidence report (Validation)
 	CmdLeft   key.Binding // scroll commands (they never wrap)
 	CmdRight  key.Binding
 	Stop      key.Binding // ctrl+c while changes are being made
@@ -91,6 +92,7 @@ func newKeyMap() keyMap {
 		TopicPrev: b([]string{"left", "h", "shift+tab"}, "←/→", "topic"),
 		Apply:     b([]string{"a"}, "a", "apply"),
 		Details:   b([]string{"d"}, "d", "more details"),
+		Report:    b([]string{"w"}, "w", reportOffer),
 		CmdLeft:   b([]string{"<", ",", "shift+left"}, "</>", "scroll commands"),
 		CmdRight:  b([]string{">", ".", "shift+right"}, "</>", "scroll commands"),
 		Stop:      b([]string{"ctrl+c"}, "ctrl+c", "stop"),

@@ -264,7 +264,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 func isResult(msg tea.Msg) bool {
 	switch msg.(type) {
 	case deviceCodeMsg, browserURLMsg, signedInMsg, whoMsg, tenantsMsg, probeMsg, switchedMsg,
-		linkReadMsg, linkedMsg, validatedMsg, signedOutMsg, savedMsg, approvedMsg, scannedMsg, appliedMsg, scanProgressMsg:
+		linkReadMsg, linkedMsg, validatedMsg, signedOutMsg, savedMsg, reportWrittenMsg, approvedMsg, scannedMsg, appliedMsg, scanProgressMsg:
 		return true
 	}
 	return false

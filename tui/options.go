@@ -16,6 +16,8 @@ type Options struct {
 	Backend Backend
 	// Attributor, when set, gives the Attribution step ownership results.
 	Attributor Attributor
+	// Reporter, when set, lets Validation write the evidence report.
+	Reporter Reporter
 	// Demo is set by `palwiz demo`: the simulated cloud's sign-in page and
 	// the demo-only approve key.
 	Demo *Demo

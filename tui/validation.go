@@ -14,6 +14,7 @@ type validationScreen struct {
 	reading bool
 	err     error
 	notes   []note
+	report  evidence
 }
 
 func (s *validationScreen) enter(m *Model) tea.Cmd { return s.read(m) }
@@ -25,10 +26,18 @@ func (s *validationScreen) read(m *Model) tea.Cmd {
 	return validateCmd(m.ctx, m.be, s.op, m.f.tenant.ID)
 }
 
-func (s *validationScreen) typing() bool { return false }
-func (s *validationScreen) busy() bool   { return s.reading }
+func (s *validationScreen) typing() bool { return s.report.typing() }
+func (s *validationScreen) busy() bool   { return s.reading || s.report.busy() }
+
+// offersReport says the evidence report can be written now.
+func (s *validationScreen) offersReport(m *Model) bool {
+	return m.o.Reporter != nil && !s.reading && s.err == nil && !s.report.writing
+}
 
 func (s *validationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
+	if cmd, ok := s.report.update(m, msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case validatedMsg:
 		if msg.op != s.op {
@@ -44,6 +53,10 @@ func (s *validationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		k := m.keys
 		switch {
+		case key.Matches(msg, k.Report) && s.offersReport(m):
+			return s.report.open(m)
+		case s.report.writing:
+			return nil
 		case key.Matches(msg, k.Retry) && !s.reading:
 			return s.read(m)
 		case key.Matches(msg, k.Continue) && !s.reading && s.err == nil:
@@ -60,12 +73,20 @@ func (s *validationScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 func (s *validationScreen) keys(m *Model) []key.Binding {
 	k := m.keys
 	switch {
+	case s.report.form != nil:
+		return s.report.keys(m)
 	case s.reading:
 		return []key.Binding{k.Back}
 	case s.err != nil:
 		return []key.Binding{k.Retry, k.Back}
+	case s.report.writing:
+		return nil
 	}
-	return []key.Binding{with(k.Continue, "finish"), with(k.Retry, "read again"), k.Back}
+	ks := []key.Binding{with(k.Continue, "finish"), with(k.Retry, "read again")}
+	if s.offersReport(m) {
+		ks = append(ks, k.Report)
+	}
+	return append(ks, k.Back)
 }
 
 func (s *validationScreen) view(m *Model, width int) (string, int) {
@@ -85,7 +106,7 @@ func (s *validationScreen) view(m *Model, width int) (string, int) {
 		b.WriteString("  " + st.bad.Render("✗ NO") + "  not linked\n\n")
 		b.WriteString(m.notesView(s.notes, width) + "\n")
 		b.WriteString(strings.TrimRight(s.coverageView(m, width), "\n"))
-		return strings.TrimRight(b.String(), "\n"), -1
+		return s.withReport(m, strings.TrimRight(b.String(), "\n"), width)
 	}
 	b.WriteString("  " + st.ok.Render("✓ YES") + "  linked\n\n")
 	b.WriteString(st.card.Render(kvRows(st, min(width, 74)-4, m.f.linkRows(l)...)) + "\n")
@@ -94,7 +115,19 @@ func (s *validationScreen) view(m *Model, width int) (string, int) {
 	}
 	b.WriteString(s.coverageView(m, width))
 	b.WriteString(lines(st.faint, wrap(portalNote, width)))
-	return b.String(), -1
+	return s.withReport(m, b.String(), width)
+}
+
+// withReport puts the report's part under the screen, and the view's
+// anchor on it while it is there (the form, the path and the digest are
+// what the user looks at then).
+func (s *validationScreen) withReport(m *Model, body string, width int) (string, int) {
+	r := s.report.view(m, width)
+	if r == "" {
+		return body, -1
+	}
+	anchor := lineCount(body) + 1
+	return body + "\n\n" + r, anchor
 }
 
 // coverageView is attribution by product beside the link: coverage, what

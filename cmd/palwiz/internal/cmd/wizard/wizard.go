@@ -26,11 +26,13 @@ type Options struct {
 	Connect *cmdutil.Connector
 	// Sim is the in-process simulator of `palwiz demo` (nil: the configured cloud).
 	Sim *sim.Server
+	// Build is palwiz's version, for the evidence report.
+	Build cmdutil.BuildInfo
 }
 
 // NewOptions are the wizard's inputs from the factory.
 func NewOptions(f *cmdutil.Factory) *Options {
-	return &Options{IO: f.IOStreams, Config: f.Config, Connect: f.Connect}
+	return &Options{IO: f.IOStreams, Config: f.Config, Connect: f.Connect, Build: f.Build}
 }
 
 // allowed reports whether the full-screen wizard may take over the terminal.
@@ -112,6 +114,7 @@ func start(ctx context.Context, opts *Options) error {
 	to := tui.Options{
 		Backend:    tui.NewBackend(env),
 		Attributor: tui.NewAttributor(env, opts.Config.CISubscriptionKey),
+		Reporter:   tui.NewReporter(env, tui.ReportConfig{CIKey: opts.Config.CISubscriptionKey, Version: opts.Build.Version, Commit: opts.Build.Commit}),
 		Ephemeral:  opts.Config.Ephemeral || s.FromEnvironment(),
 		PartnerID:  opts.Config.PartnerID,
 		NoColor:    opts.Config.NoColor,

@@ -1,0 +1,110 @@
+package tui
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/huh/v2"
+	"github.com/palwiz/palwiz/report"
+)
+
+// Validation's share of the flow: the offer to write the evidence report
+// (palwiz report for this directory), its questions and its words. Both
+// renderers ask the same fields and say the same notes.
+
+// reportOffer is the offer, as a key's help and as the accessible question.
+const reportOffer = "write the evidence report"
+
+// reportAsk is the accessible runner's question.
+const reportAsk = "Write the evidence report for this directory (what palwiz report writes: the link, attribution and the run's facts, with a digest)?"
+
+// reportChoice is what the user chose: a format and a path ("" takes the
+// default name).
+type reportChoice struct {
+	format, path string
+}
+
+// reportDefault is the default path of the report in format: in the
+// wizard's working directory, named after the directory and the day.
+func (f *facts) reportDefault(dir, format string, now time.Time) string {
+	return filepath.Join(dir, report.FileName(f.tenant.DefaultDomain, f.tenant.ID, now, format))
+}
+
+// reportTarget is where the report goes: the path typed (relative to the
+// working directory), or the default for the format.
+func (f *facts) reportTarget(dir string, c reportChoice, now time.Time) string {
+	p := strings.TrimSpace(c.path)
+	switch {
+	case p == "":
+		return f.reportDefault(dir, c.format, now)
+	case filepath.IsAbs(p):
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// reportFormats are the formats offered, as label, value pairs.
+var reportFormats = []string{
+	"HTML (one self-contained page, prints well)", "html",
+	"Markdown (for a pull request or a wiki)", "md",
+	"JSON (the documented schema)", "json",
+}
+
+// reportFields ask for the format and the path; the path's placeholder is
+// the default name for the format chosen (the accessible runner asks the
+// path after the format, naming that default in the question).
+func (f *facts) reportFields(c *reportChoice, dir string, now time.Time) []huh.Field {
+	return []huh.Field{reportFormatField(c, false), f.reportPathField(c, dir, now, false)}
+}
+
+func reportFormatField(c *reportChoice, acc bool) *huh.Select[string] {
+	if acc {
+		return newSelect("Report format", &c.format, reportFormats...)
+	}
+	var opts []huh.Option[string]
+	for i := 0; i+1 < len(reportFormats); i += 2 {
+		opts = append(opts, huh.NewOption(reportFormats[i], reportFormats[i+1]))
+	}
+	return huh.NewSelect[string]().Title("Report format").Options(opts...).Value(&c.format)
+}
+
+func (f *facts) reportPathField(c *reportChoice, dir string, now time.Time, acc bool) *huh.Input {
+	def := func() string { return f.reportDefault(dir, cmpOr(c.format, "html"), now) }
+	title := "Save as"
+	if acc {
+		title = withDefault(title, cmpOr(c.path, def()), acc)
+	}
+	return huh.NewInput().Title(title).Prompt("> ").
+		Description("Empty takes the name shown. palwiz never replaces a file it did not write.").
+		PlaceholderFunc(def, &c.format).
+		Value(&c.path)
+}
+
+// reportWritten is what is said once the report is written.
+func reportWritten(path, digest string) []note {
+	return []note{
+		{noteOK, "Wrote the evidence report to " + path + "."},
+		{noteInfo, "SHA-256 of its JSON form: " + digest + ". palwiz report verify " + path + " checks it later."},
+	}
+}
+
+// reportNotWritten says why the report was not written; a file palwiz did
+// not write is left alone and another name is offered (suggest).
+func reportNotWritten(err error) (ns []note, suggest string) {
+	var ee *report.ExistsError
+	if errors.As(err, &ee) {
+		what := ee.Path + " exists and palwiz did not write it, so palwiz leaves it alone."
+		if k := ee.NotRegular(); k != "" {
+			what = ee.Path + " is " + k + ", not a file palwiz wrote; palwiz leaves it alone."
+		}
+		next := "Choose another name."
+		if ee.Suggest != "" {
+			next = "Choose another name, such as " + ee.Suggest + "."
+		}
+		return []note{{noteWarn, what + " " + next}}, ee.Suggest
+	}
+	what, next := explain(err)
+	return []note{{noteBad, join(" ", "The report was not written: "+strings.TrimRight(what, ".")+".", next)}}, ""
+}
