@@ -337,17 +337,17 @@ func (p *plain) offerReport() error {
 		return err
 	}
 	for {
-		if err := p.ask(stepValidation, p.f.reportPathField(&c, p.o.WorkDir, p.o.Now(), true)); err != nil {
+		if err := p.ask(stepValidation, p.f.reportPathField(&c, p.o.Now(), true)); err != nil {
 			return err
 		}
 		path := p.f.reportTarget(p.o.WorkDir, c, p.o.Now())
 		p.say("Checking the directory again and writing the report…")
 		digest, err := p.o.Reporter.WriteReport(p.ctx, p.f.tenant, c.format, path)
 		if err == nil {
-			p.sayNotes(reportWritten(path, digest))
+			p.sayNotes(reportWritten(shownPath(p.o.WorkDir, path), digest))
 			return nil
 		}
-		ns, suggest := reportNotWritten(err)
+		ns, suggest := reportNotWritten(p.o.WorkDir, err)
 		p.sayNotes(ns)
 		if suggest == "" {
 			return nil

@@ -27,7 +27,7 @@ func (e *evidence) open(m *Model) tea.Cmd {
 		e.choice.format = "html"
 	}
 	var cmd tea.Cmd
-	e.form, cmd = m.embed(m.f.reportFields(&e.choice, m.o.WorkDir, m.now)...)
+	e.form, cmd = m.embed(m.f.reportFields(&e.choice, m.now)...)
 	return cmd
 }
 
@@ -40,11 +40,11 @@ func (e *evidence) update(m *Model, msg tea.Msg) (cmd tea.Cmd, handled bool) {
 		}
 		e.writing = false
 		if w.err == nil {
-			e.notes = reportWritten(w.path, w.digest)
+			e.notes = reportWritten(shownPath(m.o.WorkDir, w.path), w.digest)
 			return nil, true
 		}
 		var suggest string
-		e.notes, suggest = reportNotWritten(w.err)
+		e.notes, suggest = reportNotWritten(m.o.WorkDir, w.err)
 		if suggest == "" {
 			return nil, true
 		}

@@ -26,10 +26,10 @@ type reportChoice struct {
 	format, path string
 }
 
-// reportDefault is the default path of the report in format: in the
-// wizard's working directory, named after the directory and the day.
-func (f *facts) reportDefault(dir, format string, now time.Time) string {
-	return filepath.Join(dir, report.FileName(f.tenant.DefaultDomain, f.tenant.ID, now, format))
+// reportName is the default name of the report in format, in the
+// wizard's working directory: named after the directory and the day.
+func (f *facts) reportName(format string, now time.Time) string {
+	return report.FileName(f.tenant.DefaultDomain, f.tenant.ID, now, format)
 }
 
 // reportTarget is where the report goes: the path typed (relative to the
@@ -38,7 +38,7 @@ func (f *facts) reportTarget(dir string, c reportChoice, now time.Time) string {
 	p := strings.TrimSpace(c.path)
 	switch {
 	case p == "":
-		return f.reportDefault(dir, c.format, now)
+		return filepath.Join(dir, f.reportName(c.format, now))
 	case filepath.IsAbs(p):
 		return p
 	}
@@ -55,8 +55,8 @@ var reportFormats = []string{
 // reportFields ask for the format and the path; the path's placeholder is
 // the default name for the format chosen (the accessible runner asks the
 // path after the format, naming that default in the question).
-func (f *facts) reportFields(c *reportChoice, dir string, now time.Time) []huh.Field {
-	return []huh.Field{reportFormatField(c, false), f.reportPathField(c, dir, now, false)}
+func (f *facts) reportFields(c *reportChoice, now time.Time) []huh.Field {
+	return []huh.Field{reportFormatField(c, false), f.reportPathField(c, now, false)}
 }
 
 func reportFormatField(c *reportChoice, acc bool) *huh.Select[string] {
@@ -70,19 +70,29 @@ func reportFormatField(c *reportChoice, acc bool) *huh.Select[string] {
 	return huh.NewSelect[string]().Title("Report format").Options(opts...).Value(&c.format)
 }
 
-func (f *facts) reportPathField(c *reportChoice, dir string, now time.Time, acc bool) *huh.Input {
-	def := func() string { return f.reportDefault(dir, cmpOr(c.format, "html"), now) }
+func (f *facts) reportPathField(c *reportChoice, now time.Time, acc bool) *huh.Input {
+	def := func() string { return f.reportName(cmpOr(c.format, "html"), now) }
 	title := "Save as"
 	if acc {
 		title = withDefault(title, cmpOr(c.path, def()), acc)
 	}
 	return huh.NewInput().Title(title).Prompt("> ").
-		Description("Empty takes the name shown. palwiz never replaces a file it did not write.").
+		Description("In the directory palwiz was started in; empty takes the name shown. palwiz never replaces a file it did not write.").
 		PlaceholderFunc(def, &c.format).
 		Value(&c.path)
 }
 
-// reportWritten is what is said once the report is written.
+// shownPath is path as the user named it: relative to the directory
+// palwiz works in when it is inside it.
+func shownPath(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}
+
+// reportWritten is what is said once the report is written (path as
+// shownPath gives it).
 func reportWritten(path, digest string) []note {
 	return []note{
 		{noteOK, "Wrote the evidence report to " + path + "."},
@@ -91,19 +101,22 @@ func reportWritten(path, digest string) []note {
 }
 
 // reportNotWritten says why the report was not written; a file palwiz did
-// not write is left alone and another name is offered (suggest).
-func reportNotWritten(err error) (ns []note, suggest string) {
+// not write is left alone and another name is offered (suggest, as
+// shownPath gives it).
+func reportNotWritten(dir string, err error) (ns []note, suggest string) {
 	var ee *report.ExistsError
 	if errors.As(err, &ee) {
-		what := ee.Path + " exists and palwiz did not write it, so palwiz leaves it alone."
+		path := shownPath(dir, ee.Path)
+		what := path + " exists and palwiz did not write it, so palwiz leaves it alone."
 		if k := ee.NotRegular(); k != "" {
-			what = ee.Path + " is " + k + ", not a file palwiz wrote; palwiz leaves it alone."
+			what = path + " is " + k + ", not a file palwiz wrote; palwiz leaves it alone."
 		}
 		next := "Choose another name."
 		if ee.Suggest != "" {
-			next = "Choose another name, such as " + ee.Suggest + "."
+			suggest = shownPath(dir, ee.Suggest)
+			next = "Choose another name, such as " + suggest + "."
 		}
-		return []note{{noteWarn, what + " " + next}}, ee.Suggest
+		return []note{{noteWarn, what + " " + next}}, suggest
 	}
 	what, next := explain(err)
 	return []note{{noteBad, join(" ", "The report was not written: "+strings.TrimRight(what, ".")+".", next)}}, ""

@@ -506,6 +506,28 @@ var screenCases = []screenCase{
 	{name: "validation_coverage", attributor: simAttr(nil), drive: toValidation,
 		want: []string{"✓ YES", "What earns credit for Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd:", "Canvas apps: 4 of 8 attributed", "Next: palwiz can do it"}},
 
+	// Validation's evidence report: offered, its form, a file palwiz did not write refused.
+	{name: "validation_report_offer", reporter: true, drive: toValidation,
+		want: []string{"✓ YES", "w write the evidence report"}},
+	{name: "validation_report_form", reporter: true, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toValidation(t, r, f)
+		r.key("w")
+		r.waitFor("Report format", time.Second)
+		r.key("enter")
+		r.waitFor("Save as", time.Second)
+	}, want: []string{"Save as", "palwiz-report-contoso-2026-11-22.html", "never replaces a file it did not write"}},
+	{name: "validation_report_refused", reporter: true, setup: func(f *fakeBackend, o *Options) {
+		if err := os.WriteFile(filepath.Join(o.WorkDir, "palwiz-report-contoso-2026-11-22.html"), []byte("not palwiz's"), 0o644); err != nil {
+			panic(err)
+		}
+	}, drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toValidation(t, r, f)
+		r.key("w")
+		r.waitFor("Report format", time.Second)
+		r.key("enter", "enter")
+		r.waitFor("Report format", 30*time.Second)
+	}, want: []string{"palwiz did not write it", "Report format"}},
+
 	// Done
 	{name: "done", drive: toDone,
 		want: []string{"✓ Validated: linked to Fabrikam Consulting (Seattle) (4977985)", "Sign out and wipe", "▸ Keep them"}},

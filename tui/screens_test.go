@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -30,6 +31,9 @@ type screenCase struct {
 	afterResize string
 	// attributor, when set, gives the case an Attributor (a simulator's).
 	attributor func(t testing.TB) Attributor
+	// reporter gives the case a Reporter (a simulator's) and the fixed
+	// clock the report's default name is dated by.
+	reporter bool
 }
 
 // The sizes every screen is rendered at: the common one and the smallest
@@ -45,6 +49,10 @@ func runCase(t *testing.T, c screenCase, w, h int, dir string) (*runner, *fakeBa
 	o := Options{Backend: f, NoColor: true, Width: w, Height: h, WorkDir: dir}
 	if c.attributor != nil {
 		o.Attributor = c.attributor(t)
+	}
+	if c.reporter {
+		o.Reporter = simReporter(t)
+		o.Now = func() time.Time { return fixedNow }
 	}
 	if c.setup != nil {
 		c.setup(f, &o)

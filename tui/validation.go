@@ -119,15 +119,15 @@ func (s *validationScreen) view(m *Model, width int) (string, int) {
 }
 
 // withReport puts the report's part under the screen, and the view's
-// anchor on it while it is there (the form, the path and the digest are
-// what the user looks at then).
+// anchor on its last line while it is there (the form, the path and the
+// digest are what the user looks at then).
 func (s *validationScreen) withReport(m *Model, body string, width int) (string, int) {
 	r := s.report.view(m, width)
 	if r == "" {
 		return body, -1
 	}
-	anchor := lineCount(body) + 1
-	return body + "\n\n" + r, anchor
+	out := strings.TrimRight(body, "\n") + "\n\n" + r
+	return out, lineCount(out) - 1
 }
 
 // coverageView is attribution by product beside the link: coverage, what
