@@ -96,7 +96,7 @@ func shownPath(dir, path string) string {
 func reportWritten(path, digest string) []note {
 	return []note{
 		{noteOK, "Wrote the evidence report to " + path + "."},
-		{noteInfo, "SHA-256 of its JSON form: " + digest + ". palwiz report verify " + path + " checks it later."},
+		{noteInfo, "Digest (SHA-256 of its JSON form): " + digest + ". palwiz report verify " + path + " checks it later."},
 	}
 }
 

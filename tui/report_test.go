@@ -141,7 +141,7 @@ func TestAccessibleWritesReport(t *testing.T) {
 	c.expect("Save as (Enter for " + filepath.Base(other) + ")")
 	c.send("")
 	c.expect("Wrote the evidence report to " + filepath.Base(other) + ".")
-	c.expect("SHA-256 of its JSON form: ")
+	c.expect("Digest (SHA-256 of its JSON form): sha256:")
 	c.expect("Sign out and wipe palwiz's tokens from this computer? [Y/n] ")
 	c.send("")
 	c.wait()
