@@ -12,7 +12,6 @@ import (
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
-	"github.com/palwiz/palwiz/azure/safefile"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
@@ -305,9 +304,8 @@ func (opts *Options) write(ctx context.Context, doc *report.Document) error {
 		fmt.Fprintf(opts.IO.ErrOut, "SHA-256 of the report's JSON form: %s\n", digest)
 		return nil
 	}
-	ours := func(existing []byte) bool { _, err := report.Verify(existing); return err == nil }
-	if err := safefile.Write(opts.Out, b, safefile.Options{Perm: 0o644, Force: opts.Force, Ours: ours}); err != nil {
-		var ee *safefile.ExistsError
+	if err := report.WriteFile(opts.Out, b, opts.Force); err != nil {
+		var ee *report.ExistsError
 		if errors.As(err, &ee) {
 			return cmdutil.FlagErrorf("--out: %v", err)
 		}
