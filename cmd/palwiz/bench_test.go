@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 // BenchmarkProcess measures whole palwiz processes: CPU time (user+system,
@@ -129,9 +130,9 @@ func BenchmarkAzCLI(b *testing.B) {
 		b.Skip("az is not installed (apt-get install azure-cli)")
 	}
 	h := newHarness(b, nil)
-	proxy := startConnectProxy(b, strings.TrimPrefix(h.sim.URL(), "https://"))
+	proxy := simtest.StartConnectProxy(b, strings.TrimPrefix(h.sim.URL(), "https://"))
 	cfg := b.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg, "AZURE_CONFIG_DIR=" + cfg, "HTTPS_PROXY=http://" + proxy.addr,
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg, "AZURE_CONFIG_DIR=" + cfg, "HTTPS_PROXY=http://" + proxy.Addr,
 		"REQUESTS_CA_BUNDLE=" + h.caFile, "AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_NO_COLOR=true", "AZURE_CORE_ONLY_SHOW_ERRORS=true"}
 	login := exec.Command(az, "login", "--service-principal", "-u", contosoSPApp, "-p", contosoSecret, "--tenant", contosoID, "--allow-no-subscriptions", "-o", "none")
 	login.Env = env
