@@ -54,13 +54,12 @@ const (
 	AppPermissionsVersion = "2022-11-01"
 	FlowAPIVersion        = "2016-11-01"
 	DataverseAPIPath      = "/api/data/v9.2/"
-	// AppsPageSize is the $top palwiz asks of the Power Apps lists. The
-	// service gives up to 250, but a page of 250 canvas apps is ~1.6 MB, more
-	// than the page buffers kept for reuse (1 MB): each such page was read
-	// into a new buffer that doubled its way up (4 MB allocated, zeroed and
-	// copied). Pages of 100 (~650 KB) reuse their buffers; the extra pages
-	// stay within the scan's lower bound (docs/performance.md).
-	AppsPageSize           = 100
+	// AppsPageSize is the $top palwiz asks of the Power Apps lists: the
+	// service's most, 250. Pages are streamed (rest.EachItems), so a page of
+	// ~1.6 MB costs no more memory than a small one, and fewer pages are
+	// fewer requests (docs/performance.md; pages of 100 were used while
+	// pages were buffered whole).
+	AppsPageSize           = 250
 	DataverseMaxPageSize   = 5000
 	formattedValue         = "@OData.Community.Display.V1.FormattedValue"
 	preferFormattedAndPage = `odata.include-annotations="OData.Community.Display.V1.FormattedValue",odata.maxpagesize=`
