@@ -18,7 +18,7 @@ import (
 const reportOffer = "write the evidence report"
 
 // reportAsk is the accessible runner's question.
-const reportAsk = "Write the evidence report for this directory (what palwiz report writes: the link, attribution and the run's facts, with a digest)?"
+const reportAsk = "Write the evidence report for this directory (as palwiz report does)?"
 
 // reportChoice is what the user chose: a format and a path ("" takes the
 // default name).

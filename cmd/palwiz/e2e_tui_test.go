@@ -381,6 +381,7 @@ func TestAccessibleInTerminal(t *testing.T) {
 	// advice is offered, unticked, and none is chosen.
 	answer("Changes palwiz can make", "")
 	answer("Attribution: what now? (Enter for 1)", "")
+	answer("Write the evidence report for this directory", "")
 	answer("Sign out and wipe palwiz's tokens from this computer? [Y/n]", "")
 	if code := r.exitCode(30 * time.Second); code != 0 {
 		t.Fatalf("exit code %d; screen:\n%s", code, r.screen())
