@@ -36,6 +36,10 @@ type Options struct {
 	Certificate    string
 	RememberSecret bool
 
+	// Kind is the kind of identity meant (--kind): login warns when the
+	// account that signed in is not that kind.
+	Kind cmdutil.KindFlag
+
 	CreateSP bool
 	// SPName is the created service principal's name; PartnerID (cleaned)
 	// is linked once it signs in.
@@ -69,6 +73,7 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 		Example: `  palwiz login                                   # device code, any work account
   palwiz login --tenant contoso.onmicrosoft.com  # sign in to one directory (for MFA there)
   palwiz login --browser                         # browser sign-in
+  palwiz login --kind service-account            # warns when the account looks like a person's
   echo "$SECRET" | palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com
   palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com --certificate spn.pem
   palwiz login --create-service-principal --partner-id 4977985   # as the customer's administrator`,
@@ -96,6 +101,7 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 	fl.StringVar(&opts.ClientID, "client-id", "", "application (client) ID: the service principal's, or your own public client for people (also PALWIZ_CLIENT_ID)")
 	fl.StringVar(&opts.Certificate, "certificate", "", "the service principal's certificate: PEM with an unencrypted key, or PFX (password in PALWIZ_CERTIFICATE_PASSWORD)")
 	fl.BoolVar(&opts.RememberSecret, "remember-secret", false, "keep the service principal's secret in the OS keyring for later runs")
+	opts.Kind.Add(cmd)
 	fl.BoolVar(&opts.CreateSP, "create-service-principal", false, "as the customer's administrator: create a dedicated service principal, then sign in as it and link it")
 	fl.StringVar(&opts.SPName, "name", "", "display name of the created service principal (default PAL-<partner ID>-SPN)")
 	fl.StringVar(&partnerID, "partner-id", "", "partner ID to link the created service principal to")
@@ -105,6 +111,9 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 // validate checks the flags together, before anything is asked of a service.
 func validate(cmd *cobra.Command, opts *Options, partnerID string) error {
 	fl := cmd.Flags()
+	if err := opts.Kind.Validate(); err != nil {
+		return err
+	}
 	if err := cmdutil.MutuallyExclusive("--service-principal and --create-service-principal cannot be used together", opts.ServicePrincipal, opts.CreateSP); err != nil {
 		return err
 	}
@@ -222,15 +231,32 @@ func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identi
 			w.TenantName, w.TenantDomain = t.DisplayName, t.DefaultDomain
 		}
 	}
+	kind := steps.KindWarnings(chosenKind(opts), w)
+	notes := w.Warnings
+	for _, k := range kind {
+		w.Warnings = append(w.Warnings, k.String())
+	}
 	if err := output.Login(opts.IO.Out, opts.Format, w); err != nil {
 		return err
 	}
+	for _, k := range kind {
+		output.Warning(opts.IO.ErrOut, opts.IO.ColorEnabled(), k.String())
+	}
 	if opts.Format != output.JSON {
-		for _, warning := range w.Warnings {
+		for _, warning := range notes {
 			opts.Warn(warning)
 		}
 	}
 	return nil
+}
+
+// chosenKind is the kind of identity meant: --kind, or a service principal
+// when signing in as one.
+func chosenKind(opts *Options) string {
+	if opts.Kind.Value == "" && opts.ServicePrincipal {
+		return "service-principal"
+	}
+	return opts.Kind.Value
 }
 
 // openBrowser shows the sign-in address and opens the system browser, unless
