@@ -32,9 +32,9 @@ type Options struct {
 	Force              bool
 	// Yes links where a guard rail warns (the partner's own directory, a
 	// guest's home directory) without asking.
-	Yes    bool
-	Tenant             cmdutil.TenantFlag
-	AllTenants         bool
+	Yes        bool
+	Tenant     cmdutil.TenantFlag
+	AllTenants bool
 }
 
 // NewCmdLink builds the command; runF replaces the run (tests).
