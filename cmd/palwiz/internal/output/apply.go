@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/palwiz/palwiz/steps"
 	"github.com/palwiz/palwiz/steps/attribution"
 )
 
@@ -36,6 +37,8 @@ type ResultsDoc struct {
 	SchemaVersion int `json:"schemaVersion"`
 	Directory
 	Linked LinkedJSON `json:"linked"`
+	// ActingAs is who made the changes, and where.
+	ActingAs *ActorJSON `json:"actingAs,omitempty"`
 	// Summary is the plan's, on the check behind it: an incomplete check
 	// says so first in its headline.
 	Summary PlanSummaryJSON `json:"summary"`
@@ -57,6 +60,8 @@ type Applied struct {
 	Res    *attribution.ScanResult
 	Plan   *attribution.Plan
 	Record attribution.ApplyRecord
+	// As is who made the changes (nil: not known).
+	As *steps.Actor
 }
 
 // headline is the first sentence after an apply: what could not be read
@@ -95,7 +100,7 @@ func Results(w io.Writer, f Format, a Applied) error {
 func resultsDoc(a Applied) ResultsDoc {
 	sum := attribution.SummarizePlan(a.Res, a.Plan)
 	rec := a.Record
-	doc := ResultsDoc{SchemaVersion: SchemaVersion, Directory: a.Dir, Linked: Linked(a.Res.Linked),
+	doc := ResultsDoc{SchemaVersion: SchemaVersion, Directory: a.Dir, Linked: Linked(a.Res.Linked), ActingAs: Actor(a.As),
 		Summary: planSummaryJSON(sum, sum.Headline()),
 		Record: RecordJSON{Headline: a.headline(), Stopped: rec.Stopped, Done: rec.Done, Failed: rec.Failed, Unknown: rec.Unknown,
 			NotStarted: rec.NotStarted},

@@ -172,7 +172,7 @@ func goldens() []golden {
 		{"check", Report, func(w, errW *bytes.Buffer, f Format) error { return CheckResult(w, errW, f, contoso, res) }},
 		{"fix-plan", Report, func(w, _ *bytes.Buffer, f Format) error { return Plan(w, f, contoso, res, p) }},
 		{"fix-apply", Report, func(w, _ *bytes.Buffer, f Format) error {
-			return Results(w, f, Applied{Dir: contoso, Res: res, Plan: p, Record: attribution.NewApplyRecord(results, nil)})
+			return Results(w, f, Applied{Dir: contoso, Res: res, Plan: p, Record: attribution.NewApplyRecord(results, nil), As: &actor})
 		}},
 		{"fix-apply-stopped", Report, func(w, _ *bytes.Buffer, f Format) error {
 			return Results(w, f, Applied{Dir: contoso, Res: res, Plan: p, Record: attribution.NewApplyRecord(stopped, context.Canceled)})

@@ -146,8 +146,12 @@ func apply(ctx context.Context, opts *FixOptions, env *steps.Env, dir output.Dir
 			return nil
 		}
 	}
+	var actor *steps.Actor
 	if as, err := steps.WhoActs(ctx, env, res.TenantID); err == nil && n > 0 {
-		fmt.Fprintln(opts.IO.ErrOut, output.Clean(as.String())+": applying the changes.")
+		actor = &as
+		if opts.Format != output.JSON {
+			fmt.Fprintln(opts.IO.ErrOut, output.Clean(as.String())+": applying the changes.")
+		}
 	}
 	var prog func(attribution.FixProgress)
 	if opts.IO.ShowProgress() && opts.Format == output.Table {
@@ -165,7 +169,7 @@ func apply(ctx context.Context, opts *FixOptions, env *steps.Env, dir output.Dir
 			res.Replace(*r.After)
 		}
 	}
-	if err := output.Results(opts.IO.Out, opts.Format, output.Applied{Dir: dir, Res: res, Plan: plan, Record: rec}); err != nil {
+	if err := output.Results(opts.IO.Out, opts.Format, output.Applied{Dir: dir, Res: res, Plan: plan, Record: rec, As: actor}); err != nil {
 		return err
 	}
 	if opts.Format != output.JSON {
