@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
+	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
@@ -220,7 +222,9 @@ func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identi
 			w = who
 		}
 	}
+	var homeNote string
 	if ts, err := steps.Tenants(ctx, env); err == nil {
+		homeNote = guestHomeNote(w, ts)
 		opts.Connect.RememberTenants(ctx, ts)
 		if s.Persistent() {
 			// The profile keeps the directory's name, so that writes name
@@ -246,8 +250,40 @@ func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identi
 		for _, warning := range notes {
 			opts.Warn(warning)
 		}
+		if homeNote != "" {
+			opts.Warn(homeNote)
+		}
 	}
 	return nil
+}
+
+// guestHomeNote says, when the directory signed in to is the home of an
+// account that is a guest in customers' directories, that PAL credit is
+// earned in those and how to switch ("" otherwise): palwiz never
+// preselects a guest's home directory for a link (steps.PreselectTenant).
+func guestHomeNote(w steps.Who, ts []arm.Tenant) string {
+	pick := steps.PreselectTenant(w, ts, w.TenantID)
+	if pick == "" || strings.EqualFold(pick, w.TenantID) {
+		return ""
+	}
+	var others []string
+	for _, t := range ts {
+		if !strings.EqualFold(t.ID, w.HomeTenant) {
+			others = append(others, output.DirectoryOf(t).Short())
+		}
+	}
+	t, _ := steps.FindTenant(ts, pick)
+	return fmt.Sprintf("This is your home directory; you are a guest in %s. PAL credit is earned in the customer's directory: switch before linking, e.g. `palwiz tenants --use %s`.",
+		strings.Join(others, ", "), first(t.DefaultDomain, t.ID))
+}
+
+func first(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // chosenKind is the kind of identity meant: --kind, or a service principal
