@@ -101,7 +101,7 @@ func checkRecord(t *testing.T, h *harness, format, stdout, stderr string) {
 	if format == "json" {
 		var doc struct {
 			Record struct {
-				Stopped                          bool
+				Stopped                           bool
 				Done, Failed, Unknown, NotStarted int
 			}
 			Results []struct {

@@ -136,11 +136,11 @@ type CheckDoc struct {
 	// next step (attribution.CoverageByProduct).
 	CoverageByProduct []attribution.ProductCoverage `json:"coverageByProduct"`
 	Failures          []FailureJSON                 `json:"failures"`
-	Notes        []string          `json:"notes"`
-	Requests     int64             `json:"requests"`
-	Started      string            `json:"started"`
-	Elapsed      string            `json:"elapsed"`
-	Filter       CheckFilter       `json:"filter"`
+	Notes             []string                      `json:"notes"`
+	Requests          int64                         `json:"requests"`
+	Started           string                        `json:"started"`
+	Elapsed           string                        `json:"elapsed"`
+	Filter            CheckFilter                   `json:"filter"`
 }
 
 // CheckFilter is what the check was limited to.

@@ -169,7 +169,9 @@ func goldens() []golden {
 		{"unlink", Data, func(w, _ *bytes.Buffer, f Format) error {
 			return Outcome(w, f, contoso, steps.Outcome{Action: steps.ActionUnlink, Before: link}, &actor)
 		}},
-		{"check", Report, func(w, errW *bytes.Buffer, f Format) error { return CheckResult(w, errW, f, contoso, res, attribution.CoverageByProduct(res, p)) }},
+		{"check", Report, func(w, errW *bytes.Buffer, f Format) error {
+			return CheckResult(w, errW, f, contoso, res, attribution.CoverageByProduct(res, p))
+		}},
 		{"fix-plan", Report, func(w, _ *bytes.Buffer, f Format) error { return Plan(w, f, contoso, res, p) }},
 		{"fix-apply", Report, func(w, _ *bytes.Buffer, f Format) error {
 			return Results(w, f, Applied{Dir: contoso, Res: res, Plan: p, Record: attribution.NewApplyRecord(results, nil), As: &actor})
