@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: specs build man test test-short demo sim bench lint pins fuzz clean screens
+.PHONY: specs build man test test-short demo sim bench lint pins fuzz clean screens release release-check
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
@@ -50,7 +50,15 @@ fuzz:
 	scripts/fuzz.sh 20s
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
+
+## release: static binaries for linux, darwin and windows on amd64 and arm64 in dist/, archives, SHA256SUMS
+release:
+	$(GO) run ./scripts/release -dist dist
+
+## release-check: two releases from this commit are byte-identical, and dist's binary passes the README's quick start
+release-check:
+	scripts/release-check.sh
 
 ## screens: regenerate the wizard's golden screens and the README's captures of them
 screens:

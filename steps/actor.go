@@ -27,6 +27,9 @@ type Actor struct {
 	// Source is where the identity comes from: "environment" (PALWIZ_CLIENT_ID
 	// and friends, this run only) or "sign-in" (palwiz login).
 	Source string `json:"source"`
+	// NamedBy is the variable that named an identity from the environment
+	// (PALWIZ_CLIENT_ID when not known).
+	NamedBy string `json:"-"`
 }
 
 // Who names the identity: "Ana Lopez (ana.lopez@fabrikam.example), object
@@ -48,7 +51,11 @@ func (a Actor) Who() string {
 		s += ", object " + a.ObjectID
 	}
 	if a.Source == "environment" {
-		s += ", named by PALWIZ_CLIENT_ID"
+		by := a.NamedBy
+		if by == "" {
+			by = "PALWIZ_CLIENT_ID"
+		}
+		s += ", named by " + by
 	}
 	return s
 }
@@ -78,7 +85,7 @@ func WhoActs(ctx context.Context, env *Env, tenant string) (Actor, error) {
 	}
 	a := Actor{Kind: p.Kind, TenantID: tenant, Source: "sign-in"}
 	if env.Session.FromEnvironment() {
-		a.Source = "environment"
+		a.Source, a.NamedBy = "environment", env.Session.NamedBy()
 	}
 	if p.Kind == auth.KindServicePrincipal {
 		a.AppID, a.Name = p.ClientID, p.DisplayName

@@ -25,7 +25,10 @@ type Who struct {
 	UserType      string    `json:"userType,omitempty"` // Member or Guest
 	HomeTenant    string    `json:"homeTenant,omitempty"`
 	TokensInStore bool      `json:"tokensPersisted"`
-	Warnings      []string  `json:"warnings,omitempty"`
+	// SignIn says how a pipeline identity signed in (workload identity
+	// federation, a managed identity), "" otherwise.
+	SignIn   string   `json:"signIn,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 	// Foreign is true when the identity has no object of its own in the
 	// directory (CSP, GDAP or another tenant's sign-in): PAL cannot link it.
 	Foreign bool `json:"foreign,omitempty"`
@@ -38,7 +41,7 @@ func WhoAmI(ctx context.Context, env *Env) (Who, error) {
 	if p == nil {
 		return Who{}, auth.ErrNotSignedIn
 	}
-	w := Who{Kind: p.Kind, TenantID: p.Tenant, HomeTenant: p.HomeTenant, TokensInStore: env.Session.Persistent()}
+	w := Who{Kind: p.Kind, TenantID: p.Tenant, HomeTenant: p.HomeTenant, TokensInStore: env.Session.Persistent(), SignIn: p.SignInMethod()}
 	g := env.Graph(p.Tenant)
 	if org, err := g.Organization(ctx); err == nil {
 		w.TenantName, w.TenantDomain = org.DisplayName, org.DefaultDomain()

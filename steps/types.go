@@ -59,6 +59,7 @@ const (
 	ReasonBadCertificate = auth.ReasonBadCertificate
 	ReasonDeclined       = auth.ReasonDeclined
 	ReasonMFARequired    = auth.ReasonMFARequired
+	ReasonSecretNeeded   = auth.ReasonSecretNeeded
 )
 
 // NeedsSignIn reports whether err is fixed by signing in again (MFA, an

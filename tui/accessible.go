@@ -152,7 +152,7 @@ func (p *plain) welcome() (step, error) {
 func (p *plain) initiation() (step, error) {
 	p.say("Step 1 of 3: Initiation.")
 	p.f.profile = p.be.Profile(p.ctx)
-	opts := identityOptions(p.f.profile)
+	opts := identityOptions(p.f.profile, p.o.EnvIdentity)
 	choice := opts[0].key
 	if err := p.ask(stepInitiation, identityField(&choice, opts, true)); err != nil {
 		return stepInitiation, err

@@ -63,12 +63,18 @@ func (p *plain) attribution() (step, error) {
 func (p *plain) check(a Attributor) error {
 	p.say("Checking who owns the resources in %s.", p.f.dirName())
 	var res *attribution.ScanResult
+	var last error
 	ok, err := p.retry(stepAttribution, func() (err error) {
 		res, err = a.Scan(p.ctx, p.f.tenant.ID, nil)
+		last = err
 		return err
 	})
 	if err != nil || !ok {
 		if err == nil {
+			p.f.attr.scanFailed(p.f.tenant.ID, last)
+			if _, ok := needsSignIn(last); ok {
+				p.say("%s.", signInAgainNext)
+			}
 			p.say("Nothing was checked, so palwiz says nothing about attribution.")
 		}
 		return err

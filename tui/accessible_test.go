@@ -103,7 +103,8 @@ func (c *console) wait() {
 // escape codes are written.
 func TestAccessibleFlow(t *testing.T) {
 	f := newFake()
-	f.links[tContoso] = &steps.PartnerLink{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active"}
+	f.links[tContoso] = &steps.PartnerLink{PartnerID: "5127255", PartnerName: "Tailspin Partners (Dublin)", TenantID: tContoso, State: "Active",
+		CreatedTime: firstLinked, UpdatedTime: firstLinked}
 	c := startAccessible(t, Options{Backend: f, Ephemeral: true})
 	c.expect("Your partner ID ")
 	c.send("49A")
@@ -127,6 +128,8 @@ func TestAccessibleFlow(t *testing.T) {
 	c.expect("Move the link from Tailspin Partners (Dublin) (5127255) to 4977985? [y/N] ")
 	c.send("y")
 	c.expect("Moved the link from partner Tailspin Partners (Dublin) (5127255) to partner Fabrikam Consulting (Seattle) (4977985).")
+	// After a move: since when it is this partner's, and when it was first made.
+	c.expect("Linked to Fabrikam Consulting (Seattle) since 22 November 2026 (first linked 3 March 2025).")
 	c.expect("Step 3 of 3: Attribution.")
 	c.expect("Attribution: what now? (Enter for 1)")
 	c.send("5")

@@ -122,6 +122,7 @@ func (s *attributionScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		s.scanning = false
 		if msg.err != nil {
 			s.scanErr = msg.err
+			m.f.attr.scanFailed(m.f.tenant.ID, msg.err)
 			return nil
 		}
 		m.f.attr.scanned(m.f.tenant.ID, msg.res)

@@ -122,7 +122,11 @@ func (s *attributionScreen) resultsView(m *Model, width int) string {
 		}
 		return b.String()
 	case s.scanErr != nil:
-		b.WriteString(m.errorView(s.scanErr, width) + "\n\n" + wrap("Nothing was checked, so palwiz says nothing about attribution. Press r to check again.", width))
+		b.WriteString(m.errorView(s.scanErr, width) + "\n")
+		if _, ok := needsSignIn(s.scanErr); ok {
+			b.WriteString(hang("  ", signInAgainNext+".", width) + "\n")
+		}
+		b.WriteString("\n" + wrap("Nothing was checked, so palwiz says nothing about attribution. Press r to check again.", width))
 		return b.String()
 	case !a.checked():
 		return ""

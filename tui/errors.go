@@ -31,6 +31,10 @@ func explain(err error) (what, next string) {
 			next = "Check that you entered the secret's value (not its ID) and that it has not expired"
 		case steps.ReasonBadCertificate:
 			next = "Check that the file holds the certificate registered for the application, with its private key"
+		case steps.ReasonSecretNeeded:
+			// The command line's next step names PALWIZ_CLIENT_SECRET; in
+			// the wizard the way is a new sign-in with the secret.
+			next = secretNeededNext
 		}
 	case errors.As(err, &se):
 		what, next = se.Message, se.NextStep
@@ -53,11 +57,20 @@ func explain(err error) (what, next string) {
 	for _, r := range [][2]string{{"Run the command again", "Try again"}, {"run the command again", "try again"}} {
 		next = strings.ReplaceAll(next, r[0], r[1])
 	}
-	if r, size := utf8.DecodeRuneInString(what); size > 0 {
+	if r, size := utf8.DecodeRuneInString(what); size > 0 && !strings.HasPrefix(what, "palwiz ") {
 		what = string(unicode.ToUpper(r)) + what[size:]
 	}
 	return strings.TrimSuffix(what, "."), strings.TrimSuffix(next, ".")
 }
+
+// secretNeededNext is the wizard's way forward when palwiz no longer has a
+// service principal's secret.
+const secretNeededNext = "Go back to Initiation and sign in as the service principal again, with its secret or certificate"
+
+// signInAgainNext is the Attribution step's way forward when the check
+// needs a new sign-in (expired, revoked, removed from the cache): the
+// command line's next step names `palwiz login`, which the wizard leaves out.
+const signInAgainNext = "Go back to Initiation and sign in again, then check again"
 
 // explainIn is explain with the directories named as the user knows them:
 // sign-in messages name a directory by its ID ("directory 4bae…").

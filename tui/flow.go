@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/attribution"
 )
 
 // This file is the wizard's one flow: what it has learnt, the decisions it
@@ -44,8 +45,10 @@ type facts struct {
 
 // result is what the wizard did, for the caller.
 func (f *facts) result() Result {
+	sum, failed := f.attr.outcome()
 	return Result{Completed: f.completed, Who: f.who, Tenant: f.tenant, Outcome: f.outcome, Link: f.final,
-		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings), Applied: f.attr.last}
+		Validated: f.validated, SignedOut: f.signedOut, Removed: f.removed, Warnings: slices.Clone(f.warnings), Applied: f.attr.last,
+		Attribution: sum, AttributionErr: failed}
 }
 
 // warn records a warning the user was shown (once).
@@ -319,6 +322,15 @@ func Summary(r Result, persistent bool) string {
 		who = cmpOr(r.Who.UPN, r.Who.DisplayName)
 	}
 	var lines []string
+	// A check that failed says so first, with what was not checked and why.
+	switch {
+	case r.AttributionErr != "":
+		lines = append(lines, "Attribution not checked: "+strings.TrimRight(r.AttributionErr, ". ")+".")
+	case r.Attribution != nil:
+		for _, f := range r.Attribution.NotChecked {
+			lines = append(lines, attribution.NotCheckedLine(f))
+		}
+	}
 	switch {
 	case r.Validated && r.Link != nil:
 		lines = append(lines, fmt.Sprintf("%s is linked to partner %s (%s) in %s.", who, r.Link.PartnerName, r.Link.PartnerID, r.Tenant.DisplayName))
@@ -326,6 +338,9 @@ func Summary(r Result, persistent bool) string {
 		lines = append(lines, fmt.Sprintf("%s is not linked to a partner ID in %s.", who, r.Tenant.DisplayName))
 	case r.Outcome != nil:
 		lines = append(lines, r.Outcome.Summary()+".")
+	}
+	if r.Attribution != nil {
+		lines = append(lines, "Attribution: "+r.Attribution.Headline())
 	}
 	switch {
 	case r.SignedOut && persistent:

@@ -27,6 +27,8 @@ type attrFacts struct {
 	pending []attribution.Fix
 	// last is what the last apply did.
 	last *attribution.ApplyRecord
+	// failed is why the last check read nothing (nil when it read something).
+	failed error
 	// version counts the changes to the check (a screen caches what it
 	// draws from it until the version moves).
 	version int
@@ -38,9 +40,32 @@ func (a *attrFacts) scanned(tenantID string, res *attribution.ScanResult) {
 	if a.tenantID != tenantID {
 		a.marks, a.made, a.last = nil, nil, nil
 	}
-	a.tenantID, a.res = tenantID, res
+	a.tenantID, a.res, a.failed = tenantID, res, nil
 	a.version++
 	a.replan()
+}
+
+// scanFailed records a check of tenantID that read nothing: what an
+// earlier check showed no longer stands for the run's summary.
+func (a *attrFacts) scanFailed(tenantID string, err error) {
+	if a.tenantID != tenantID {
+		a.marks, a.made, a.last, a.res, a.plan, a.pending = nil, nil, nil, nil, nil, nil
+	}
+	a.tenantID, a.failed = tenantID, err
+	a.version++
+}
+
+// outcome is the last check as the run's result reports it.
+func (a *attrFacts) outcome() (*attribution.Summary, string) {
+	if a.failed != nil {
+		what, next := explain(a.failed)
+		return nil, join(". ", what, next)
+	}
+	if a.res == nil {
+		return nil, ""
+	}
+	s := a.summarize()
+	return &s, ""
 }
 
 // checked reports whether there is a check to show.

@@ -80,8 +80,16 @@ func (o identityOption) label() string {
 
 // identityOptions are the ways to sign in: continuing as the identity
 // signed in before (when there is one), the three kinds, or asking the
-// customer for an account.
-func identityOptions(p *steps.Profile) []identityOption {
+// customer for an account. When environment variables named the identity
+// (env describes it), continuing as it is the only way: palwiz acts as the
+// identity named and never silently as another.
+func identityOptions(p *steps.Profile, env string) []identityOption {
+	if env != "" && p != nil {
+		return []identityOption{{key: optContinue, choice: steps.Choice{
+			Title: "Continue as " + profileName(p),
+			Summary: "Named by the environment: " + env + ". palwiz acts as it for this run only, stores nothing, and uses no earlier sign-in. " +
+				"To deliver with another account, end palwiz and unset PALWIZ_CLIENT_ID."}}}
+	}
 	var opts []identityOption
 	if p != nil {
 		opts = append(opts, identityOption{key: optContinue, choice: steps.Choice{

@@ -58,7 +58,7 @@ func (s *initiationScreen) enter(m *Model) tea.Cmd {
 // startChoose asks which identity to use.
 func (s *initiationScreen) startChoose(m *Model) tea.Cmd {
 	s.phase = initChoose
-	opts := identityOptions(m.f.profile)
+	opts := identityOptions(m.f.profile, m.o.EnvIdentity)
 	if s.choice == "" || !hasOption(opts, s.choice) {
 		s.choice = opts[0].key
 	}
@@ -336,7 +336,7 @@ func (s *initiationScreen) chooseView(m *Model, width int) (string, int) {
 	list, anchor := s.choose.view(width)
 	var b strings.Builder
 	b.WriteString(list + "\n\n")
-	for _, o := range identityOptions(m.f.profile) {
+	for _, o := range identityOptions(m.f.profile, m.o.EnvIdentity) {
 		if o.key != s.choice {
 			continue
 		}

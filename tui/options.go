@@ -22,6 +22,11 @@ type Options struct {
 	// Ephemeral says tokens live only in memory: signing out at the end is
 	// then the default.
 	Ephemeral bool
+	// EnvIdentity, when set, describes the identity environment variables
+	// named (PALWIZ_CLIENT_ID, PALWIZ_TENANT and a secret or certificate):
+	// the Backend is signed in as it for this run only, and the wizard acts
+	// as it and nobody else (no other sign-in is offered).
+	EnvIdentity string
 	// PartnerID pre-fills the partner ID.
 	PartnerID string
 	// NoColor removes colour (NO_COLOR set to anything).
@@ -84,6 +89,16 @@ type Result struct {
 	// none): each change done, failed, not known or not started; Stopped
 	// when the user stopped it (Run prints it after the screen is gone).
 	Applied *attribution.ApplyRecord
+	// Attribution is the summary of the last attribution check (nil: none
+	// read anything); AttributionErr is why the last check read nothing.
+	Attribution    *attribution.Summary
+	AttributionErr string
+}
+
+// Partial reports whether the run's attribution check failed in part or
+// in full: the wizard then exits 4, as the commands do.
+func (r Result) Partial() bool {
+	return r.AttributionErr != "" || r.Attribution != nil && !r.Attribution.Complete()
 }
 
 // ErrCancelled is returned when the user quits before the end (Ctrl-C, or q and yes).

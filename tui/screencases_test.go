@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/palwiz/palwiz/azure/sim"
 	"github.com/palwiz/palwiz/steps"
 )
 
@@ -128,6 +130,19 @@ func linkedTo(id, name string) func(f *fakeBackend, o *Options) {
 	}
 }
 
+// envIdentity: PALWIZ_CLIENT_ID, PALWIZ_TENANT and a secret named the
+// customer's service principal; the backend is signed in as it.
+func envIdentity(f *fakeBackend, o *Options) {
+	f.profile = &steps.Profile{Kind: steps.KindServicePrincipal, ClientID: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501"}
+	o.EnvIdentity = "service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 in directory contoso.onmicrosoft.com (PALWIZ_CLIENT_ID, PALWIZ_TENANT)"
+}
+
+// hostsCustomerInsights: Contoso Production's Dataverse hosts a Customer
+// Insights - Data instance, which palwiz reads through Dataverse.
+func hostsCustomerInsights(sc *sim.Scenario) {
+	sc.PowerPlatform.Tenants[0].Environments[1].Dataverse.CustomerInsights = true
+}
+
 // meganSignsIn: a customer's maker approves the sign-in meant for the
 // dedicated service account.
 func meganSignsIn(f *fakeBackend, _ *Options) {
@@ -177,6 +192,8 @@ var screenCases = []screenCase{
 		f.profile = &steps.Profile{Kind: steps.KindUser, Username: "pal-service@contoso.onmicrosoft.com"}
 	}, drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r) },
 		want: []string{"▸ Continue as pal-service@contoso.onmicrosoft.com", "signed in earlier as"}},
+	{name: "initiation_env_identity", setup: envIdentity, drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r) },
+		want: []string{"▸ Continue as service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501", "as service principal e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 (environment)", "Named by the environment: service principal"}},
 	{name: "initiation_device_code", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter") },
 		want: []string{"https://microsoft.com/devicelogin", "Code: HQ7XK9M2B", "expires in 15:00", "b browser", "c copy code"}},
 	{name: "initiation_device_code_copied", drive: func(t *testing.T, r *runner, f *fakeBackend) { toInitiation(t, r); r.key("enter", "c") },
@@ -448,6 +465,15 @@ var screenCases = []screenCase{
 		everyPowerPlatformHost(a.sim)
 		return stableRequestIDs{a}
 	}, drive: toAttribution, want: []string{"✗ Not checked: Everything in", "Incomplete: "}},
+	{name: "attribution_customer_insights_top", attributor: simAttr(hostsCustomerInsights), drive: toAttribution,
+		want: []string{"36 resources in Contoso Ltd", "7 cannot tell"}},
+	{name: "attribution_customer_insights", attributor: simAttr(hostsCustomerInsights), afterResize: "attribution_customer_insights_top", drive: func(t *testing.T, r *runner, f *fakeBackend) {
+		toAttribution(t, r, f)
+		for !strings.Contains(r.screen(), "Customer Insights instances ·") && strings.Contains(r.screen(), "pgdn") {
+			r.key("pgdown")
+		}
+		r.settle()
+	}, want: []string{"Customer Insights instances · the rule looks at the user", "? Contoso Production", "cannot tell unless the account uses"}},
 	{name: "attribution_scan_error", attributor: func(testing.TB) Attributor {
 		return failingAttributor{&steps.ServiceError{Message: "Could not connect to the service", NextStep: "Check your network or proxy"}}
 	}, drive: toAttribution, want: []string{"✗ Could not connect to the service.", "palwiz says nothing about attribution", "r check again"}},
@@ -494,7 +520,7 @@ var screenCases = []screenCase{
 		r.waitFor("✗ Delete", time.Second)
 	}, want: []string{"✗ Delete keyring item", "Choose again"}},
 	{name: "done_coverage", attributor: simAttr(nil), drive: toDone,
-		want: []string{"Left: Regional Targets, Service Levels, Inspections. Next:", "Sign out and wipe"}},
+		want: []string{"Customer Insights instances: not checked outside Dataverse", "Sign out and wipe"}},
 	{name: "quit_dialog", drive: func(t *testing.T, r *runner, f *fakeBackend) { signedIn(t, r, f); r.key("q") },
 		want: []string{"Quit palwiz?", "partner link is not", "y quit"}},
 }

@@ -141,6 +141,8 @@ func (m *Model) identityLine() string {
 	switch {
 	case m.f.who != nil:
 		return "as " + whoName(*m.f.who) + " · in " + cmpOr(m.f.tenant.DisplayName, m.f.who.TenantName, m.f.who.TenantID)
+	case m.f.profile != nil && m.o.EnvIdentity != "":
+		return "as " + profileName(m.f.profile) + " (environment)"
 	case m.f.profile != nil:
 		return "signed in earlier as " + profileName(m.f.profile)
 	}

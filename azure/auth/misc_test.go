@@ -60,3 +60,18 @@ func TestEnvIdentity(t *testing.T) {
 		t.Fatalf("no client ID names nobody: %+v", e)
 	}
 }
+
+// TestStoredProfileNeverFederated: a federated or managed identity sign-in
+// exists for one run only; such a profile found in a keyring is not palwiz's
+// and counts as no sign-in.
+func TestStoredProfileNeverFederated(t *testing.T) {
+	base := `{"kind":"servicePrincipal","clientId":"a","homeTenant":"t","tenant":"t","cloud":"public"`
+	if parseProfile(base+`}`) == nil {
+		t.Fatal("a stored service principal")
+	}
+	for _, extra := range []string{`,"federated":"github-actions"}`, `,"managedIdentity":"system"}`} {
+		if p := parseProfile(base + extra); p != nil {
+			t.Errorf("%s loaded: %+v", extra, p)
+		}
+	}
+}

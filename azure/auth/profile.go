@@ -44,6 +44,12 @@ type Profile struct {
 	Cloud string `json:"cloud"`
 	// RememberSecret says the service principal's secret is in the keyring.
 	RememberSecret bool `json:"rememberSecret,omitempty"`
+	// Federated is the kind of token source of a workload identity
+	// federation sign-in (SourceGitHubActions …); ManagedIdentity is the
+	// managed identity's selector ("system", a client or resource ID). Both
+	// exist only in memory: such a sign-in is for one run and never stored.
+	Federated       string `json:"federated,omitempty"`
+	ManagedIdentity string `json:"managedIdentity,omitempty"`
 	// TenantNames are the display names of directories palwiz acted in
 	// (tenant GUID → name), so that write commands name the directory
 	// without asking Azure again. A few at most: the profile is one item.
@@ -123,7 +129,9 @@ func parseProfile(raw string) *Profile {
 			return nil
 		}
 	case KindServicePrincipal:
-		if p.ClientID == "" || p.HomeTenant == "" {
+		if p.ClientID == "" || p.HomeTenant == "" || p.Federated != "" || p.ManagedIdentity != "" {
+			// A federated or managed identity sign-in is never stored;
+			// one read from the keyring is not palwiz's.
 			return nil
 		}
 	default:

@@ -1,7 +1,9 @@
 // Package auth signs palwiz in with MSAL Go: device code and browser sign-in
 // for people (public client, authority "organizations", then the tenant GUID
-// on every call), client secret or certificate for service principals. Tokens
-// live in the OS keyring through MSAL's cache hooks, or only in memory.
+// on every call), client secret or certificate for service principals, and,
+// for pipelines, workload identity federation and managed identities (one
+// run each, in memory). Tokens live in the OS keyring through MSAL's cache
+// hooks, or only in memory.
 package auth
 
 import (
@@ -11,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/palwiz/palwiz/azure/cloud"
 	"github.com/palwiz/palwiz/azure/keyring"
@@ -59,11 +62,14 @@ type Session struct {
 	profile  *Profile
 	pub      *public.Client
 	conf     *confidential.Client
+	fed      *federatedCred          // the token source of a federated sign-in
+	mi       *managedidentity.Client // a managed identity's client
 	userTok  *tokenCache
 	appTok   *tokenCache
 	warnOnce sync.Once
 	memStore *keyring.Store
 	fromEnv  bool
+	namedBy  string            // the variable that named the environment's identity
 	claims   map[string]string // tenant → the claims challenge of its last refused token request
 }
 
@@ -141,6 +147,15 @@ func (s *Session) FromEnvironment() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fromEnv
+}
+
+// NamedBy is the environment variable that named this run's identity
+// (PALWIZ_CLIENT_ID, AZURE_CLIENT_ID, PALWIZ_MANAGED_IDENTITY, …), or ""
+// when it does not come from the environment.
+func (s *Session) NamedBy() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.namedBy
 }
 
 // Profile is the signed-in identity, or nil.
@@ -227,7 +242,7 @@ func (s *Session) Logout(ctx context.Context, all bool) (int, error) {
 
 func (s *Session) forget() {
 	s.mu.Lock()
-	s.profile, s.conf = nil, nil
+	s.profile, s.conf, s.fed, s.mi = nil, nil, nil, nil
 	s.mu.Unlock()
 	s.userTok.clear()
 	s.appTok.clear()

@@ -26,9 +26,12 @@ func (s *Session) Token(ctx context.Context, tenant string, scopes []string, cla
 	}
 	var tok azcore.AccessToken
 	var err error
-	if p.Kind == KindServicePrincipal {
+	switch {
+	case p.ManagedIdentity != "":
+		tok, err = s.managedToken(ctx, p, tenant, scopes, claims)
+	case p.Kind == KindServicePrincipal:
 		tok, err = s.appToken(ctx, p, tenant, scopes, claims)
-	} else {
+	default:
 		tok, err = s.userToken(ctx, p, tenant, scopes, claims)
 	}
 	var ae *Error
@@ -54,6 +57,12 @@ func (s *Session) appToken(ctx context.Context, p *Profile, tenant string, scope
 	}
 	res, err := c.AcquireTokenByCredential(ctx, scopes, opts...)
 	if err != nil {
+		s.mu.Lock()
+		fed := s.fed
+		s.mu.Unlock()
+		if fed != nil {
+			return azcore.AccessToken{}, fed.explain(err, tenant, p.ClientID)
+		}
 		return azcore.AccessToken{}, explain(err, tenant, "service-principal")
 	}
 	return azcore.AccessToken{Token: res.AccessToken, ExpiresOn: res.ExpiresOn, RefreshOn: res.Metadata.RefreshOn}, nil

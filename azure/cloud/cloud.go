@@ -72,6 +72,20 @@ type Cloud struct {
 	SimURL string
 	// PagesURL is the simulator's human-facing sign-in origin (Sim only), if known.
 	PagesURL string
+	// imds reaches the instance metadata service (managed identities).
+	imds *http.Client
+}
+
+// IMDSClient is the client for the instance metadata service at
+// 169.254.169.254: on the public cloud never through a proxy and quick to
+// give up when nothing answers (palwiz is not on an Azure VM); on the
+// simulator, the simulator transport (the simulator answers plain HTTP for
+// that address on its port).
+func (c *Cloud) IMDSClient() *http.Client {
+	if c.imds != nil {
+		return c.imds
+	}
+	return c.HTTP
 }
 
 // IsSim reports whether the cloud is the simulator.
@@ -100,7 +114,11 @@ func baseTransport() *http.Transport {
 // NewPublic returns the public Microsoft cloud with a client that honours
 // HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
 func NewPublic(o Options) *Cloud {
-	return &Cloud{Name: Public, HTTP: &http.Client{Transport: baseTransport(), Timeout: timeout(o)}}
+	imds := baseTransport()
+	imds.Proxy = nil // a link-local address: a proxy cannot reach it
+	imds.DialContext = (&net.Dialer{Timeout: 3 * time.Second}).DialContext
+	return &Cloud{Name: Public, HTTP: &http.Client{Transport: baseTransport(), Timeout: timeout(o)},
+		imds: &http.Client{Transport: imds, Timeout: 30 * time.Second}}
 }
 
 // NewSim returns a cloud whose every connection goes to the simulator at

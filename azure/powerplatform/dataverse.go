@@ -260,3 +260,30 @@ func isGUID(s string) bool {
 
 // SameID compares object IDs and GUIDs as the services do (case-insensitively).
 func SameID(a, b string) bool { return sameID(a, b) }
+
+// CustomerInsightsTable is the Dataverse table Customer Insights - Data
+// writes its unified customer profiles to ("Dataverse APIs for Customer
+// Insights - Data"); an organisation that has it hosts an instance.
+const CustomerInsightsTable = "msdynci_customerprofile"
+
+// HasTable reports whether the organisation has the table with this logical
+// name, from its metadata (EntityDefinitions); no row of it is read.
+func (d *Dataverse) HasTable(ctx context.Context, logicalName string) (bool, error) {
+	for _, r := range logicalName {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false, fmt.Errorf("%q is not a table's logical name", logicalName)
+		}
+	}
+	var def struct {
+		LogicalName string `json:"LogicalName"`
+	}
+	err := d.c.Do(ctx, rest.Request{Op: "look for the " + logicalName + " table",
+		URL: d.url("EntityDefinitions(LogicalName='"+logicalName+"')", url.Values{"$select": {"LogicalName"}}), Header: d.header}, &def)
+	if rest.IsStatus(err, http.StatusNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return strings.EqualFold(def.LogicalName, logicalName), nil
+}

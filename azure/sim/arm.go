@@ -319,7 +319,11 @@ type IdentitySP struct {
 	ClientID    string `json:"clientId"`
 	Secret      string `json:"secret,omitempty"`
 	Certificate bool   `json:"certificate,omitempty"`
-	Note        string `json:"note,omitempty"`
+	// FederatedCredentials are the pipeline tokens it accepts (workload identity federation).
+	FederatedCredentials []FederatedCredential `json:"federatedCredentials,omitempty"`
+	// ManagedIdentity is "systemAssigned" or "userAssigned" for an identity of the simulated machine (IMDS).
+	ManagedIdentity string `json:"managedIdentity,omitempty"`
+	Note            string `json:"note,omitempty"`
 }
 
 // IdentityTen is a directory with its sign-in demands.
@@ -347,7 +351,8 @@ func ScenarioIdentities(sc *Scenario) Identities {
 		out.Users = append(out.Users, iu)
 	}
 	for _, sp := range sc.ServicePrincipals {
-		isp := IdentitySP{DisplayName: sp.DisplayName, Tenant: sp.Tenant, ClientID: sp.AppID, Certificate: len(sp.Certificates) > 0, Note: sp.Note}
+		isp := IdentitySP{DisplayName: sp.DisplayName, Tenant: sp.Tenant, ClientID: sp.AppID, Certificate: len(sp.Certificates) > 0, Note: sp.Note,
+			FederatedCredentials: sp.FederatedCredentials, ManagedIdentity: sp.ManagedIdentity}
 		if len(sp.Secrets) > 0 {
 			isp.Secret = sp.Secrets[0]
 		}

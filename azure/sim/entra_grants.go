@@ -403,7 +403,13 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 		if req.v1 {
 			endpoint = entraOrigin(r) + "/" + req.seg + "/oauth2/token"
 		}
-		if code, msg := s.checkAssertion(a, sp, endpoint); code != 0 {
+		if iss := assertionIssuer(a); strings.Contains(iss, "://") {
+			// A token of an external OIDC issuer: workload identity federation.
+			if f := s.checkFederated(a, sp); f != nil {
+				s.entraFail(w, f.status, f.oauth, f.code, f.msg)
+				return
+			}
+		} else if code, msg := s.checkAssertion(a, sp, endpoint); code != 0 {
 			s.entraFail(w, http.StatusUnauthorized, "invalid_client", code, msg)
 			return
 		}
@@ -429,21 +435,8 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 
 // issueAppToken answers with a service principal's access token.
 func (s *Server) issueAppToken(w http.ResponseWriter, sp *ServicePrincipal, t *Tenant, target tokenTarget, acr string, cl claimsRequest) {
-	now := s.now()
 	life, refreshIn := s.lifetimes(cl.cae)
-	iat := s.issuedAt(now, nil)
-	c := claims{
-		Aud: target.aud, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: iat, Nbf: iat, Exp: now.Add(life).Unix(),
-		AIO: randomToken(24), AppName: sp.DisplayName, AppID: sp.AppID, AppIDACR: acr, IDP: "https://sts.windows.net/" + t.ID + "/",
-		IDType: "app", Oid: sp.ObjectID, Roles: sp.rolesFor(target.res), Sub: sp.ObjectID, Tid: t.ID, UTI: randomToken(12), Ver: "1.0",
-	}
-	if cl.cae {
-		c.XmsCC = []string{"CP1"}
-	}
-	at := s.signer.sign(c)
-	s.mu.Lock()
-	s.st.issued = append(s.st.issued, at)
-	s.mu.Unlock()
+	at, now, iat := s.signAppToken(sp, t, target, acr, cl, life)
 	resp := map[string]any{"token_type": "Bearer", "access_token": at}
 	tokenTimes(resp, target.v1, now, iat, life, refreshIn)
 	if target.v1 {
@@ -451,6 +444,27 @@ func (s *Server) issueAppToken(w http.ResponseWriter, sp *ServicePrincipal, t *T
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// signAppToken issues a service principal's (or managed identity's) access
+// token for target, living life from now.
+func (s *Server) signAppToken(sp *ServicePrincipal, t *Tenant, target tokenTarget, acr string, cl claimsRequest, life time.Duration) (tok string, now time.Time, iat int64) {
+	now = s.now()
+	iat = s.issuedAt(now, nil)
+	c := claims{
+		Aud: target.aud, Iss: "https://sts.windows.net/" + t.ID + "/", Iat: iat, Nbf: iat, Exp: now.Add(life).Unix(),
+		AIO: randomToken(24), AppName: sp.DisplayName, AppID: sp.AppID, AppIDACR: acr, IDP: "https://sts.windows.net/" + t.ID + "/",
+		IDType: "app", Oid: sp.ObjectID, Roles: sp.rolesFor(target.res), Sub: sp.ObjectID, Tid: t.ID, UTI: randomToken(12), Ver: "1.0",
+		XmsMirID: sp.ResourceID,
+	}
+	if cl.cae {
+		c.XmsCC = []string{"CP1"}
+	}
+	tok = s.signer.sign(c)
+	s.mu.Lock()
+	s.st.issued = append(s.st.issued, tok)
+	s.mu.Unlock()
+	return tok, now, iat
 }
 
 // rolesFor is the application permissions the principal holds on an API.

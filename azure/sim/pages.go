@@ -30,6 +30,8 @@ func (s *Server) servePages(w http.ResponseWriter, r *http.Request) bool {
 		s.deviceApprovePost(w, r)
 	case strings.HasPrefix(p, "/_sim/"):
 		s.control(w, r)
+	case p == imdsTokenPath:
+		s.serveIMDS(w, r)
 	case strings.HasSuffix(p, "/oauth2/v2.0/authorize") || strings.HasSuffix(p, "/oauth2/authorize"):
 		s.authorizePage(w, r)
 	case strings.HasSuffix(p, "/authorize/submit"):
@@ -431,6 +433,10 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 			s.RevokeUser(body.User)
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case "GET /_sim/oidc/token":
+		s.oidcTokenControl(w, r)
+	case "POST /_sim/pipeline/github", "POST /_sim/pipeline/azuredevops":
+		s.pipelineJobControl(w, r)
 	case "POST /_sim/expire-tokens":
 		s.ExpireAccessTokens()
 		w.WriteHeader(http.StatusNoContent)

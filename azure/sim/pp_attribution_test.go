@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,29 @@ func TestPPOwnerAndPublisherValidation(t *testing.T) {
 				t.Errorf("error %v, want one saying %q", err, c.want)
 			}
 		})
+	}
+}
+
+// Dataverse's table metadata tells where Customer Insights - Data lives:
+// EntityDefinitions(LogicalName='msdynci_customerprofile') answers 200 in an
+// organisation that hosts an instance and 404 elsewhere; known tables answer.
+func TestPPCustomerInsightsTable(t *testing.T) {
+	ts := startSim(t, func(sc *Scenario) {
+		sc.PowerPlatform.Tenants[0].Environments[1].Dataverse.CustomerInsights = true
+	})
+	def := func(org, logical string) answer {
+		tok := ts.spToken(tContoso, spApp, spSecret, "https://"+org+".crm.dynamics.com/.default")
+		return ppDo(t, ts, http.MethodGet, "https://"+org+".api.crm.dynamics.com/api/data/v9.2/EntityDefinitions(LogicalName='"+logical+"')?$select=LogicalName", tok, nil, nil)
+	}
+	a := def("contosoprod", "msdynci_customerprofile")
+	ppMust(t, a, http.StatusOK)
+	if m := a.json(t); m["LogicalName"] != "msdynci_customerprofile" || m["EntitySetName"] != "msdynci_customerprofiles" {
+		t.Errorf("the definition: %s", a.body)
+	}
+	if a := def("contosouat", "msdynci_customerprofile"); a.status != http.StatusNotFound || !strings.Contains(string(a.body), "0x80040217") {
+		t.Errorf("an organisation without Customer Insights: %d %s", a.status, a.body)
+	}
+	if a := def("contosouat", "bot"); a.status != http.StatusOK {
+		t.Errorf("a table the organisation has: %d %s", a.status, a.body)
 	}
 }

@@ -25,6 +25,7 @@ import (
 //	GET   {set}({id})
 //	PATCH bots({id}) | workflows({id})  {"ownerid@odata.bind":"/systemusers({id})"} → 204
 //	GET   WhoAmI
+//	GET   EntityDefinitions(LogicalName='…')  a table's metadata, 404 when there is none
 //
 // Every caller must be a user of the organisation (systemuser with its Entra
 // object ID); service protection answers 429 past 52 concurrent requests.
@@ -151,6 +152,9 @@ type ppDV struct {
 	names      map[string]string // lower-case systemuser/publisher/business unit ID -> name
 	solByName  map[string]*dvRow
 	systemUser string
+	// customerInsights: the organisation hosts a Customer Insights - Data
+	// instance (it has the msdynci_customerprofile table).
+	customerInsights bool
 }
 
 func (dv *ppDV) table(set string) *dvTable { return dv.tables[set] }
@@ -175,7 +179,7 @@ func (dv *ppDV) userID(ref string) string {
 
 func newDataverse(p *pp, e *ppEnv, d *Dataverse, flows []CloudFlow) *ppDV {
 	dv := &ppDV{env: e, org: d.Org, orgID: stableGUID("org", d.Org), buID: stableGUID("bu", d.Org), tables: map[string]*dvTable{},
-		usersByOID: map[string]string{}, names: map[string]string{}, solByName: map[string]*dvRow{}}
+		usersByOID: map[string]string{}, names: map[string]string{}, solByName: map[string]*dvRow{}, customerInsights: d.CustomerInsights}
 	for set, ent := range dvEntities {
 		dv.tables[set] = &dvTable{ent: ent, idx: map[string]*dvRow{}}
 	}
@@ -307,14 +311,15 @@ func newDataverse(p *pp, e *ppEnv, d *Dataverse, flows []CloudFlow) *ppDV {
 }
 
 var (
-	dvPathRE   = regexp.MustCompile(`^/api/data/v9\.[012]/([A-Za-z_]+)(?:\(([0-9a-fA-F-]{36})\))?$`)
-	whoAmIRE   = regexp.MustCompile(`(?i)^/api/data/v9\.[012]/whoami(\(\))?$`)
-	maxPageRE  = regexp.MustCompile(`(?i)odata\.maxpagesize=(\d+)`)
-	annotRE    = regexp.MustCompile(`(?i)odata\.include-annotations="([^"]*)"`)
-	cookieRE   = regexp.MustCompile(`pagingcookie="([^"]*)"`)
-	pageNoRE   = regexp.MustCompile(`pagenumber="(\d+)"`)
-	cookieLast = regexp.MustCompile(`last="\{([0-9A-Fa-f-]{36})\}"`)
-	bindRE     = regexp.MustCompile(`(?i)^/?systemusers\(([0-9a-fA-F-]{36})\)$`)
+	dvPathRE    = regexp.MustCompile(`^/api/data/v9\.[012]/([A-Za-z_]+)(?:\(([0-9a-fA-F-]{36})\))?$`)
+	whoAmIRE    = regexp.MustCompile(`(?i)^/api/data/v9\.[012]/whoami(\(\))?$`)
+	entityDefRE = regexp.MustCompile(`(?i)^/api/data/v9\.[012]/EntityDefinitions\(LogicalName='([A-Za-z0-9_]+)'\)$`)
+	maxPageRE   = regexp.MustCompile(`(?i)odata\.maxpagesize=(\d+)`)
+	annotRE     = regexp.MustCompile(`(?i)odata\.include-annotations="([^"]*)"`)
+	cookieRE    = regexp.MustCompile(`pagingcookie="([^"]*)"`)
+	pageNoRE    = regexp.MustCompile(`pagenumber="(\d+)"`)
+	cookieLast  = regexp.MustCompile(`last="\{([0-9A-Fa-f-]{36})\}"`)
+	bindRE      = regexp.MustCompile(`(?i)^/?systemusers\(([0-9a-fA-F-]{36})\)$`)
 )
 
 func dvError(w http.ResponseWriter, status int, code, msg string) {
@@ -349,6 +354,10 @@ func (p *pp) serveDataverse(w http.ResponseWriter, r *http.Request) {
 			"BusinessUnitId": dv.buID, "UserId": me, "OrganizationId": dv.orgID})
 		return
 	}
+	if d := entityDefRE.FindStringSubmatch(r.URL.Path); d != nil && r.Method == http.MethodGet {
+		dv.entityDefinition(w, r, host, strings.ToLower(d[1]))
+		return
+	}
 	m := dvPathRE.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		dvError(w, http.StatusNotFound, "0x8006088a", fmt.Sprintf("Resource not found for the segment '%s'.", strings.TrimPrefix(r.URL.Path, "/api/data/")))
@@ -370,6 +379,26 @@ func (p *pp) serveDataverse(w http.ResponseWriter, r *http.Request) {
 	default:
 		dvError(w, http.StatusMethodNotAllowed, "0x80060888", fmt.Sprintf("The HTTP method %s is not supported on %s in the simulator.", r.Method, set))
 	}
+}
+
+// entityDefinition answers a table's metadata: the tables the simulator
+// serves, and msdynci_customerprofile where Customer Insights - Data lives.
+func (dv *ppDV) entityDefinition(w http.ResponseWriter, r *http.Request, host, logical string) {
+	set := ""
+	for _, e := range dvEntities {
+		if e.logical == logical {
+			set = e.set
+		}
+	}
+	if logical == "msdynci_customerprofile" && dv.customerInsights {
+		set = "msdynci_customerprofiles"
+	}
+	if set == "" {
+		dvError(w, http.StatusNotFound, "0x80040217", fmt.Sprintf("Could not find an entity with name %s.", logical))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": linkBase(r, host) + "/api/data/v9.2/$metadata#EntityDefinitions(LogicalName)/$entity",
+		"LogicalName": logical, "EntitySetName": set, "MetadataId": stableGUID("entity", dv.org, logical)})
 }
 
 // dvAssign changes a record's owner: {"ownerid@odata.bind":"/systemusers(…)"}.

@@ -141,6 +141,9 @@ type Dataverse struct {
 	// AbsentUsers are directory objects that are not users of this
 	// organisation (every other object of the tenant is a systemuser).
 	AbsentUsers []string `json:"absentUsers,omitempty"`
+	// CustomerInsights: the organisation hosts a Customer Insights - Data
+	// instance (Dataverse answers for its msdynci_customerprofile table).
+	CustomerInsights bool `json:"customerInsights,omitempty"`
 }
 
 // ModelDrivenApp is a Dataverse appmodule. CreatedBy may be "SYSTEM".

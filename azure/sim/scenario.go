@@ -119,7 +119,30 @@ type ServicePrincipal struct {
 	// (its identifier URI or application ID): the roles claim of its tokens.
 	// {"https://graph.microsoft.com": ["Application.ReadWrite.All"]}
 	Roles map[string][]string `json:"roles,omitempty"`
-	Note  string              `json:"note,omitempty"`
+	// FederatedCredentials let a workload outside Azure (a GitHub Actions
+	// or Azure DevOps pipeline) sign in as the application with a token
+	// from an OIDC issuer the simulator plays (workload identity federation).
+	FederatedCredentials []FederatedCredential `json:"federatedCredentials,omitempty"`
+	// ManagedIdentity makes the principal a managed identity of the machine
+	// palwiz runs on: "systemAssigned" (at most one) or "userAssigned". The
+	// simulated IMDS issues its tokens; it has no secrets or certificates.
+	ManagedIdentity string `json:"managedIdentity,omitempty"`
+	// ResourceID is a managed identity's Azure resource ID (IMDS msi_res_id,
+	// the xms_mirid claim).
+	ResourceID string `json:"resourceId,omitempty"`
+	Note       string `json:"note,omitempty"`
+}
+
+// FederatedCredential is a federated identity credential of an application
+// (Microsoft Graph's federatedIdentityCredential): a token whose issuer and
+// subject equal these (case-sensitive) and whose audience is one of
+// Audiences may be exchanged for the application's tokens.
+type FederatedCredential struct {
+	Name        string   `json:"name"`
+	Issuer      string   `json:"issuer"`
+	Subject     string   `json:"subject"`
+	Audiences   []string `json:"audiences"`
+	Description string   `json:"description,omitempty"`
 }
 
 // Link is an existing Partner Admin Link.
@@ -368,6 +391,7 @@ func (s *Scenario) Validate() error {
 				bad("%s: certificates[%d]: %v", what, j, err)
 			}
 		}
+		validateWorkload(sp, what, bad)
 		for api, roles := range sp.Roles {
 			res := findResource(api)
 			if res == nil {
@@ -380,6 +404,9 @@ func (s *Scenario) Validate() error {
 				}
 			}
 		}
+	}
+	if n := countSystemAssigned(s.ServicePrincipals); n > 1 {
+		bad("servicePrincipals: %d system-assigned managed identities; a machine has at most one", n)
 	}
 	partners := map[string]bool{}
 	for i, p := range s.Partners {

@@ -37,13 +37,16 @@ type Options struct {
 
 // Server is a running simulated cloud.
 type Server struct {
-	opts   Options
-	sc     *Scenario
-	signer *signer
-	caPEM  []byte
+	opts    Options
+	sc      *Scenario
+	signer  *signer
+	issuers *issuers // the pipeline OIDC issuers the simulator plays
+	caPEM   []byte
 
 	apiLn, pagesLn   net.Listener
+	split            *splitListener // the API port: TLS, and plain HTTP for IMDS
 	apiSrv, pagesSrv *http.Server
+	plainSrv         *http.Server
 	url, pagesURL    string
 
 	hosts    map[string]http.Handler
@@ -86,22 +89,28 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, sc: o.Scenario, signer: sg, caPEM: caPEM, stats: map[string]int{}}
+	s := &Server{opts: o, sc: o.Scenario, signer: sg, issuers: newIssuers(), caPEM: caPEM, stats: map[string]int{}}
 	s.st = newState(o.Scenario, o.Now())
 	s.hosts = map[string]http.Handler{}
 	s.registerEntra()
 	s.registerARM()
 	s.registerGraph()
 	s.registerPowerPlatform()
+	s.registerIssuers()
+	s.registerPipelines()
+	s.handle(imdsHost, http.HandlerFunc(s.serveIMDS))
 
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("sim: listen on %s: %w", o.Addr, err)
 	}
-	s.apiLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
+	s.split = newSplitListener(ln)
+	s.apiLn = tls.NewListener(s.split.tls, &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
 	s.url = "https://" + ln.Addr().String()
 	s.apiSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
 	go func() { _ = s.apiSrv.Serve(s.apiLn) }()
+	s.plainSrv = &http.Server{Handler: http.HandlerFunc(s.servePlain), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.plainSrv.Serve(s.split.plain) }()
 
 	if o.PagesAddr != "off" {
 		pl, err := net.Listen("tcp", o.PagesAddr)
@@ -145,6 +154,14 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.apiSrv != nil {
 		errs = append(errs, s.apiSrv.Close())
+	}
+	if s.plainSrv != nil {
+		errs = append(errs, s.plainSrv.Close())
+	}
+	if s.split != nil {
+		if err := s.split.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
 	}
 	if s.pagesSrv != nil {
 		errs = append(errs, s.pagesSrv.Close())
@@ -244,6 +261,8 @@ func (s *Server) hostForPath(r *http.Request) (string, bool) {
 	switch {
 	case strings.HasPrefix(lp, "/_sim/"), strings.HasPrefix(lp, "/devicelogin"):
 		return "", false
+	case strings.HasPrefix(lp, "/metadata/identity/"):
+		return imdsHost, true
 	case strings.HasPrefix(lp, "/tenants"), strings.HasPrefix(lp, "/providers/microsoft.managementpartner"),
 		lp == "/subscriptions" || strings.HasPrefix(lp, "/subscriptions/"), strings.HasPrefix(lp, "/metadata/endpoints"):
 		return "management.azure.com", true

@@ -99,6 +99,8 @@ type state struct {
 	challenged map[string]time.Time
 	maxIat     int64    // the latest iat of any token issued
 	issued     []string // every token handed out, for leak tests
+	// jobs are the running pipeline jobs that may ask for OIDC tokens (job ID -> job).
+	jobs map[string]*pipelineJob
 }
 
 func newState(sc *Scenario, now time.Time) *state {
@@ -117,6 +119,7 @@ func newState(sc *Scenario, now time.Time) *state {
 		graph:      &graphState{},
 		revoked:    map[string]time.Time{},
 		challenged: map[string]time.Time{},
+		jobs:       map[string]*pipelineJob{},
 	}
 	for i := range sc.Tenants {
 		t := &sc.Tenants[i]

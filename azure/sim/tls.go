@@ -22,6 +22,9 @@ var certHosts = []string{
 	"api.bap.microsoft.com", "api.powerapps.com", "api.flow.microsoft.com",
 	"*.crm.dynamics.com", "*.api.crm.dynamics.com",
 	"api.powerbi.com", "api.ci.ai.dynamics.com",
+	// the pipelines' OIDC issuers and token request endpoints (federation.go, pipelines.go)
+	"token.actions.githubusercontent.com", "pipelines.actions.githubusercontent.com",
+	"vstoken.dev.azure.com", "dev.azure.com",
 	"localhost",
 }
 

@@ -46,6 +46,8 @@ type claims struct {
 	Ver        string   `json:"ver"`
 	XmsCC      []string `json:"xms_cc,omitempty"` // client capabilities: ["CP1"] for a CAE-capable client
 	HomeTenant string   `json:"home_tid,omitempty"`
+	// XmsMirID is a managed identity's Azure resource ID.
+	XmsMirID string `json:"xms_mirid,omitempty"`
 }
 
 // caeCapable reports whether the token was issued to a client that handles
@@ -66,6 +68,9 @@ func (c claims) caeCapable() bool {
 // remembered, so a resource checks a signature once per token rather than
 // once per request.
 type signer struct {
+	// name is its certificate's subject (the JWKS x5c).
+	name string
+
 	once sync.Once
 	key  *multiPrimeKey
 	cert []byte // a self-signed certificate for the key (the JWKS x5c)
@@ -81,7 +86,7 @@ type signer struct {
 const maxVerified = 1 << 14
 
 func newSigner() (*signer, error) {
-	return &signer{verified: map[string]claims{}}, nil
+	return &signer{name: "palwiz simulated Entra ID token signing", verified: map[string]claims{}}, nil
 }
 
 func (s *signer) makeKey() error {
@@ -90,7 +95,7 @@ func (s *signer) makeKey() error {
 		return err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "palwiz simulated Entra ID token signing"},
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: s.name},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(5 * 365 * 24 * time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
 	if err != nil {
@@ -166,32 +171,42 @@ func (s *signer) remember(tok string, c claims) {
 // check verifies a token's signature and decodes its claims.
 func (s *signer) check(tok string) (claims, error) {
 	var c claims
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return c, errTokenMalformed
-	}
-	if err := s.wait(); err != nil {
+	body, err := s.payload(tok)
+	if err != nil {
 		return c, err
-	}
-	if parts[0] != s.hdr {
-		return c, errTokenSignature
-	}
-	sig, err := b64.DecodeString(parts[2])
-	if err != nil {
-		return c, errTokenMalformed
-	}
-	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(&s.key.pub, crypto.SHA256, h[:], sig) != nil {
-		return c, errTokenSignature
-	}
-	body, err := b64.DecodeString(parts[1])
-	if err != nil {
-		return c, errTokenMalformed
 	}
 	if err := json.Unmarshal(body, &c); err != nil {
 		return c, errTokenMalformed
 	}
 	return c, nil
+}
+
+// payload verifies that this signer signed tok (its header, its RS256
+// signature) and returns the decoded claims set.
+func (s *signer) payload(tok string) ([]byte, error) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil, errTokenMalformed
+	}
+	if err := s.wait(); err != nil {
+		return nil, err
+	}
+	if parts[0] != s.hdr {
+		return nil, errTokenSignature
+	}
+	sig, err := b64.DecodeString(parts[2])
+	if err != nil {
+		return nil, errTokenMalformed
+	}
+	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if rsa.VerifyPKCS1v15(&s.key.pub, crypto.SHA256, h[:], sig) != nil {
+		return nil, errTokenSignature
+	}
+	body, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return nil, errTokenMalformed
+	}
+	return body, nil
 }
 
 // jwks is the signing key as Entra publishes it at jwks_uri.

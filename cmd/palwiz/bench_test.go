@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,50 @@ func BenchmarkProcess(b *testing.B) {
 			st := h.sim.Stats()
 			b.ReportMetric(float64(st["management.azure.com"])/float64(b.N), "api-req/op")
 			b.ReportMetric(float64(st["login.microsoftonline.com"])/float64(b.N), "signin-req/op")
+		})
+	}
+	// The pipeline path without a secret (docs/pipelines.md): workload
+	// identity federation from each token source (the job's OIDC request or
+	// the file, then the token exchange, every run), and the machine's
+	// managed identity (one IMDS request every run). No keyring call.
+	idEnv := []string{"AZURE_CLIENT_ID=" + northwindSPApp, "AZURE_TENANT_ID=3a9d6e2b-8e4c-4d7f-9b0a-00000000b003"}
+	for _, c := range []struct {
+		name string
+		env  func(b *testing.B, h *harness) []string
+	}{
+		{"status-pipeline-github", func(b *testing.B, h *harness) []string {
+			return benchJobEnv(b, idEnv)(h.sim.NewGitHubJob("repo:fabrikam/pal-delivery:environment:northwind"))
+		}},
+		{"status-pipeline-azuredevops", func(b *testing.B, h *harness) []string {
+			return benchJobEnv(b, idEnv)(h.sim.NewAzureDevOpsJob("fabrikam", "PAL", "northwind-pal"))
+		}},
+		{"status-pipeline-token-file", func(b *testing.B, h *harness) []string {
+			tok, err := h.sim.IssueFederatedToken(sim.FederatedToken{Subject: "repo:fabrikam/pal-delivery:environment:northwind", Lifetime: time.Hour})
+			if err != nil {
+				b.Fatal(err)
+			}
+			file := filepath.Join(b.TempDir(), "token")
+			if err := os.WriteFile(file, []byte(tok), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			return append(append([]string{}, idEnv...), "AZURE_FEDERATED_TOKEN_FILE="+file)
+		}},
+		{"status-pipeline-managed-identity", func(*testing.B, *harness) []string { return []string{"PALWIZ_MANAGED_IDENTITY=system"} }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := newHarness(b, nil)
+			p := newProcTB(b, h, b.TempDir(), b.TempDir())
+			env := append(append([]string{}, p.env...), c.env(b, h)...)
+			h.sim.ResetStats()
+			measure(b, env, "status", "--output", "json")
+			var signin int
+			for host, n := range h.sim.Stats() {
+				if host != "management.azure.com" {
+					signin += n
+				}
+			}
+			b.ReportMetric(float64(h.sim.Stats()["management.azure.com"])/float64(b.N), "api-req/op")
+			b.ReportMetric(float64(signin)/float64(b.N), "signin-req/op")
 		})
 	}
 	b.Run("status-cached-token", func(b *testing.B) {
@@ -210,4 +255,19 @@ func BenchmarkFleetStatus(b *testing.B) {
 			run(b, h)
 		}
 	})
+}
+
+// benchJobEnv is a pipeline job's variables (from the simulator) with the
+// principal's client ID and directory.
+func benchJobEnv(b *testing.B, id []string) func(map[string]string, error) []string {
+	return func(job map[string]string, err error) []string {
+		if err != nil {
+			b.Fatal(err)
+		}
+		env := append([]string{}, id...)
+		for k, v := range job {
+			env = append(env, k+"="+v)
+		}
+		return env
+	}
 }

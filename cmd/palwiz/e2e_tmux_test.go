@@ -196,6 +196,7 @@ func TestWizardResizeInTmux(t *testing.T) {
 		switch {
 		case strings.HasPrefix(l, "EXIT="),
 			l == "pal-service@contoso.onmicrosoft.com is linked to partner Fabrikam Consulting (Seattle) (4977985) in Contoso Ltd.",
+			l == "Attribution: 11 of 31 resources that count are attributed to pal-service@contoso.onmicrosoft.com.",
 			l == "Signed out; the tokens were only in memory and are gone.":
 		default:
 			t.Errorf("after palwiz ended the terminal still shows %q; it shows:\n%s", l, resized.history())

@@ -38,7 +38,8 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *updateScripts,
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
-			e.Values[stateKey{}] = &scriptState{kr: &keyring.Memory{}}
+			kr := &keyring.Memory{}
+			e.Values[stateKey{}] = &scriptState{kr: kr, counted: &countingKeyring{Backend: kr}}
 			e.Setenv("TERM", "dumb")
 			e.Setenv("HOME", e.WorkDir)
 			return nil
@@ -59,11 +60,12 @@ type stateKey struct{}
 
 // scriptState is one script's simulator, keyring and last result.
 type scriptState struct {
-	sim    *sim.Server
-	kr     *keyring.Memory
-	stdin  string
-	code   int
-	ranAny bool
+	sim     *sim.Server
+	kr      *keyring.Memory
+	counted *countingKeyring // kr, counting palwiz's calls (keyring calls N)
+	stdin   string
+	code    int
+	ranAny  bool
 }
 
 func state(ts *testscript.TestScript) *scriptState { return ts.Value(stateKey{}).(*scriptState) }
@@ -76,7 +78,7 @@ func runPalwiz(ts *testscript.TestScript, stdin string, args []string) (*running
 	cfg := config.FromEnv(ts.Getenv)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	r := &running{out: out, err: errb, done: make(chan int, 1)}
-	go func() { r.done <- root.Run(ctx, args, ios, cfg, st.kr, cmdutil.ReadBuildInfo("test", "", "")) }()
+	go func() { r.done <- root.Run(ctx, args, ios, cfg, st.counted, cmdutil.ReadBuildInfo("test", "", "")) }()
 	return r, cancel
 }
 
@@ -136,6 +138,8 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 // sim fault HOST STATUS CODE | sim throttle HOST | sim policy TENANT AADSTS | sim revoke UPN |
 // sim link TENANT OBJECT PARTNER | sim requests HOST N | sim reset-stats |
 // sim approve-next UPN (approve the next device code shown, without the page)
+// sim github-job | azuredevops-job | oidc-token: a pipeline's job and tokens
+// (scripts_pipeline_test.go)
 func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	st := state(ts)
 	if len(args) == 0 {
@@ -191,7 +195,9 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	case "reset-stats":
 		st.sim.ResetStats()
 	default:
-		ts.Fatalf("unknown sim command %q", args[0])
+		if !simPipelineCmd(ts, st, args) {
+			ts.Fatalf("unknown sim command %q", args[0])
+		}
 	}
 }
 
@@ -437,7 +443,7 @@ func scalar(v any) string {
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	kr := state(ts).kr
 	if len(args) == 0 {
-		ts.Fatalf("usage: keyring count N | contains TEXT | get SERVICE KEY")
+		ts.Fatalf("usage: keyring count N | calls N | contains TEXT | get SERVICE KEY")
 	}
 	switch args[0] {
 	case "count":
@@ -445,6 +451,12 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		if (kr.Len() == want) == neg {
 			ts.Fatalf("%d keyring items, want %d", kr.Len(), want)
+		}
+	case "calls":
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if got := int(state(ts).counted.calls.Load()); (got == want) == neg {
+			ts.Fatalf("palwiz called the keyring %d times, want %d", got, want)
 		}
 	case "contains":
 		found := false

@@ -7,8 +7,84 @@ import (
 	"github.com/palwiz/palwiz/azure/powerplatform"
 )
 
-// Customer Insights: any active user. palwiz sees whom an instance lets in
-// (the instances the signed-in identity can access), not who uses it.
+// Customer Insights: any active user. palwiz sees whom an instance lets in,
+// not who uses it. It reads the instances through Dataverse where they live
+// there (Microsoft's recommendation: an organisation with the
+// msdynci_customerprofile table hosts an instance, and its users are the
+// organisation's), and through the Customer Insights API (which needs a
+// subscription key) for the rest.
+
+// judgeCIDataverse is the instance an organisation hosts, judged by whether
+// the linked identity is one of the organisation's users.
+func (s *scanner) judgeCIDataverse(e *Environment, d *dvData) []Resource {
+	s.mu.Lock()
+	s.ciOrgs++
+	if d.customerInsights {
+		s.ciFound++
+	}
+	s.mu.Unlock()
+	if !d.customerInsights {
+		return nil
+	}
+	o := judgeCIUser(d.linkedUser != "")
+	r := Resource{Product: CIInstance, ID: ciDataverseID(e), Name: e.Name, Env: e, Role: "user", Owned: o.owned(), LinkedRole: o.linkedRole}
+	if d.linkedUser != "" {
+		r.Holder = d.user(d.linkedUser, s.linked.SignInName())
+	}
+	r.Verdict, r.Reason, r.Ownership, r.Notes = s.weigh(e, o)
+	return []Resource{r}
+}
+
+// ciDataverseID names an instance found in an environment's Dataverse.
+func ciDataverseID(e *Environment) string { return "dataverse:" + e.ID }
+
+// judgeCIUser: a user of the organisation may use the instance (cannot tell
+// whether it does); anyone else cannot.
+func judgeCIUser(isUser bool) ownership {
+	if !isUser {
+		return ownership{verdict: NotAttributed,
+			reason: "Customer Insights - Data lives in this environment's Dataverse, and the linked account is not one of its users, so it cannot be an active user of the instance."}
+	}
+	return ownership{verdict: CannotTell, linkedRole: "user of the environment",
+		reason: "Customer Insights - Data lives in this environment's Dataverse and the linked account is one of its users, but PAL credits active users, and palwiz sees access, not activity: cannot tell unless the account uses the instance."}
+}
+
+// dropDuplicateInstances leaves out an instance the Customer Insights API
+// listed when Dataverse already showed one of the same name: an instance
+// read both ways is counted once, as Dataverse showed it.
+func dropDuplicateInstances(rs []Resource) []Resource {
+	inDV := map[string]bool{}
+	for i := range rs {
+		if rs[i].Product == CIInstance && strings.HasPrefix(rs[i].ID, "dataverse:") {
+			inDV[strings.ToLower(rs[i].Name)] = true
+		}
+	}
+	if len(inDV) == 0 {
+		return rs
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if r.Product == CIInstance && !strings.HasPrefix(r.ID, "dataverse:") && inDV[strings.ToLower(r.Name)] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// ciCoverageNote says what of Customer Insights was read, and what not,
+// when the Customer Insights API key is missing; checked is false when no
+// instance was found (the instances outside Dataverse were not read).
+func ciCoverageNote(orgs, found int) (note string, checked bool) {
+	const key = "for instances outside Dataverse, set PALWIZ_CI_SUBSCRIPTION_KEY (Customer Insights > Settings > Permissions > APIs)."
+	switch {
+	case orgs == 0:
+		return "Not checked: no environment's Dataverse could be read, and the Customer Insights API needs a subscription key: " + key, false
+	case found == 0:
+		return fmt.Sprintf("Not checked outside Dataverse: none of the %d Dataverse organisations hosts Customer Insights - Data; %s", orgs, key), false
+	}
+	return "Read through Dataverse; " + key, true
+}
 
 func (s *scanner) scanCI() {
 	if s.opts.CISubscriptionKey == "" {
@@ -55,10 +131,16 @@ func judgeCI(l LinkedIdentity) ownership {
 
 // instance is advice: PAL credits active users, and there is nothing to change.
 func (pl planner) instance(r Resource) []Fix {
-	if !pl.l.SignedIn {
+	fromDV := strings.HasPrefix(r.ID, "dataverse:")
+	if !pl.l.SignedIn && !fromDV {
 		return nil
 	}
-	return []Fix{{Kind: FixUseInstance, Resource: r, After: r.Verdict,
+	f := Fix{Kind: FixUseInstance, Resource: r, After: r.Verdict,
 		Summary:     fmt.Sprintf("Use %s as %s", r.label(), pl.l.SignInName()),
-		Explanation: "PAL credits an instance's active users. Sign in to Customer Insights - Data as the linked account and work in the instance; there is no owner to change, and palwiz cannot see activity, so it stays 'cannot tell'."}}
+		Explanation: "PAL credits an instance's active users. Sign in to Customer Insights - Data as the linked account and work in the instance; there is no owner to change, and palwiz cannot see activity, so it stays 'cannot tell'."}
+	if fromDV && r.Verdict == NotAttributed {
+		f.Summary = fmt.Sprintf("Make %s a user of %s, then use its Customer Insights - Data instance", pl.l.SignInName(), envName(r))
+		f.Explanation = "PAL credits an instance's active users, and the linked account is not a user of the environment the instance lives in. An administrator adds it (Power Platform admin center > Environments > " + envName(r) + " > Settings > Users + permissions) and gives it a Customer Insights - Data role; then it signs in and works in the instance. palwiz cannot see activity, so it then says 'cannot tell'."
+	}
+	return []Fix{f}
 }

@@ -85,6 +85,10 @@ func (c ProductCoverage) Line() string {
 		}
 		return c.Product.Plural() + ": not checked. " + note
 	}
+	if c.Failed > 0 && c.Attributed+c.NotAttributed+c.CannotTell+c.DoesNotCount == 0 {
+		// Nothing was read: "0 of 0 attributed" would read as a count.
+		return fmt.Sprintf("%s: not checked (%d part%s failed)", c.Product.Plural(), c.Failed, plural(c.Failed))
+	}
 	line := c.Product.Plural() + ": " + c.Count()
 	var more []string
 	if c.NotAttributed > 0 {

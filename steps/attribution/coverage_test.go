@@ -64,6 +64,9 @@ func TestCoverageFailedAndUnchecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range CoverageByProduct(res, PlanFixes(res, FixOptions{})) {
+		if strings.Contains(c.Line(), "0 of 0") {
+			t.Errorf("a count of nothing: %q", c.Line())
+		}
 		switch c.Product {
 		case CloudFlow:
 			if c.Failed == 0 || c.NextStep.Kind != StepRetry || !strings.Contains(c.NextStep.Text, "administrator") || !strings.Contains(c.Line(), "not checked (failed)") {
@@ -150,5 +153,17 @@ func TestCoverageLineNotChecked(t *testing.T) {
 		if got := (ProductCoverage{Product: CIInstance, Note: c.note}).Line(); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
 		}
+	}
+}
+
+// A product whose every read failed is "not checked", never a count of
+// nothing ("0 of 0 attributed").
+func TestCoverageLineAllFailed(t *testing.T) {
+	got := (ProductCoverage{Product: Dataset, Checked: true, Failed: 1}).Line()
+	if got != "Power BI datasets: not checked (1 part failed)" {
+		t.Errorf("got %q", got)
+	}
+	if got := (ProductCoverage{Product: Dataset, Checked: true, Failed: 1, NotAttributed: 2}).Line(); got != "Power BI datasets: 0 of 2 attributed (2 not attributed); 1 part not checked (failed)" {
+		t.Errorf("got %q", got)
 	}
 }

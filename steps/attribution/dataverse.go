@@ -25,6 +25,9 @@ type dvData struct {
 	solutions  map[string]*solutionInfo // lower-case solution ID, managed ones
 	microsoft  map[string]bool          // lower-case solution ID of Microsoft's own solutions
 	listErr    map[Product]error
+	// customerInsights: the organisation hosts a Customer Insights - Data
+	// instance (it has the msdynci_customerprofile table).
+	customerInsights bool
 }
 
 // solutionInfo is a managed solution and its successful imports.
@@ -87,6 +90,15 @@ func (s *scanner) readDataverse(e *Environment) *dvData {
 				mu.Unlock()
 				return nil
 			})
+		})
+	}
+	if s.want[CIInstance] {
+		listInto(CIInstance, func(mu *sync.Mutex) error {
+			has, err := dvc.HasTable(s.ctx, powerplatform.CustomerInsightsTable)
+			mu.Lock()
+			d.customerInsights = has
+			mu.Unlock()
+			return err
 		})
 	}
 	lists := s.readSolutions(dvc, d, &mu, &wg)

@@ -63,7 +63,7 @@ func (s *scanner) scanEnv(pe powerplatform.Environment, e *Environment) {
 		})
 	}
 	var dv *dvData
-	needDV := s.want[ModelDrivenApp] || s.want[CopilotBot] || s.want[Solution] || s.want[CloudFlow]
+	needDV := s.want[ModelDrivenApp] || s.want[CopilotBot] || s.want[Solution] || s.want[CloudFlow] || s.want[CIInstance]
 	if needDV && pe.HasDataverse() {
 		wg.Go(func() { dv = s.readDataverse(e) })
 	}
@@ -85,7 +85,7 @@ func (s *scanner) scanEnv(pe powerplatform.Environment, e *Environment) {
 // judgeDataverse reports what one organisation told, or why it could not.
 func (s *scanner) judgeDataverse(e *Environment, dv *dvData) {
 	if dv.err != nil {
-		for _, p := range []Product{ModelDrivenApp, CopilotBot, Solution, CloudFlow} {
+		for _, p := range []Product{ModelDrivenApp, CopilotBot, Solution, CloudFlow, CIInstance} {
 			if s.want[p] {
 				s.fail(p, e.Name, "Dataverse", dv.err)
 			}
@@ -106,5 +106,8 @@ func (s *scanner) judgeDataverse(e *Environment, dv *dvData) {
 	}
 	if s.want[Solution] {
 		s.add(s.judgeSolutions(e, dv))
+	}
+	if s.want[CIInstance] && dv.listErr[CIInstance] == nil {
+		s.add(s.judgeCIDataverse(e, dv))
 	}
 }

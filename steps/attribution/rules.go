@@ -158,7 +158,7 @@ var rules = map[Product]Rule{
 		Learn: []Reference{learnCIDataverse},
 		Limitations: []string{
 			"There is no owner to change: the linked account needs a role in the instance and has to use it.",
-			"palwiz lists instances through the Customer Insights API, which needs a subscription key (Settings > Permissions > APIs); Microsoft now points to the Dataverse APIs for Customer Insights - Data.",
+			"palwiz reads the instances through the Dataverse APIs, as Microsoft recommends: an environment whose Dataverse has the msdynci_customerprofile table hosts one, and the linked account's access is being a user of that environment. An instance outside Dataverse is read through the Customer Insights API, which needs a subscription key (Settings > Permissions > APIs).",
 		},
 		Fix: "Use the instance as the linked account (sign in to Customer Insights - Data with it).",
 		Unclear: []string{

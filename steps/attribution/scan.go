@@ -109,6 +109,9 @@ type scanner struct {
 	// allEnvNames are every container's name, for "no such environment".
 	allEnvNames []string
 	batches     [][]Resource
+	// ciOrgs and ciFound count the Dataverse organisations asked about
+	// Customer Insights - Data, and those that host it.
+	ciOrgs, ciFound int
 }
 
 // Scan reads the resources of the directory's environments, Power BI
@@ -215,7 +218,8 @@ func (s *scanner) run() {
 	if s.want[Dataset] {
 		wg.Go(func() { s.warmToken(cloud.PowerBIScope) })
 	}
-	for _, p := range powerPlatformProducts {
+	// Customer Insights is also read in the environments' Dataverse.
+	for _, p := range append(powerPlatformProducts[:len(powerPlatformProducts):len(powerPlatformProducts)], CIInstance) {
 		if s.want[p] {
 			wg.Go(s.scanEnvironments)
 			break
@@ -366,6 +370,7 @@ func (s *scanner) finish() {
 		s.batches[i] = nil
 	}
 	s.batches = nil
+	res.Resources = dropDuplicateInstances(res.Resources)
 	s.sort()
 	res.Coverage = s.coverage()
 	res.Requests = s.requests.Load()
@@ -426,8 +431,7 @@ func (s *scanner) coverage() []Coverage {
 	}
 	if s.want[CIInstance] && s.opts.CISubscriptionKey == "" {
 		c := cov[CIInstance]
-		c.Checked = false
-		c.Note = "Not checked: the Customer Insights API needs a subscription key. Set PALWIZ_CI_SUBSCRIPTION_KEY to the primary key under Settings > Permissions > APIs in Customer Insights."
+		c.Note, c.Checked = ciCoverageNote(s.ciOrgs, s.ciFound)
 	}
 	if s.want[Dataset] && cov[Dataset].Note == "" {
 		cov[Dataset].Note = "Power BI has workspaces, not environments: only the workspaces the signed-in identity is a member of are checked, and whether each is production is your call."

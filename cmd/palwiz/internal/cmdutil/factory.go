@@ -257,6 +257,22 @@ func (c *Connector) Env(ctx context.Context) (*steps.Env, error) {
 	return c.EnvFor(s), nil
 }
 
+// SignInAs signs in as the pipeline identity e names (workload identity
+// federation, a managed identity), for this run only: no keyring is opened.
+// It becomes the run's session.
+func (c *Connector) SignInAs(ctx context.Context, e auth.EnvIdentity) (*auth.Session, *auth.Identity, error) {
+	cl, err := c.Cloud()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, id, err := auth.OpenEnvironment(ctx, c.authConfig(cl, ""), e)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.session = s
+	return s, id, nil
+}
+
 // EnvFor returns the steps environment of a session already open.
 func (c *Connector) EnvFor(s *auth.Session) *steps.Env {
 	return &steps.Env{Cloud: c.cloud, Session: s}

@@ -22,18 +22,25 @@ type Config struct {
 	ClientSecret        string
 	Certificate         string
 	CertificatePassword string
-	CISubscriptionKey   string // PALWIZ_CI_SUBSCRIPTION_KEY (Customer Insights API key)
-	PartnerID           string // PALWIZ_PARTNER_ID (pre-fills the wizard)
-	Ephemeral           bool   // PALWIZ_EPHEMERAL, --ephemeral
-	NoPrompt            bool   // PALWIZ_NO_PROMPT, --no-prompt
-	CI                  bool   // CI
-	Accessible          bool   // ACCESSIBLE, --accessible
-	NoBrowser           bool   // PALWIZ_NO_BROWSER: print the sign-in address, do not open it
-	Debug               bool   // PALWIZ_DEBUG: stack traces of internal errors
-	NoColor             bool   // NO_COLOR, any non-empty value
-	Term                string // TERM
-	GoMemLimitSet       bool   // GOMEMLIMIT is set: leave the heap limit to it
-	RuntimeDir          string // XDG_RUNTIME_DIR
+	// IdentityEnv holds the other variables that can name the run's
+	// identity (auth.IdentityVariables): workload identity federation
+	// (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE, GitHub
+	// Actions' ACTIONS_ID_TOKEN_REQUEST_*, Azure DevOps' SYSTEM_OIDCREQUESTURI,
+	// SYSTEM_ACCESSTOKEN and the service connection) and
+	// PALWIZ_MANAGED_IDENTITY. See docs/pipelines.md.
+	IdentityEnv       map[string]string
+	CISubscriptionKey string // PALWIZ_CI_SUBSCRIPTION_KEY (Customer Insights API key)
+	PartnerID         string // PALWIZ_PARTNER_ID (pre-fills the wizard)
+	Ephemeral         bool   // PALWIZ_EPHEMERAL, --ephemeral
+	NoPrompt          bool   // PALWIZ_NO_PROMPT, --no-prompt
+	CI                bool   // CI
+	Accessible        bool   // ACCESSIBLE, --accessible
+	NoBrowser         bool   // PALWIZ_NO_BROWSER: print the sign-in address, do not open it
+	Debug             bool   // PALWIZ_DEBUG: stack traces of internal errors
+	NoColor           bool   // NO_COLOR, any non-empty value
+	Term              string // TERM
+	GoMemLimitSet     bool   // GOMEMLIMIT is set: leave the heap limit to it
+	RuntimeDir        string // XDG_RUNTIME_DIR
 
 	// Getenv is the environment itself, for the few libraries that look up
 	// their own variables (the OS keyring's session bus, its lock file).
@@ -42,7 +49,14 @@ type Config struct {
 
 // FromEnv reads the environment through getenv.
 func FromEnv(getenv func(string) string) *Config {
+	ids := map[string]string{}
+	for _, k := range auth.IdentityVariables {
+		if v := getenv(k); v != "" {
+			ids[k] = v
+		}
+	}
 	return &Config{
+		IdentityEnv:         ids,
 		Cloud:               strings.TrimSpace(getenv("PALWIZ_CLOUD")),
 		SimURL:              getenv("PALWIZ_SIM_URL"),
 		SimCA:               getenv("PALWIZ_SIM_CA"),
@@ -77,15 +91,29 @@ func Truthy(v string) bool {
 	return true
 }
 
-// Identity is the service principal the environment names for this run
-// (complete or not; see auth.EnvIdentity).
+// Identity is the identity the environment names for this run (complete or
+// not; see auth.EnvIdentity): a service principal with a secret or
+// certificate, a federated workload, or a managed identity.
 func (c *Config) Identity() auth.EnvIdentity {
-	return auth.EnvIdentity{ClientID: strings.TrimSpace(c.ClientID), Tenant: strings.TrimSpace(c.Tenant), Secret: c.ClientSecret,
-		CertFile: c.Certificate, CertPassword: c.CertificatePassword}
+	return auth.EnvIdentityFrom(func(k string) string {
+		switch k {
+		case "PALWIZ_CLIENT_ID":
+			return c.ClientID
+		case "PALWIZ_TENANT":
+			return c.Tenant
+		case "PALWIZ_CLIENT_SECRET":
+			return c.ClientSecret
+		case "PALWIZ_CERTIFICATE":
+			return c.Certificate
+		case "PALWIZ_CERTIFICATE_PASSWORD":
+			return c.CertificatePassword
+		}
+		return c.IdentityEnv[k]
+	})
 }
 
-// EnvIdentity reports whether the environment names a complete service
-// principal to sign in as for this run.
+// EnvIdentity reports whether the environment names a complete identity to
+// sign in as for this run.
 func (c *Config) EnvIdentity() bool { return c.Identity().Complete() }
 
 // MayPrompt reports whether the configuration allows questions at all.

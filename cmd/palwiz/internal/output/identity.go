@@ -16,6 +16,7 @@ type IdentityDoc struct {
 	SchemaVersion int `json:"schemaVersion"`
 	IdentityJSON
 	TokensPersisted bool     `json:"tokensPersisted"`
+	SignIn          string   `json:"signIn,omitempty"`
 	Foreign         bool     `json:"foreign,omitempty"`
 	Warnings        []string `json:"warnings,omitempty"`
 }
@@ -31,7 +32,7 @@ var identityCSV = []string{"kind", "displayName", "userPrincipalName", "objectId
 
 func identityDoc(w steps.Who) IdentityDoc {
 	return IdentityDoc{SchemaVersion: SchemaVersion, IdentityJSON: Identity(w), TokensPersisted: w.TokensInStore,
-		Foreign: w.Foreign, Warnings: w.Warnings}
+		SignIn: w.SignIn, Foreign: w.Foreign, Warnings: w.Warnings}
 }
 
 func writeIdentityCSV(out io.Writer, d IdentityDoc) error {
@@ -83,7 +84,7 @@ func WhoAmI(out io.Writer, f Format, w steps.Who) error {
 		store = "memory only (this run)"
 	}
 	kv(out, "Name", w.DisplayName, "Kind", kind, "User principal name", w.UPN, "App ID", w.AppID,
-		"Object ID", w.ObjectID, "Directory", dir.Label(), "Tokens", store)
+		"Object ID", w.ObjectID, "Directory", dir.Label(), "Signed in with", w.SignIn, "Tokens", store)
 	return nil
 }
 
@@ -98,7 +99,10 @@ func Login(out io.Writer, f Format, w steps.Who) error {
 	}
 	dir := Directory{TenantID: w.TenantID, Name: w.TenantName, Domain: w.TenantDomain}
 	line(out, "Signed in as %s in %s.", Name(w), dir.Label())
-	if !w.TokensInStore {
+	switch {
+	case w.SignIn != "":
+		line(out, "Signed in with %s, for this run only: nothing was stored.", w.SignIn)
+	case !w.TokensInStore:
 		line(out, "Tokens are in memory only: the next command will ask you to sign in again.")
 	}
 	return nil

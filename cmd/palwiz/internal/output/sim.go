@@ -49,7 +49,22 @@ type SimSP struct {
 	AppID       string `json:"appId"`
 	Secret      string `json:"secret,omitempty"`
 	Certificate bool   `json:"certificate,omitempty"`
-	Note        string `json:"note,omitempty"`
+	// FederatedCredentials are the pipeline tokens it accepts (workload
+	// identity federation, docs/pipelines.md).
+	FederatedCredentials []SimFederated `json:"federatedCredentials,omitempty"`
+	// ManagedIdentity is "systemAssigned" or "userAssigned" for a managed
+	// identity of the simulated machine (IMDS).
+	ManagedIdentity string `json:"managedIdentity,omitempty"`
+	Note            string `json:"note,omitempty"`
+}
+
+// SimFederated is a federated credential: a token with this issuer, subject
+// and audience signs the application in.
+type SimFederated struct {
+	Name      string   `json:"name"`
+	Issuer    string   `json:"issuer"`
+	Subject   string   `json:"subject"`
+	Audiences []string `json:"audiences"`
 }
 
 // SimPartner is a partner ID the simulated PAL service knows.
@@ -73,8 +88,12 @@ func simDoc(s SimInfo) SimDoc {
 		d.Users = append(d.Users, SimUser{UPN: u.UPN, DisplayName: u.DisplayName, HomeTenantID: u.HomeTenant, GuestIn: u.GuestIn, Note: u.Note})
 	}
 	for _, sp := range ids.ServicePrincipals {
-		d.ServicePrincipals = append(d.ServicePrincipals, SimSP{DisplayName: sp.DisplayName, TenantID: sp.Tenant, AppID: sp.ClientID,
-			Secret: sp.Secret, Certificate: sp.Certificate, Note: sp.Note})
+		ssp := SimSP{DisplayName: sp.DisplayName, TenantID: sp.Tenant, AppID: sp.ClientID,
+			Secret: sp.Secret, Certificate: sp.Certificate, ManagedIdentity: sp.ManagedIdentity, Note: sp.Note}
+		for _, f := range sp.FederatedCredentials {
+			ssp.FederatedCredentials = append(ssp.FederatedCredentials, SimFederated{Name: f.Name, Issuer: f.Issuer, Subject: f.Subject, Audiences: f.Audiences})
+		}
+		d.ServicePrincipals = append(d.ServicePrincipals, ssp)
 	}
 	for _, p := range ids.Partners {
 		d.Partners = append(d.Partners, SimPartner{PartnerID: p.ID, PartnerName: p.Name, Kind: p.Kind})
@@ -108,9 +127,12 @@ func Sim(w io.Writer, f Format, s SimInfo) error {
 	fmt.Fprintln(w, "\nService principals (PALWIZ_CLIENT_SECRET=SECRET palwiz login --service-principal --client-id ID --tenant TENANT):")
 	t = newTable("  NAME", "TENANT", "CLIENT ID", "SECRET")
 	for _, sp := range ids.ServicePrincipals {
-		t.add("  "+sp.DisplayName, sp.Tenant, sp.ClientID, sp.Secret)
+		if sp.ManagedIdentity == "" {
+			t.add("  "+sp.DisplayName, sp.Tenant, sp.ClientID, sp.Secret)
+		}
 	}
 	_ = t.write(w, Table)
+	simPipelines(w, ids)
 	fmt.Fprintln(w, "\nPartner IDs the simulated PAL service knows:")
 	t = newTable("  ID", "NAME", "KIND")
 	for _, p := range ids.Partners {
@@ -165,4 +187,30 @@ func Version(w io.Writer, f Format, d VersionDoc, oneLine string) error {
 	fmt.Fprintln(w)
 	kv(w, "Version", d.Version, "Commit", commit, "Built", d.Date, "Go", d.GoVersion, "Platform", d.Platform)
 	return nil
+}
+
+// simPipelines lists the scenario's federated credentials and the simulated
+// machine's managed identities, when it has any.
+func simPipelines(w io.Writer, ids sim.Identities) {
+	fed := newTable("  NAME", "CLIENT ID", "ISSUER", "SUBJECT")
+	mi := newTable("  NAME", "TENANT", "CLIENT ID", "KIND")
+	var nf, nm int
+	for _, sp := range ids.ServicePrincipals {
+		for _, f := range sp.FederatedCredentials {
+			fed.add("  "+sp.DisplayName, sp.ClientID, f.Issuer, f.Subject)
+			nf++
+		}
+		if sp.ManagedIdentity != "" {
+			mi.add("  "+sp.DisplayName, sp.Tenant, sp.ClientID, sp.ManagedIdentity)
+			nm++
+		}
+	}
+	if nf > 0 {
+		fmt.Fprintln(w, "\nPipelines (AZURE_CLIENT_ID=ID AZURE_TENANT_ID=TENANT palwiz login --federated; a job's variables from POST /_sim/pipeline/github or /_sim/pipeline/azuredevops; docs/pipelines.md):")
+		_ = fed.write(w, Table)
+	}
+	if nm > 0 {
+		fmt.Fprintln(w, "\nManaged identities of this machine (palwiz login --managed-identity [CLIENT ID]):")
+		_ = mi.write(w, Table)
+	}
 }

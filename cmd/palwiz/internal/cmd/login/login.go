@@ -42,6 +42,12 @@ type Options struct {
 	// account that signed in is not that kind.
 	Kind cmdutil.KindFlag
 
+	// Federated signs in with the pipeline's OIDC token (workload identity
+	// federation); ManagedIdentity ("system", a client or resource ID) as
+	// this machine's managed identity. Both for this run only.
+	Federated       bool
+	ManagedIdentity string
+
 	CreateSP bool
 	// SPName is the created service principal's name; PartnerID (cleaned)
 	// is linked once it signs in.
@@ -67,6 +73,13 @@ certificate file (PEM or PFX) or a secret. The secret is read from
 PALWIZ_CLIENT_SECRET or standard input, never from a flag, so it stays out of
 your shell history and process list.
 
+Pipelines sign in without a secret: --federated uses the pipeline's OIDC token
+(workload identity federation: GitHub Actions, Azure DevOps, or a token file)
+with AZURE_CLIENT_ID and AZURE_TENANT_ID, and says which; --managed-identity
+uses this machine's managed identity (an Azure VM's build agent). Neither
+stores anything: later commands sign in the same way from the environment
+(docs/pipelines.md).
+
 A customer's administrator can instead create a dedicated service principal
 with --create-service-principal: palwiz creates the application, its service
 principal and a secret (shown once), signs in as it and links --partner-id.
@@ -78,8 +91,10 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
   palwiz login --kind service-account            # warns when the account looks like a person's
   echo "$SECRET" | palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com
   palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com --certificate spn.pem
-  palwiz login --create-service-principal --partner-id 4977985   # as the customer's administrator`,
-		Args: cmdutil.NoArgs,
+  palwiz login --create-service-principal --partner-id 4977985   # as the customer's administrator
+  palwiz login --federated                       # in a pipeline: GitHub Actions, Azure DevOps or AZURE_FEDERATED_TOKEN_FILE
+  palwiz login --managed-identity                # on an Azure VM: its system-assigned identity (or --managed-identity CLIENT_ID)`,
+		Args: managedIdentityArg(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
@@ -107,6 +122,9 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 	fl.BoolVar(&opts.CreateSP, "create-service-principal", false, "as the customer's administrator: create a dedicated service principal, then sign in as it and link it")
 	fl.StringVar(&opts.SPName, "name", "", "display name of the created service principal (default PAL-<partner ID>-SPN)")
 	fl.StringVar(&partnerID, "partner-id", "", "partner ID to link the created service principal to")
+	fl.BoolVar(&opts.Federated, "federated", false, "sign in with the pipeline's OIDC token (workload identity federation), for this run only")
+	fl.StringVar(&opts.ManagedIdentity, "managed-identity", "", "sign in as this machine's managed identity: system-assigned, or a user-assigned identity's client ID, for this run only")
+	fl.Lookup("managed-identity").NoOptDefVal = auth.SystemAssigned
 	return cmd
 }
 
@@ -117,6 +135,9 @@ func validate(cmd *cobra.Command, opts *Options, partnerID string) error {
 		return err
 	}
 	if err := cmdutil.MutuallyExclusive("--service-principal and --create-service-principal cannot be used together", opts.ServicePrincipal, opts.CreateSP); err != nil {
+		return err
+	}
+	if err := validatePipeline(cmd, opts); err != nil {
 		return err
 	}
 	if !opts.CreateSP && (fl.Changed("name") || fl.Changed("partner-id")) {
@@ -158,6 +179,8 @@ func validate(cmd *cobra.Command, opts *Options, partnerID string) error {
 
 func run(ctx context.Context, opts *Options) error {
 	switch {
+	case opts.Federated || opts.ManagedIdentity != "":
+		return loginPipeline(ctx, opts)
 	case opts.CreateSP:
 		return createServicePrincipal(ctx, opts)
 	case opts.ServicePrincipal:
@@ -213,7 +236,7 @@ func loginServicePrincipal(ctx context.Context, opts *Options) error {
 func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identity) error {
 	env := opts.Connect.EnvFor(s)
 	w := steps.Who{Kind: id.Kind, DisplayName: id.DisplayName, UPN: id.Username, ObjectID: id.ObjectID, TenantID: id.TenantID,
-		HomeTenant: id.HomeTenant, TokensInStore: s.Persistent()}
+		HomeTenant: id.HomeTenant, TokensInStore: s.Persistent(), SignIn: s.Profile().SignInMethod()}
 	if id.Kind == auth.KindServicePrincipal {
 		// A sign-in with a secret says nothing of the principal's name:
 		// the directory does (one request).

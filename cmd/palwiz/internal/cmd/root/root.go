@@ -201,7 +201,8 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		}
 	}
 	p := f.Connect.Profile()
-	pipeline := f.Config.EnvIdentity() && p != nil && p.ClientID == f.Config.ClientID
+	id := f.Config.Identity()
+	pipeline := id.Complete() && p != nil && (p.ClientID == id.ClientID || p.ManagedIdentity != "")
 	var acting *cmdutil.ActingError
 	var as *steps.Actor
 	if errors.As(err, &acting) {

@@ -66,6 +66,14 @@ Northwind Traders, and Woodgrove Bank, which demands MFA). Its test identities:
     Fabrikam Delivery Pipeline   tenant northwind.onmicrosoft.com
                       client ID a3c4d5e6-f708-4192-a3b4-c5d6e7f80601
                       secret sim-northwind-pipeline-secret-1
+                      or workload identity federation (` + "`palwiz login --federated`" + `):
+                      GitHub Actions repo:fabrikam/pal-delivery:environment:northwind,
+                      Azure DevOps sc://fabrikam/PAL/northwind-pal
+  this machine's managed identity (` + "`palwiz login --managed-identity`" + `):
+    contoso-build-agent   tenant contoso.onmicrosoft.com, system-assigned
+
+It also plays GitHub Actions' and Azure DevOps' OIDC issuers and token
+endpoints, and a VM's instance metadata service (docs/pipelines.md).
 
 These are simulator credentials, valid nowhere else.`,
 		Example: `  palwiz sim                                    # prints the environment to use

@@ -104,7 +104,7 @@ func start(ctx context.Context, opts *Options) error {
 	release := opts.IO.HoldStderr()
 	defer release()
 
-	s, err := opts.Connect.Session(ctx, "")
+	s, err := session(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -112,12 +112,15 @@ func start(ctx context.Context, opts *Options) error {
 	to := tui.Options{
 		Backend:    tui.NewBackend(env),
 		Attributor: tui.NewAttributor(env, opts.Config.CISubscriptionKey),
-		Ephemeral:  opts.Config.Ephemeral,
+		Ephemeral:  opts.Config.Ephemeral || s.FromEnvironment(),
 		PartnerID:  opts.Config.PartnerID,
 		NoColor:    opts.Config.NoColor,
 		In:         opts.IO.In,
 		Out:        opts.IO.Out,
 		OpenURL:    func(url string) error { return openQuietly(opts.Config, url) },
+	}
+	if s.FromEnvironment() {
+		to.EnvIdentity = opts.Config.Identity().Describe()
 	}
 	if opts.Sim != nil {
 		to.Demo = Demo(opts.Sim)
@@ -141,7 +144,44 @@ func start(ctx context.Context, opts *Options) error {
 			fmt.Fprintln(opts.IO.Out, output.Clean(l))
 		}
 	}
+	// An attribution check that failed in part or in full was said first
+	// in the summary; the exit code says it too, as the commands' does.
+	if res.Partial() {
+		return &cmdutil.SilentError{Code: cmdutil.ExitPartial}
+	}
 	return nil
+}
+
+// session is the sign-in the wizard starts with. An identity the
+// environment variables name completely (PALWIZ_CLIENT_ID, PALWIZ_TENANT and
+// a secret or certificate) signs in for this run only and is the one the
+// wizard acts as. Named without a secret, a stored sign-in must be that
+// identity, or the wizard does not start (palwiz never acts silently as
+// another identity); with nobody signed in, the wizard's sign-ins use the
+// app PALWIZ_CLIENT_ID names, as `palwiz login` does. The demo's simulated
+// cloud knows none of a real pipeline's identities: it ignores them.
+func session(ctx context.Context, opts *Options) (*auth.Session, error) {
+	if opts.Sim != nil {
+		return opts.Connect.Session(ctx, "")
+	}
+	id := opts.Config.Identity()
+	if id.Complete() {
+		env, err := opts.Connect.Env(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return env.Session, nil
+	}
+	s, err := opts.Connect.Session(ctx, id.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if s.Profile() != nil {
+		if err := s.CheckEnvironment(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // openQuietly opens the system browser without letting the browser's own
