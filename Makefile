@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: specs build man test test-short demo sim bench lint pins fuzz clean screens release release-check
+.PHONY: specs build man test test-short demo sim bench lint pins fuzz clean screens release release-check readme-report
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/palwiz
@@ -67,3 +67,7 @@ screens:
 ## specs: testdata/specs (what the contract tests read) matches ../shared/specs when that is beside the clone
 specs:
 	scripts/check-specs.sh
+
+## readme-report: regenerate the README's sample of palwiz report and the screenshot of its HTML form
+readme-report:
+	scripts/readme-report.sh

@@ -15,9 +15,6 @@ type Env struct {
 	Session *auth.Session
 	// ARM tunes the ARM client's pipeline (retries, timeouts).
 	ARM rest.Options
-	// Concurrency bounds fan-out across directories (default 32: each
-	// directory is its own ARM and Entra ID throttling scope).
-	Concurrency int
 }
 
 // ARMClient returns a Management Partner and tenants client for tenant ("" = current).
@@ -29,11 +26,4 @@ func (e *Env) ARMClient(tenant string) (*arm.Client, error) {
 // Graph returns a Microsoft Graph client for tenant ("" = current).
 func (e *Env) Graph(tenant string) *graph.Client {
 	return graph.New(e.Session.Credential(tenant), e.Cloud, rest.Options{})
-}
-
-func (e *Env) concurrency() int {
-	if e.Concurrency > 0 {
-		return e.Concurrency
-	}
-	return 32
 }

@@ -49,12 +49,18 @@ const (
 
 // API versions palwiz uses.
 const (
-	BAPAPIVersion          = "2020-10-01"
-	AppsAPIVersion         = "2016-11-01"
-	AppPermissionsVersion  = "2022-11-01"
-	FlowAPIVersion         = "2016-11-01"
-	DataverseAPIPath       = "/api/data/v9.2/"
-	AppsPageSize           = 250
+	BAPAPIVersion         = "2020-10-01"
+	AppsAPIVersion        = "2016-11-01"
+	AppPermissionsVersion = "2022-11-01"
+	FlowAPIVersion        = "2016-11-01"
+	DataverseAPIPath      = "/api/data/v9.2/"
+	// AppsPageSize is the $top palwiz asks of the Power Apps lists. The
+	// service gives up to 250, but a page of 250 canvas apps is ~1.6 MB, more
+	// than the page buffers kept for reuse (1 MB): each such page was read
+	// into a new buffer that doubled its way up (4 MB allocated, zeroed and
+	// copied). Pages of 100 (~650 KB) reuse their buffers; the extra pages
+	// stay within the scan's lower bound (docs/performance.md).
+	AppsPageSize           = 100
 	DataverseMaxPageSize   = 5000
 	formattedValue         = "@OData.Community.Display.V1.FormattedValue"
 	preferFormattedAndPage = `odata.include-annotations="OData.Community.Display.V1.FormattedValue",odata.maxpagesize=`

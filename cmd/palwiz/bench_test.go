@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 // BenchmarkProcess measures whole palwiz processes: CPU time (user+system,
@@ -129,9 +130,9 @@ func BenchmarkAzCLI(b *testing.B) {
 		b.Skip("az is not installed (apt-get install azure-cli)")
 	}
 	h := newHarness(b, nil)
-	proxy := startConnectProxy(b, strings.TrimPrefix(h.sim.URL(), "https://"))
+	proxy := simtest.StartConnectProxy(b, strings.TrimPrefix(h.sim.URL(), "https://"))
 	cfg := b.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg, "AZURE_CONFIG_DIR=" + cfg, "HTTPS_PROXY=http://" + proxy.addr,
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg, "AZURE_CONFIG_DIR=" + cfg, "HTTPS_PROXY=http://" + proxy.Addr,
 		"REQUESTS_CA_BUNDLE=" + h.caFile, "AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_NO_COLOR=true", "AZURE_CORE_ONLY_SHOW_ERRORS=true"}
 	login := exec.Command(az, "login", "--service-principal", "-u", contosoSPApp, "-p", contosoSecret, "--tenant", contosoID, "--allow-no-subscriptions", "-o", "none")
 	login.Env = env
@@ -203,49 +204,47 @@ func BenchmarkRequests(b *testing.B) {
 	}
 }
 
-// BenchmarkFleetStatus: `status --all-tenants` over 200 directories with
-// 30 ms of latency on every request (Entra ID included). Cold = every
+// BenchmarkFleetStatus: `status --all-tenants` over 1,000 directories
+// with 30 ms of latency on every request (Entra ID included). Cold = every
 // directory needs a token first; warm = tokens cached.
 func BenchmarkFleetStatus(b *testing.B) {
-	const tenants = 200
+	const tenants = 1000
 	setup := func(b *testing.B) *harness {
-		sc := sim.FleetScenario(tenants)
-		sc.Settings.Latency = sim.Duration(30 * time.Millisecond)
-		h := harnessFor(b, sc)
-		r := h.loginDevice(func(code, page string) {
-			if err := h.sim.ApproveDeviceCode(code, "fleet@fabrikam.example", false); err != nil {
-				b.Error(err)
-			}
-		})
-		if r.code != 0 {
-			b.Fatalf("login: %s", r.stderr)
-		}
-		return h
+		return fleetHarness(b, tenants, 30*time.Millisecond, nil)
 	}
 	run := func(b *testing.B, h *harness) {
 		r := h.runCtx(context.Background(), "", nil, "status", "--all-tenants", "-o", "json")
 		if r.code != 0 {
 			b.Fatalf("status --all-tenants: exit %d %s", r.code, r.stderr)
 		}
-		var rows []struct {
-			TenantID string
-			Error    *struct{ Message string }
+		var doc struct {
+			Results []struct {
+				TenantID string
+				Error    *struct{ Message string }
+			}
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != tenants {
-			b.Fatalf("%d rows (%v), want %d", len(rows), err, tenants)
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Results) != tenants {
+			b.Fatalf("%d rows (%v), want %d", len(doc.Results), err, tenants)
 		}
-		for _, row := range rows {
+		for _, row := range doc.Results {
 			if row.Error != nil {
 				b.Fatalf("%s: %s", row.TenantID, row.Error.Message)
 			}
 		}
 	}
 	b.Run(fmt.Sprintf("cold-%d", tenants), func(b *testing.B) {
+		var worst time.Duration
 		for b.Loop() {
 			b.StopTimer()
 			h := setup(b)
 			b.StartTimer()
+			start := time.Now()
 			run(b, h)
+			worst = max(worst, time.Since(start))
+		}
+		b.ReportMetric(worst.Seconds(), "worst-s")
+		if worst > 3*time.Second {
+			b.Logf("OVER BUDGET: %v > 3 s", worst)
 		}
 	})
 	b.Run(fmt.Sprintf("warm-%d", tenants), func(b *testing.B) {

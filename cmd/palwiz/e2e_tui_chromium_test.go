@@ -29,6 +29,8 @@ type cdp struct {
 	pending map[int]chan cdpMsg
 	done    chan struct{}
 	stderr  *lockedBuf
+	// onEvent sees every event (messages without an ID); set it with c.mu held.
+	onEvent func(method string, params json.RawMessage)
 }
 
 type cdpMsg struct {
@@ -124,8 +126,23 @@ func (c *cdp) readLoop(r io.Reader) {
 			return
 		}
 		var m cdpMsg
-		if json.Unmarshal(raw[:len(raw)-1], &m) != nil || m.ID == 0 {
-			continue // events are not needed
+		if json.Unmarshal(raw[:len(raw)-1], &m) != nil {
+			continue
+		}
+		if m.ID == 0 {
+			c.mu.Lock()
+			onEvent := c.onEvent
+			c.mu.Unlock()
+			if onEvent != nil {
+				var ev struct {
+					Method string          `json:"method"`
+					Params json.RawMessage `json:"params"`
+				}
+				if json.Unmarshal(raw[:len(raw)-1], &ev) == nil {
+					onEvent(ev.Method, ev.Params)
+				}
+			}
+			continue
 		}
 		c.mu.Lock()
 		ch := c.pending[m.ID]

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +13,7 @@ import (
 	"time"
 
 	"github.com/palwiz/palwiz/azure/keyring"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 var (
@@ -268,14 +266,14 @@ func scanForSecrets(t *testing.T, dirs, outputs []string, secrets []string) {
 func TestProxyIsHonoured(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
-	proxy := startConnectProxy(t, strings.TrimPrefix(h.sim.URL(), "https://"))
+	proxy := simtest.StartConnectProxy(t, strings.TrimPrefix(h.sim.URL(), "https://"))
 	home, tmp := t.TempDir(), t.TempDir()
 	p := newProc(t, h, home, tmp)
-	env := []string{"PALWIZ_CLOUD=public", "HTTPS_PROXY=http://" + proxy.addr, "SSL_CERT_FILE=" + h.caFile,
+	env := []string{"PALWIZ_CLOUD=public", "HTTPS_PROXY=http://" + proxy.Addr, "SSL_CERT_FILE=" + h.caFile,
 		"PALWIZ_EPHEMERAL=1", "PALWIZ_CLIENT_ID=" + contosoSPApp, "PALWIZ_TENANT=" + contosoID, "PALWIZ_CLIENT_SECRET=" + contosoSecret}
 	r := p.run("", env, "link", "--partner-id", "4977985")
 	mustCode(t, r, 0)
-	if seen := proxy.take(); seen["login.microsoftonline.com"] == 0 || seen["management.azure.com"] == 0 {
+	if seen := proxy.Take(); seen["login.microsoftonline.com"] == 0 || seen["management.azure.com"] == 0 {
 		t.Fatalf("requests that went through the proxy: %v", seen)
 	}
 
@@ -284,69 +282,7 @@ func TestProxyIsHonoured(t *testing.T) {
 		t.Fatalf("status without the proxy reached a real host? %s", r.stdout)
 	}
 	t.Logf("direct to management.azure.com: %s", r.stderr)
-	if seen := proxy.take(); seen["management.azure.com"] != 0 || seen["login.microsoftonline.com"] == 0 {
+	if seen := proxy.Take(); seen["management.azure.com"] != 0 || seen["login.microsoftonline.com"] == 0 {
 		t.Fatalf("NO_PROXY not honoured: %v", seen)
 	}
-}
-
-// connectProxy is an HTTPS (CONNECT) proxy that sends every tunnel to one
-// address, the simulator, and counts the hosts asked for.
-type connectProxy struct {
-	addr string
-	mu   sync.Mutex
-	seen map[string]int
-}
-
-func startConnectProxy(t testing.TB, target string) *connectProxy {
-	t.Helper()
-	p := &connectProxy{seen: map[string]int{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		p.mu.Lock()
-		p.seen[hostOnlyOf(r.Host)]++
-		p.mu.Unlock()
-		up, err := net.Dial("tcp", target)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		hj, _ := w.(http.Hijacker)
-		c, _, err := hj.Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		_, _ = c.Write([]byte("HTTP/1.1 200 Connection Established\r\n\r\n"))
-		go func() { _, _ = io.Copy(up, c); up.Close() }()
-		_, _ = io.Copy(c, up)
-		c.Close()
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return p
-}
-
-// take returns the hosts seen so far and starts counting afresh.
-func (p *connectProxy) take() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := p.seen
-	p.seen = map[string]int{}
-	return s
-}
-
-func hostOnlyOf(hp string) string {
-	h, _, err := net.SplitHostPort(hp)
-	if err != nil {
-		return hp
-	}
-	return h
 }

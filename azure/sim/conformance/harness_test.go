@@ -7,18 +7,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/palwiz/palwiz/azure/sim"
+	"github.com/palwiz/palwiz/azure/sim/simtest"
 )
 
 // Demo scenario identities the suite signs in as.
@@ -112,7 +110,7 @@ func python(t *testing.T) string {
 // simProc is a running `palwiz sim` and the proxy that leads to it.
 type simProc struct {
 	URL, PagesURL, CAFile string
-	proxy                 *connectProxy
+	proxy                 *simtest.ConnectProxy
 }
 
 // startSim runs `palwiz sim` with a scenario (an embedded name or a file)
@@ -150,7 +148,7 @@ func startSim(t *testing.T, scenario string) *simProc {
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return &simProc{URL: info.URL, PagesURL: info.PagesURL, CAFile: info.CAFile,
-		proxy: startConnectProxy(t, strings.TrimPrefix(info.URL, "https://"))}
+		proxy: simtest.StartConnectProxy(t, strings.TrimPrefix(info.URL, "https://"))}
 }
 
 // scenarioFile writes the demo scenario, changed by edit, for `palwiz sim --scenario`.
@@ -220,7 +218,7 @@ func (s *simProc) clientEnv(t *testing.T, extra ...string) []string {
 	home := t.TempDir()
 	return append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AZURE_CONFIG_DIR=" + filepath.Join(home, ".azure"), "LANG=C.UTF-8",
-		"HTTPS_PROXY=http://" + s.proxy.addr, "HTTP_PROXY=http://" + s.proxy.addr, "REQUESTS_CA_BUNDLE=" + s.CAFile,
+		"HTTPS_PROXY=http://" + s.proxy.Addr, "HTTP_PROXY=http://" + s.proxy.Addr, "REQUESTS_CA_BUNDLE=" + s.CAFile,
 		"AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_NO_COLOR=true", "AZURE_CORE_SURVEY_MESSAGE=false",
 		"AZURE_EXTENSION_USE_DYNAMIC_INSTALL=no", "AZURE_CORE_DISABLE_CONFIRM_PROMPT=true", "PYTHONDONTWRITEBYTECODE=1",
 	}, extra...)
@@ -268,66 +266,6 @@ func (r run) json(t *testing.T, v any) {
 	}
 }
 
-// connectProxy is an HTTPS (CONNECT) proxy that sends every tunnel to the
-// simulator and notes the hosts asked for.
-type connectProxy struct {
-	addr string
-	mu   sync.Mutex
-	seen map[string]int
-}
-
-func startConnectProxy(t *testing.T, target string) *connectProxy {
-	t.Helper()
-	p := &connectProxy{seen: map[string]int{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		host, _, err := net.SplitHostPort(r.Host)
-		if err != nil {
-			host = r.Host
-		}
-		p.mu.Lock()
-		p.seen[strings.ToLower(host)]++
-		p.mu.Unlock()
-		up, err := net.Dial("tcp", target)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		c, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		_, _ = c.Write([]byte("HTTP/1.1 200 Connection Established\r\n\r\n"))
-		go func() { _, _ = io.Copy(up, c); up.Close() }()
-		_, _ = io.Copy(c, up)
-		c.Close()
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return p
-}
-
-// hosts lists the hosts the clients asked the proxy for.
-func (p *connectProxy) hosts() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []string
-	for h := range p.seen {
-		out = append(out, h)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // onlyHosts fails the test if a client asked for a host outside allowed.
 func (s *simProc) onlyHosts(t *testing.T, allowed ...string) {
 	t.Helper()
@@ -335,7 +273,7 @@ func (s *simProc) onlyHosts(t *testing.T, allowed ...string) {
 	for _, a := range allowed {
 		ok[a] = true
 	}
-	for _, h := range s.proxy.hosts() {
+	for _, h := range s.proxy.Hosts() {
 		if !ok[h] && !strings.HasSuffix(h, ".crm.dynamics.com") {
 			t.Errorf("a client asked for %s, a host the test did not expect", h)
 		}

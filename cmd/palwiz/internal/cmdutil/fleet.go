@@ -4,23 +4,23 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/fleet"
 )
 
-// FleetOp runs one operation in every directory given, reporting progress.
-type FleetOp func(ts []arm.Tenant, progress func(done, total int)) []steps.TenantResult
+// FleetOp is one directory's part of a status, link or unlink run.
+type FleetOp func(ctx context.Context, t fleet.Target) steps.TenantResult
 
-// RunFleet runs op in every directory the identity reaches and prints one
-// row each. Some directories failing is a PartialError (exit 4); all of
-// them, exit 1. write says op changes something: who acts is named first.
-func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Format, op FleetOp, write bool) error {
-	ts, err := steps.Tenants(ctx, env)
+// RunFleet runs op in every directory the flags name and prints one row
+// each. Some directories failing is a PartialError (exit 4); all of them,
+// exit 1. write says op changes something: who acts is named first. op
+// names the operation in the journal.
+func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Format, fl FleetFlags, journalOp string, op FleetOp, write bool) error {
+	run, err := f.PrepareFleet(ctx, env, fl, journalOp)
 	if err != nil {
 		return err
 	}
-	f.Connect.RememberTenants(ctx, ts)
 	ios := f.IOStreams
 	var as *steps.Actor
 	if write {
@@ -31,32 +31,30 @@ func (f *Factory) RunFleet(ctx context.Context, env *steps.Env, format output.Fo
 			}
 		}
 	}
-	var prog func(int, int)
-	if ios.ShowProgress() && format == output.Table {
-		prog = func(done, total int) { ios.Progressf("%d of %d directories…", done, total) }
-	}
-	rows := op(ts, prog)
-	if prog != nil {
-		ios.ClearProgress()
-	}
 	p := env.Session.Profile()
-	names := func(id string) string {
-		if t, ok := steps.FindTenant(ts, id); ok {
-			return t.DisplayName
+	res, _, runErr := RunFleetOf(ctx, run, func(ctx context.Context, t fleet.Target) (output.Row, bool) {
+		r := steps.TenantResult{Tenant: t.Tenant, Err: t.Err}
+		if t.Err == nil {
+			r = op(ctx, t)
+			r.Tenant = t.Tenant
 		}
-		return ""
-	}
-	results := make([]output.FleetResult, 0, len(rows))
-	for _, r := range rows {
-		res := output.FleetResult{Dir: output.DirectoryOf(r.Tenant), Link: r.Link, Outcome: r.Outcome, Err: r.Err}
+		fr := output.FleetResult{Dir: output.DirectoryOf(r.Tenant), Link: r.Link, Outcome: r.Outcome, Err: r.Err}
 		if r.Err != nil {
-			res.ErrJSON = output.Describe(r.Err, steps.RemedyFor(r.Err, p), f.Config.EnvIdentity(), names)
+			fr.ErrJSON = output.Describe(r.Err, steps.RemedyFor(r.Err, p), f.Config.EnvIdentity(), run.Name)
 		}
-		results = append(results, res)
+		return output.FleetRowOf(fr), r.Err == nil
+	})
+	done := Completed(res)
+	rows := make([]output.Row, len(done))
+	for i, r := range done {
+		rows[i] = r.Value
 	}
-	failed, err := output.Fleet(ios.Out, format, results, as)
+	failed, err := output.FleetRows(ios.Out, format, rows, as)
 	if err != nil {
 		return err
+	}
+	if runErr != nil {
+		return runErr
 	}
 	if failed > 0 {
 		return &PartialError{Failed: failed, Total: len(rows), What: "directories"}

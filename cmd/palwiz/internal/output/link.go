@@ -169,27 +169,40 @@ type FleetResult struct {
 	ErrJSON ErrorJSON
 }
 
+// FleetRowOf is one directory's row of a fleet run, the same in every
+// format (what a journal keeps and a resumed run prints again).
+func FleetRowOf(res FleetResult) Row {
+	switch {
+	case res.Err != nil:
+		e := res.ErrJSON
+		return Row{Directory: res.Dir, Error: &e}
+	case res.Outcome != nil:
+		return OutcomeRow(res.Dir, *res.Outcome)
+	}
+	return StatusRow(res.Dir, res.Link)
+}
+
 // Fleet prints an --all-tenants run: one row per directory. as (nil for a
-// read) is who a write acts as in each: in the JSON document, and in each
-// CSV row; for people the caller names it first.
+// read) names who a write acts as. It returns how many directories failed.
 func Fleet(w io.Writer, f Format, results []FleetResult, as *steps.Actor) (failed int, err error) {
-	doc := FleetDoc{SchemaVersion: SchemaVersion, ActingAs: Actor(as), Total: len(results), Results: make([]Row, 0, len(results))}
-	for _, res := range results {
-		var r Row
+	rows := make([]Row, len(results))
+	for i, res := range results {
+		rows[i] = FleetRowOf(res)
+	}
+	return FleetRows(w, f, rows, as)
+}
+
+// FleetRows prints the rows of a fleet run (see Fleet).
+func FleetRows(w io.Writer, f Format, rows []Row, as *steps.Actor) (failed int, err error) {
+	doc := FleetDoc{SchemaVersion: SchemaVersion, ActingAs: Actor(as), Total: len(rows), Results: make([]Row, 0, len(rows))}
+	for _, r := range rows {
 		switch {
-		case res.Err != nil:
-			e := res.ErrJSON
-			r = Row{Directory: res.Dir, Error: &e}
+		case r.Error != nil:
 			doc.Failed++
-		case res.Outcome != nil:
-			r = OutcomeRow(res.Dir, *res.Outcome)
-			if f == CSV && as != nil {
-				a := *as
-				a.TenantID, a.TenantName, a.ObjectID = res.Dir.TenantID, res.Dir.Name, "" // a guest's object differs per directory
-				r.ActingAs = Actor(&a)
-			}
-		default:
-			r = StatusRow(res.Dir, res.Link)
+		case r.Action != "" && f == CSV && as != nil:
+			a := *as
+			a.TenantID, a.TenantName, a.ObjectID = r.TenantID, r.Name, "" // a guest's object differs per directory
+			r.ActingAs = Actor(&a)
 		}
 		doc.Results = append(doc.Results, r)
 	}

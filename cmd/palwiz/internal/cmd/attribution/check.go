@@ -16,11 +16,14 @@ type CheckOptions struct {
 	Flags  ScanFlags
 	// Scan is the scan the flags ask for.
 	Scan attribution.ScanOptions
+	// Fleet are --all-tenants, --tenants-file and their journal.
+	Fleet   cmdutil.FleetFlags
+	factory *cmdutil.Factory
 }
 
 // NewCmdCheck builds the command; runF replaces the run (tests).
 func NewCmdCheck(f *cmdutil.Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
-	opts := &CheckOptions{scanner: newScanner(f)}
+	opts := &CheckOptions{scanner: newScanner(f), factory: f}
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Show which apps, flows, datasets and solutions earn the partner credit",
@@ -49,7 +52,8 @@ reported.`,
 		Example: `  palwiz check
   palwiz check --environment "Contoso Production" --product canvas-app,flow
   palwiz check -o csv > attribution.csv
-  palwiz check -o md > attribution.md           # for the evidence report
+  palwiz check -o md > attribution.md
+  palwiz check --all-tenants -o csv --journal check.jsonl   # one row per directory
   palwiz check --linked-object-id 5d0c7a9e-1b2c-4d3e-8f40-5e1a00000101 \
       --linked-upn pal-service@contoso.onmicrosoft.com`,
 		Args: cmdutil.NoArgs,
@@ -61,6 +65,9 @@ reported.`,
 			if opts.Scan, err = opts.Flags.Options(); err != nil {
 				return err
 			}
+			if err := opts.checkFleetFlags(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -69,10 +76,14 @@ reported.`,
 	}
 	cmdutil.SetFormats(cmd, output.Report)
 	opts.Flags.add(cmd, f)
+	opts.Fleet.Add(cmd, true)
 	return cmd
 }
 
 func runCheck(ctx context.Context, opts *CheckOptions) error {
+	if opts.Fleet.On() {
+		return runCheckFleet(ctx, opts)
+	}
 	_, dir, res, err := opts.scan(ctx, opts.Scan, opts.Flags, opts.Format)
 	if err != nil {
 		return err

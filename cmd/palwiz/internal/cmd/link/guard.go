@@ -131,67 +131,63 @@ func (g guardFacts) mayGuard() bool {
 	return g.who.Kind != auth.KindServicePrincipal || g.partnerName != ""
 }
 
-// precheckFleet stops a fleet link before anything is linked when a
-// directory needs a yes and palwiz cannot ask (no terminal, no --yes):
-// a usage error naming the directories and --yes.
-func precheckFleet(ctx context.Context, opts *Options, env *steps.Env) error {
-	if opts.Yes || opts.IO.CanPrompt() {
-		return nil
-	}
+// fleetGuard settles the guard rails of a fleet link before it starts,
+// directory by directory: with --yes it warns and goes on; at a terminal it
+// asks about each guarded directory; without one, an --all-tenants run
+// links nothing (a usage error naming --yes), and a --tenants-file run
+// refuses the guarded directories alone. It returns, by lower-case tenant
+// ID, why each refused directory is not linked. A service principal
+// whose partner's name palwiz does not know needs no look (no request).
+func fleetGuard(ctx context.Context, opts *Options, env *steps.Env) (map[string]string, error) {
 	g, ok := facts(ctx, opts, env, "")
 	if !ok || !g.mayGuard() {
-		return nil
+		return nil, nil
 	}
 	ts, err := steps.Tenants(ctx, env)
 	if err != nil {
-		return nil // the fleet run reports it
+		return nil, nil // the fleet run reports it
 	}
 	guards := fleetGuards(g, ts)
-	var dirs []string
+	refused := map[string]string{}
+	var stop []string
 	for _, t := range ts {
-		if ws, ok := guards[t.ID]; ok && needConfirm(ws) {
+		ws, guarded := guards[t.ID]
+		if !guarded {
+			continue
+		}
+		dir := output.DirectoryOf(t).Label()
+		switch {
+		case opts.Yes || !needConfirm(ws):
 			printWarnings(opts, ws)
-			dirs = append(dirs, output.DirectoryOf(t).Label())
+		case opts.IO.CanPrompt():
+			yes, err := confirm(ctx, opts, dir, ws)
+			if err != nil {
+				return nil, err
+			}
+			if !yes {
+				if opts.Format != output.JSON {
+					fmt.Fprintf(opts.IO.ErrOut, "Not linked in %s.\n", output.Clean(dir))
+				}
+				refused[strings.ToLower(t.ID)] = "Not linked here: you chose not to (" + warningText(ws) + ")"
+			}
+		case opts.Fleet.AllTenants:
+			printWarnings(opts, ws)
+			stop = append(stop, dir)
+		default:
+			printWarnings(opts, ws)
+			refused[strings.ToLower(t.ID)] = "Not linked here: " + warningText(ws) + " Pass --yes to link here too."
 		}
 	}
-	if len(dirs) == 0 {
-		return nil
+	if len(stop) == 0 {
+		return refused, nil
 	}
 	if opts.Format == output.JSON {
 		var all []steps.Warning
 		for _, t := range ts {
 			all = append(all, guards[t.ID]...)
 		}
-		return cmdutil.FlagErrorf("nothing linked: %s Pass --yes to link in %s too", warningText(all), strings.Join(dirs, ", "))
+		return nil, cmdutil.FlagErrorf("nothing linked: %s Pass --yes to link in %s too", warningText(all), strings.Join(stop, ", "))
 	}
-	return cmdutil.FlagErrorf("nothing linked: %s %s a yes first (see the warnings above): pass --yes to link there too",
-		strings.Join(dirs, ", "), map[bool]string{true: "needs", false: "need"}[len(dirs) == 1])
-}
-
-// guardFleet asks about each guarded directory of a fleet link and returns
-// the directories to link: all of them with --yes, else those confirmed.
-func guardFleet(ctx context.Context, opts *Options, env *steps.Env, ts []arm.Tenant) []arm.Tenant {
-	g, ok := facts(ctx, opts, env, "")
-	if !ok {
-		return ts
-	}
-	guards := fleetGuards(g, ts)
-	out := make([]arm.Tenant, 0, len(ts))
-	for _, t := range ts {
-		ws, guarded := guards[t.ID]
-		if !guarded {
-			out = append(out, t)
-			continue
-		}
-		dir := output.DirectoryOf(t).Label()
-		yes, err := confirm(ctx, opts, dir, ws)
-		if err != nil || !yes {
-			if opts.Format != output.JSON {
-				fmt.Fprintf(opts.IO.ErrOut, "Not linked in %s.\n", output.Clean(dir))
-			}
-			continue
-		}
-		out = append(out, t)
-	}
-	return out
+	return nil, cmdutil.FlagErrorf("nothing linked: %s %s a yes first (see the warnings above): pass --yes to link there too",
+		strings.Join(stop, ", "), map[bool]string{true: "needs", false: "need"}[len(stop) == 1])
 }

@@ -4,7 +4,9 @@ package link
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
@@ -12,6 +14,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/prompter"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/fleet"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +24,7 @@ type Options struct {
 	Env      func(context.Context) (*steps.Env, error)
 	Connect  *cmdutil.Connector
 	Reauth   func(*steps.Env) steps.Reauth
-	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp, bool) error
+	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetFlags, string, cmdutil.FleetOp, bool) error
 	Warn     func(string)
 	Prompter prompter.Prompter
 	Format   output.Format
@@ -32,9 +35,10 @@ type Options struct {
 	Force              bool
 	// Yes links where a guard rail warns (the partner's own directory, a
 	// guest's home directory) without asking.
-	Yes        bool
-	Tenant     cmdutil.TenantFlag
-	AllTenants bool
+	Yes    bool
+	Tenant cmdutil.TenantFlag
+	// Fleet are --all-tenants, --tenants-file and their journal.
+	Fleet cmdutil.FleetFlags
 }
 
 // NewCmdLink builds the command; runF replaces the run (tests).
@@ -62,6 +66,7 @@ terminal palwiz links nothing there unless --yes is given.
   palwiz link --partner-id 4977985 --tenant contoso.onmicrosoft.com
   palwiz link --partner-id 4977986 --force          # move the link to another partner ID
   palwiz link --partner-id 4977985 --all-tenants -o json
+  palwiz link --partner-id 4977985 --tenants-file customers.txt --journal link.jsonl
   palwiz link --partner-id 4977985 --yes            # link even where palwiz warns`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,7 +74,7 @@ terminal palwiz links nothing there unless --yes is given.
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
 				return err
 			}
-			if err := cmdutil.MutuallyExclusive("--tenant and --all-tenants cannot be used together", opts.Tenant.Value != "", opts.AllTenants); err != nil {
+			if err := opts.Fleet.Check(opts.Tenant.Value != ""); err != nil {
 				return err
 			}
 			if opts.PartnerID, opts.Warning, err = steps.ValidatePartnerID(partnerID); err != nil {
@@ -86,7 +91,7 @@ terminal palwiz links nothing there unless --yes is given.
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "move the link when this identity is linked to another partner ID")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "link without asking where palwiz warns (the partner's own directory, a guest's home directory)")
 	opts.Tenant.Add(cmd, f, "")
-	cmd.Flags().BoolVar(&opts.AllTenants, "all-tenants", false, "every directory this identity reaches, concurrently, one row each")
+	opts.Fleet.Add(cmd, true)
 	return cmd
 }
 
@@ -98,7 +103,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.AllTenants {
+	if opts.Fleet.On() {
 		return runFleet(ctx, opts, env)
 	}
 	tenant, client, err := opts.Tenant.Client(ctx, env)
@@ -161,22 +166,29 @@ func guard(ctx context.Context, opts *Options, env *steps.Env, tenant string, di
 	return ws, yes, err
 }
 
-// runFleet links in every directory, after the guard rails.
+// runFleet links in every directory the fleet flags name, after the
+// guard rails: a directory refused (no, or no terminal without --yes) gets
+// a row saying so and is not linked.
 func runFleet(ctx context.Context, opts *Options, env *steps.Env) error {
-	if err := precheckFleet(ctx, opts, env); err != nil {
+	refused, err := fleetGuard(ctx, opts, env)
+	if err != nil {
 		return err
 	}
-	err := opts.RunFleet(ctx, env, opts.Format, func(ts []arm.Tenant, prog func(int, int)) []steps.TenantResult {
-		ts = guardFleet(ctx, opts, env, ts)
-		if ctx.Err() != nil {
-			return nil
-		}
-		return steps.FleetLink(ctx, env, ts, opts.PartnerID, opts.Force, prog)
-	}, true)
-	if err == nil && ctx.Err() != nil {
-		return ctx.Err()
+	force := ""
+	if opts.Force {
+		force = "--force"
 	}
-	return err
+	return opts.RunFleet(ctx, env, opts.Format, opts.Fleet, cmdutil.JournalOp("link", "--partner-id", opts.PartnerID, force), func(ctx context.Context, t fleet.Target) steps.TenantResult {
+		if why, ok := refused[strings.ToLower(t.Tenant.ID)]; ok {
+			return steps.TenantResult{Err: errors.New(why)}
+		}
+		c, err := env.ARMClient(t.Tenant.ID)
+		if err != nil {
+			return steps.TenantResult{Err: err}
+		}
+		o, err := steps.Link(ctx, c, opts.PartnerID, opts.Force)
+		return steps.TenantResult{Link: o.After, Outcome: &o, Err: err}
+	}, true)
 }
 
 // actor names who acts in tenant, for the write's result.

@@ -28,11 +28,11 @@ func TestNewCmdLink(t *testing.T) {
 		{name: "force and tenant", cli: "--partner-id 4977986 --force --tenant contoso.onmicrosoft.com -o json",
 			want: link.Options{PartnerID: "4977986", Force: true, Format: output.JSON, Tenant: cmdutil.TenantFlag{Value: "contoso.onmicrosoft.com"}}},
 		{name: "yes", cli: "--partner-id 4977985 --yes", want: link.Options{PartnerID: "4977985", Yes: true, Format: output.Table}},
-		{name: "-y with all tenants", cli: "--partner-id 4977985 -y --all-tenants", want: link.Options{PartnerID: "4977985", Yes: true, AllTenants: true, Format: output.Table}},
-		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: link.Options{PartnerID: "4977985", AllTenants: true, Format: output.CSV}},
+		{name: "-y with all tenants", cli: "--partner-id 4977985 -y --all-tenants", want: link.Options{PartnerID: "4977985", Yes: true, Fleet: cmdutil.FleetFlags{AllTenants: true}, Format: output.Table}},
+		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: link.Options{PartnerID: "4977985", Fleet: cmdutil.FleetFlags{AllTenants: true}, Format: output.CSV}},
 		{name: "no partner ID", cli: "", wantErr: "No partner ID given: pass --partner-id with your Partner Location ID (usually 7 digits)", usage: true},
 		{name: "letters", cli: "--partner-id 12ab", wantErr: `"12ab" is not a partner ID`, usage: true},
-		{name: "tenant and all tenants", cli: "--partner-id 4977985 --tenant x --all-tenants", wantErr: "--tenant and --all-tenants cannot be used together", usage: true},
+		{name: "tenant and all tenants", cli: "--partner-id 4977985 --tenant x --all-tenants", wantErr: "--tenant, --all-tenants and --tenants-file cannot be used together", usage: true},
 		{name: "markdown is not offered", cli: "--partner-id 4977985 -o md", wantErr: `--output "md" is not a format of this command: use table, json or csv`, usage: true},
 		{name: "arguments", cli: "4977985", wantErr: "palwiz link takes no arguments", usage: true},
 		{name: "unknown flag", cli: "--partner 4977985", wantErr: "unknown flag: --partner", usage: true},
@@ -57,7 +57,7 @@ func TestNewCmdLink(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.PartnerID != tt.want.PartnerID || got.Warning != tt.want.Warning || got.Force != tt.want.Force ||
-				got.AllTenants != tt.want.AllTenants || got.Yes != tt.want.Yes || got.Format != tt.want.Format || got.Tenant != tt.want.Tenant {
+				got.Fleet.AllTenants != tt.want.Fleet.AllTenants || got.Yes != tt.want.Yes || got.Format != tt.want.Format || got.Tenant != tt.want.Tenant {
 				t.Fatalf("options %+v, want %+v", *got, tt.want)
 			}
 		})

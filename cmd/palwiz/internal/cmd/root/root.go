@@ -18,6 +18,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/link"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/login"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/logout"
+	reportcmd "github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/report"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/sim"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/status"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/tenants"
@@ -96,6 +97,7 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 		unlink.NewCmdUnlink(f, runner[unlink.Options](stub)),
 		attribution.NewCmdCheck(f, runner[attribution.CheckOptions](stub)),
 		attribution.NewCmdFix(f, runner[attribution.FixOptions](stub)),
+		newCmdReport(f, stub),
 	} {
 		c.GroupID = "steps"
 		root.AddCommand(c)
@@ -109,6 +111,13 @@ scripts and pipelines. Try it without a tenant: palwiz demo.`,
 	}
 	root.AddCommand(version.NewCmdVersion(f, runner[version.Options](stub)), newCmdMan())
 	return root
+}
+
+// newCmdReport is report with verify under it.
+func newCmdReport(f *cmdutil.Factory, stub bool) *cobra.Command {
+	c := reportcmd.NewCmdReport(f, runner[reportcmd.Options](stub))
+	c.AddCommand(reportcmd.NewCmdVerify(f, runner[reportcmd.VerifyOptions](stub)))
+	return c
 }
 
 // newCmdMan prints palwiz's manual page (roff), for `make man` and packagers.

@@ -39,7 +39,7 @@ func TestNewCmdStatus(t *testing.T) {
 			if cmdtest.CheckErr(t, err, tt.wantErr, tt.usage) {
 				return
 			}
-			if got.Format != tt.format || got.Tenant.Value != tt.tenant || got.AllTenants != tt.all {
+			if got.Format != tt.format || got.Tenant.Value != tt.tenant || got.Fleet.AllTenants != tt.all {
 				t.Fatalf("options %+v", *got)
 			}
 		})

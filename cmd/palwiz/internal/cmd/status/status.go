@@ -10,19 +10,21 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/fleet"
 	"github.com/spf13/cobra"
 )
 
 // Options are status's inputs.
 type Options struct {
-	IO         *iostreams.IOStreams
-	Env        func(context.Context) (*steps.Env, error)
-	Connect    *cmdutil.Connector
-	Reauth     func(*steps.Env) steps.Reauth
-	RunFleet   func(context.Context, *steps.Env, output.Format, cmdutil.FleetOp, bool) error
-	Format     output.Format
-	Tenant     cmdutil.TenantFlag
-	AllTenants bool
+	IO       *iostreams.IOStreams
+	Env      func(context.Context) (*steps.Env, error)
+	Connect  *cmdutil.Connector
+	Reauth   func(*steps.Env) steps.Reauth
+	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetFlags, string, cmdutil.FleetOp, bool) error
+	Format   output.Format
+	Tenant   cmdutil.TenantFlag
+	// Fleet are --all-tenants, --tenants-file and their journal.
+	Fleet cmdutil.FleetFlags
 }
 
 // NewCmdStatus builds the command; runF replaces the run (tests).
@@ -35,14 +37,16 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 identity is linked to one partner ID in a directory, or it is not.`,
 		Example: `  palwiz status
   palwiz status --tenant contoso.onmicrosoft.com
-  palwiz status --all-tenants -o csv`,
+  palwiz status --all-tenants -o csv
+  palwiz status --tenants-file customers.csv --journal status.jsonl
+  palwiz status --tenants-file customers.csv --journal status.jsonl --resume   # after Ctrl-C`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
 				return err
 			}
-			if err := cmdutil.MutuallyExclusive("--tenant and --all-tenants cannot be used together", opts.Tenant.Value != "", opts.AllTenants); err != nil {
+			if err := opts.Fleet.Check(opts.Tenant.Value != ""); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -53,7 +57,7 @@ identity is linked to one partner ID in a directory, or it is not.`,
 	}
 	cmdutil.SetFormats(cmd, output.Data)
 	opts.Tenant.Add(cmd, f, "")
-	cmd.Flags().BoolVar(&opts.AllTenants, "all-tenants", false, "every directory this identity reaches, concurrently, one row each")
+	opts.Fleet.Add(cmd, true)
 	return cmd
 }
 
@@ -62,9 +66,14 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.AllTenants {
-		return opts.RunFleet(ctx, env, opts.Format, func(ts []arm.Tenant, prog func(int, int)) []steps.TenantResult {
-			return steps.FleetStatus(ctx, env, ts, prog)
+	if opts.Fleet.On() {
+		return opts.RunFleet(ctx, env, opts.Format, opts.Fleet, "status", func(ctx context.Context, t fleet.Target) steps.TenantResult {
+			c, err := env.ARMClient(t.Tenant.ID)
+			if err != nil {
+				return steps.TenantResult{Err: err}
+			}
+			l, err := steps.Status(ctx, c)
+			return steps.TenantResult{Link: l, Err: err}
 		}, false)
 	}
 	tenant, client, err := opts.Tenant.Client(ctx, env)

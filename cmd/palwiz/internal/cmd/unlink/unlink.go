@@ -11,6 +11,7 @@ import (
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/prompter"
 	"github.com/palwiz/palwiz/steps"
+	"github.com/palwiz/palwiz/steps/fleet"
 	"github.com/spf13/cobra"
 )
 
@@ -21,29 +22,44 @@ type Options struct {
 	Connect  *cmdutil.Connector
 	Reauth   func(*steps.Env) steps.Reauth
 	Prompter prompter.Prompter
+	RunFleet func(context.Context, *steps.Env, output.Format, cmdutil.FleetFlags, string, cmdutil.FleetOp, bool) error
 	Format   output.Format
 	Tenant   cmdutil.TenantFlag
 	// Yes skips the question.
 	Yes bool
+	// Fleet are --all-tenants, --tenants-file and their journal.
+	Fleet cmdutil.FleetFlags
 }
 
 // NewCmdUnlink builds the command; runF replaces the run (tests).
 func NewCmdUnlink(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Env: f.Connect.Env, Connect: f.Connect, Reauth: f.Reauth, Prompter: f.Prompter}
+	opts := &Options{IO: f.IOStreams, Env: f.Connect.Env, Connect: f.Connect, Reauth: f.Reauth, Prompter: f.Prompter, RunFleet: f.RunFleet}
 	cmd := &cobra.Command{
 		Use:   "unlink",
 		Short: "Remove this identity's Partner Admin Link",
 		Long: `Remove the link between the signed-in identity and its partner ID in the current
 directory. Usage by this identity stops earning the partner credit. palwiz asks
-first, unless --yes is given.`,
-		Example: "  palwiz unlink\n  palwiz unlink --yes --tenant contoso.onmicrosoft.com",
-		Args:    cmdutil.NoArgs,
+first, unless --yes is given.
+
+With --all-tenants (or --tenants-file) it removes the link in every directory
+named, after one question for all of them; without a terminal to ask on,
+--yes is required.`,
+		Example: `  palwiz unlink
+  palwiz unlink --yes --tenant contoso.onmicrosoft.com
+  palwiz unlink --all-tenants --yes --journal unlink.jsonl -o json`,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
 				return err
 			}
+			if err := opts.Fleet.Check(opts.Tenant.Value != ""); err != nil {
+				return err
+			}
 			if !opts.Yes && !opts.IO.CanPrompt() {
+				if opts.Fleet.On() {
+					return cmdutil.FlagErrorf("unlink removes the partner credit for this identity in every directory named: pass --yes to confirm when palwiz cannot ask")
+				}
 				return cmdutil.FlagErrorf("unlink removes the partner credit for this identity: pass --yes to confirm when palwiz cannot ask")
 			}
 			if runF != nil {
@@ -55,6 +71,7 @@ first, unless --yes is given.`,
 	cmdutil.SetFormats(cmd, output.Data)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	opts.Tenant.Add(cmd, f, "")
+	opts.Fleet.Add(cmd, true)
 	return cmd
 }
 
@@ -62,6 +79,9 @@ func run(ctx context.Context, opts *Options) error {
 	env, err := opts.Env(ctx)
 	if err != nil {
 		return err
+	}
+	if opts.Fleet.On() {
+		return runFleet(ctx, opts, env)
 	}
 	tenant, client, err := opts.Tenant.Client(ctx, env)
 	if err != nil {
@@ -109,4 +129,34 @@ func run(ctx context.Context, opts *Options) error {
 		return cmdutil.Acting(as, err)
 	}
 	return output.Outcome(opts.IO.Out, opts.Format, dir, out, as)
+}
+
+// runFleet removes the link in every directory named, after one question.
+func runFleet(ctx context.Context, opts *Options, env *steps.Env) error {
+	if !opts.Yes {
+		where := "every directory this identity reaches"
+		if opts.Fleet.TenantsFile != "" {
+			where = "every directory " + opts.Fleet.TenantsFile + " names"
+		}
+		who := "this identity"
+		if as, err := steps.WhoActs(ctx, env, ""); err == nil {
+			who = as.Who()
+		}
+		ok, err := opts.Prompter.Confirm(ctx, fmt.Sprintf("As %s: remove the Partner Admin Link in %s? Usage there stops earning the partner credit.", output.Clean(who), output.Clean(where)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(opts.IO.ErrOut, "Nothing changed.")
+			return nil
+		}
+	}
+	return opts.RunFleet(ctx, env, opts.Format, opts.Fleet, "unlink", func(ctx context.Context, t fleet.Target) steps.TenantResult {
+		c, err := env.ARMClient(t.Tenant.ID)
+		if err != nil {
+			return steps.TenantResult{Err: err}
+		}
+		o, err := steps.Unlink(ctx, c)
+		return steps.TenantResult{Link: o.After, Outcome: &o, Err: err}
+	}, true)
 }
