@@ -135,7 +135,7 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	[-replication-delay D] [-add-user FILE] [-scenario FILE]
 //
-// sim fault HOST STATUS CODE | sim policy TENANT AADSTS | sim revoke UPN |
+// sim fault HOST STATUS CODE | sim throttle HOST | sim policy TENANT AADSTS | sim revoke UPN |
 // sim link TENANT OBJECT PARTNER | sim requests HOST N | sim reset-stats |
 // sim approve-next UPN (approve the next device code shown, without the page)
 // sim github-job | azuredevops-job | oidc-token: a pipeline's job and tokens
@@ -158,6 +158,11 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 		status, err := strconv.Atoi(args[2])
 		ts.Check(err)
 		ts.Check(st.sim.AddFault(sim.Fault{Host: args[1], Kind: "status", Status: status, Code: args[3]}))
+	case "throttle":
+		if len(args) != 2 {
+			ts.Fatalf("usage: sim throttle HOST")
+		}
+		ts.Check(st.sim.AddFault(sim.Fault{Host: args[1], Kind: "throttle", RetryAfter: 1}))
 	case "policy":
 		if len(args) != 3 {
 			ts.Fatalf("usage: sim policy TENANT AADSTS")

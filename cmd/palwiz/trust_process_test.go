@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -272,7 +273,10 @@ func TestSignalsEndInputWaits(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(300 * time.Millisecond)
+				// Signal once palwiz waits on the FIFO (a writer can open it
+				// only when a reader has), not after a guess at start-up time.
+				w := openFIFOWriter(t, fifo, 20*time.Second)
+				defer w.Close()
 				_ = cmd.Process.Signal(sig)
 				done := make(chan error, 1)
 				go func() { done <- cmd.Wait() }()
@@ -297,6 +301,23 @@ func TestSignalsEndInputWaits(t *testing.T) {
 	mustCode(t, r, 2)
 	if !strings.Contains(r.stderr, "/dev/zero is larger than 32 MiB") {
 		t.Fatalf("/dev/zero scenario: %s", r.stderr)
+	}
+}
+
+// openFIFOWriter opens fifo for writing as soon as a process has it open for
+// reading: a non-blocking open fails with ENXIO until then.
+func openFIFOWriter(t *testing.T, fifo string, within time.Duration) *os.File {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			return f
+		}
+		if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
+			t.Fatalf("palwiz never opened %s for reading: %v", fifo, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

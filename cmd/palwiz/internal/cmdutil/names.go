@@ -27,6 +27,10 @@ type NameCache struct {
 	Owner        string              `json:"owner"`
 	Tenants      []output.Directory  `json:"tenants"`
 	Environments map[string][]string `json:"environments,omitempty"`
+	// Partners are partner names by partner ID, learnt from links read or
+	// made: what the guard rail on the partner's own directory compares
+	// a directory's name with (steps.LinkWarnings).
+	Partners map[string]string `json:"partners,omitempty"`
 }
 
 func owner(p *auth.Profile) string {
@@ -110,6 +114,22 @@ func (c *Connector) RememberEnvironments(ctx context.Context, tenant string, nam
 			nc.Environments = map[string][]string{}
 		}
 		nc.Environments[strings.ToLower(tenant)] = names
+	})
+}
+
+// RememberPartner keeps a partner's name, learnt from a link, by its ID.
+func (c *Connector) RememberPartner(ctx context.Context, id, name string) {
+	if id == "" || name == "" || c.Names(ctx).Partners[id] == name {
+		return
+	}
+	c.updateNames(ctx, func(nc *NameCache) {
+		if nc.Partners == nil {
+			nc.Partners = map[string]string{}
+		}
+		if len(nc.Partners) >= 32 {
+			clear(nc.Partners) // a handful at most; never an unbounded item
+		}
+		nc.Partners[id] = name
 	})
 }
 

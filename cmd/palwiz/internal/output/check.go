@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/palwiz/palwiz/steps/attribution"
@@ -130,12 +131,16 @@ type CheckDoc struct {
 	Environments []EnvironmentJSON `json:"environments"`
 	Resources    []ResourceJSON    `json:"resources"`
 	Coverage     []CoverageJSON    `json:"coverage"`
-	Failures     []FailureJSON     `json:"failures"`
-	Notes        []string          `json:"notes"`
-	Requests     int64             `json:"requests"`
-	Started      string            `json:"started"`
-	Elapsed      string            `json:"elapsed"`
-	Filter       CheckFilter       `json:"filter"`
+	// CoverageByProduct is the coverage for Validation: per product, how
+	// many of those that count are attributed, what is left and the one
+	// next step (attribution.CoverageByProduct).
+	CoverageByProduct []attribution.ProductCoverage `json:"coverageByProduct"`
+	Failures          []FailureJSON                 `json:"failures"`
+	Notes             []string                      `json:"notes"`
+	Requests          int64                         `json:"requests"`
+	Started           string                        `json:"started"`
+	Elapsed           string                        `json:"elapsed"`
+	Filter            CheckFilter                   `json:"filter"`
 }
 
 // CheckFilter is what the check was limited to.
@@ -153,13 +158,15 @@ func failures(fs []attribution.Failure) []FailureJSON {
 	return out
 }
 
-// Check is the machine shape of a scan of dir.
-func Check(dir Directory, res *attribution.ScanResult) CheckDoc {
+// Check is the machine shape of a scan of dir, with its coverage by
+// product (cov).
+func Check(dir Directory, res *attribution.ScanResult, cov []attribution.ProductCoverage) CheckDoc {
 	sum := attribution.Summarize(res)
 	d := CheckDoc{SchemaVersion: SchemaVersion, Directory: dir, Linked: Linked(res.Linked), Summary: summaryJSON(sum, sum.Headline()),
 		Notes: nonNil(res.Notes), Requests: res.Requests, Started: res.Started.UTC().Format(time.RFC3339),
 		Elapsed: time.Duration(res.Elapsed).Round(time.Millisecond).String(),
-		Filter:  CheckFilter{Environments: nonNil(res.Options.Environments), Products: []string{}}, Failures: failures(res.Failures)}
+		Filter:  CheckFilter{Environments: nonNil(res.Options.Environments), Products: []string{}}, Failures: failures(res.Failures),
+		CoverageByProduct: nonNil(cov)}
 	if d.TenantID == "" {
 		d.TenantID = res.TenantID
 	}
@@ -214,10 +221,10 @@ func holderLabel(r attribution.Resource) string {
 // CheckResult prints the attribution check of dir. What could not be read
 // is said first, on stdout for people (before any number) and on stderr
 // for the machine formats, whose documents carry it too.
-func CheckResult(w, errW io.Writer, f Format, dir Directory, res *attribution.ScanResult) error {
+func CheckResult(w, errW io.Writer, f Format, dir Directory, res *attribution.ScanResult, cov []attribution.ProductCoverage) error {
 	switch f {
 	case JSON:
-		return writeJSON(w, Check(dir, res))
+		return writeJSON(w, Check(dir, res, cov))
 	case CSV:
 		t := newTable(resourceCSV...)
 		for _, r := range res.Resources {
@@ -229,7 +236,7 @@ func CheckResult(w, errW io.Writer, f Format, dir Directory, res *attribution.Sc
 		Failures(errW, res)
 		return nil
 	case Markdown:
-		checkMarkdown(w, dir, res)
+		checkMarkdown(w, dir, res, cov)
 		Failures(errW, res)
 		return nil
 	}
@@ -255,8 +262,60 @@ func CheckResult(w, errW io.Writer, f Format, dir Directory, res *attribution.Sc
 	line(w, "%s", sum.Counts())
 	fmt.Fprintln(w)
 	coverage(w, res)
+	fmt.Fprintln(w)
+	byProduct(w, res, cov)
 	Failures(errW, res)
 	return nil
+}
+
+// partnerLine names the link whose coverage follows: "Linked to partner
+// Fabrikam Consulting (Seattle) (4977985)", or that there is none.
+func partnerLine(l attribution.LinkedIdentity) string {
+	if l.Linked {
+		return "Linked to partner " + Partner(l.PartnerName, l.PartnerID) + "."
+	}
+	if l.SignedIn {
+		return "Not linked to a partner ID here: nothing earns credit until it is (`palwiz link --partner-id ID`)."
+	}
+	return "Whether this identity is linked, palwiz cannot read (another identity's link); the coverage assumes it is."
+}
+
+// byProduct prints the coverage by product, next to the partner's name
+// and ID: "Canvas apps: 3 of 5 attributed (…)", and the one next step.
+func byProduct(w io.Writer, res *attribution.ScanResult, cov []attribution.ProductCoverage) {
+	if len(cov) == 0 {
+		return
+	}
+	l := res.Linked
+	if l.Linked {
+		line(w, "Coverage by product, for partner %s:", Partner(l.PartnerName, l.PartnerID))
+	} else {
+		line(w, "Coverage by product:")
+	}
+	for _, c := range cov {
+		line(w, "  %s", c.Line())
+		if next := StepText(c.NextStep); next != "" && c.Checked {
+			line(w, "    Next: %s", next)
+		}
+	}
+}
+
+// StepText words a next step for the command line.
+func StepText(s attribution.Step) string {
+	text := strings.TrimSpace(s.Text)
+	switch s.Kind {
+	case attribution.StepNone:
+		return ""
+	case attribution.StepApply:
+		return "palwiz can do it (`palwiz fix --apply`): " + text
+	case attribution.StepByHand:
+		return "by hand (`palwiz fix` prints the commands): " + text
+	case attribution.StepMark:
+		return "if your organisation delivered it, mark it (`palwiz fix --delivered NAME`) and palwiz plans: " + text
+	case attribution.StepAdvice:
+		return "only advice, it does not move the credit: " + text
+	}
+	return text
 }
 
 func envName(r attribution.Resource) string {
@@ -285,6 +344,7 @@ func linkedHeader(w, errW io.Writer, dir Directory, res *attribution.ScanResult)
 		dir.TenantID = res.TenantID
 	}
 	line(w, "Attribution for %s in %s", who, dir.Label())
+	line(w, "%s", partnerLine(l))
 	for _, n := range res.Notes {
 		line(errW, "Note: %s", n)
 	}
@@ -312,7 +372,7 @@ func Failures(w io.Writer, res *attribution.ScanResult) {
 	}
 }
 
-func checkMarkdown(w io.Writer, dir Directory, res *attribution.ScanResult) {
+func checkMarkdown(w io.Writer, dir Directory, res *attribution.ScanResult, cov []attribution.ProductCoverage) {
 	l := res.Linked
 	if dir.TenantID == "" {
 		dir.TenantID = res.TenantID
@@ -342,7 +402,19 @@ func checkMarkdown(w io.Writer, dir Directory, res *attribution.ScanResult) {
 			fmt.Fprintf(w, "\n- %s: %s", c.Product.Title(), md(c.Note))
 		}
 	}
-	fmt.Fprint(w, "\n\n## Resources\n\n")
+	if len(cov) > 0 {
+		fmt.Fprintf(w, "\n\n## Coverage by product\n\n%s\n\n", md(partnerLine(res.Linked)))
+		for _, c := range cov {
+			fmt.Fprintf(w, "- %s", md(c.Line()))
+			if next := StepText(c.NextStep); next != "" && c.Checked {
+				fmt.Fprintf(w, ". Next: %s", md(next))
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprint(w, "\n## Resources\n\n")
+	} else {
+		fmt.Fprint(w, "\n\n## Resources\n\n")
+	}
 	t = newTable("Environment", "Type", "Product", "Name", "Held by", "Verdict", "Why")
 	for _, r := range res.Resources {
 		t.add(envName(r), envType(r), r.Product.Title(), r.Name, holderLabel(r), r.Verdict.Label(), r.Reason)

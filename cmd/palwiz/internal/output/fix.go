@@ -64,6 +64,11 @@ type PlanSummaryJSON struct {
 	NotDelivered int `json:"notDelivered"`
 }
 
+func planSummaryJSON(sum attribution.PlanSummary, headline string) PlanSummaryJSON {
+	return PlanSummaryJSON{SummaryJSON: summaryJSON(sum.Summary, headline), Automatic: sum.Automatic, Blocked: sum.Blocked,
+		Manual: sum.Manual, Advice: sum.Advice, Held: sum.Held, NotDelivered: sum.NotDelivered}
+}
+
 // PlanDoc is the plan of attribution fixes.
 type PlanDoc struct {
 	SchemaVersion int `json:"schemaVersion"`
@@ -71,27 +76,6 @@ type PlanDoc struct {
 	Linked   LinkedJSON      `json:"linked"`
 	Summary  PlanSummaryJSON `json:"summary"`
 	Plan     PlanJSON        `json:"plan"`
-	Failures []FailureJSON   `json:"failures"`
-}
-
-// FixResultJSON is what applying one fix did.
-type FixResultJSON struct {
-	Fix      FixJSON       `json:"fix"`
-	Applied  bool          `json:"applied"`
-	InEffect bool          `json:"inEffect,omitempty"`
-	Error    string        `json:"error,omitempty"`
-	After    *ResourceJSON `json:"after,omitempty"`
-}
-
-// ResultsDoc is what fix --apply did, and what is left for a person.
-type ResultsDoc struct {
-	SchemaVersion int `json:"schemaVersion"`
-	Directory
-	Linked   LinkedJSON      `json:"linked"`
-	Results  []FixResultJSON `json:"results"`
-	Manual   []FixJSON       `json:"manual"`
-	Applied  int             `json:"applied"`
-	Failed   int             `json:"failed"`
 	Failures []FailureJSON   `json:"failures"`
 }
 
@@ -141,8 +125,7 @@ func Plan(w io.Writer, f Format, dir Directory, res *attribution.ScanResult, pla
 	switch f {
 	case JSON:
 		return writeJSON(w, PlanDoc{SchemaVersion: SchemaVersion, Directory: dir, Linked: Linked(res.Linked),
-			Summary: PlanSummaryJSON{SummaryJSON: summaryJSON(sum.Summary, sum.Headline()), Automatic: sum.Automatic, Blocked: sum.Blocked,
-				Manual: sum.Manual, Advice: sum.Advice, Held: sum.Held, NotDelivered: sum.NotDelivered},
+			Summary: planSummaryJSON(sum, sum.Headline()),
 			Plan: PlanJSON{Fixes: fixes(plan.Fixes), Advice: fixes(plan.Advice), Held: fixes(plan.Held), NotDelivered: plan.NotDelivered,
 				Delivered: plan.Delivered},
 			Failures: failures(res.Failures)})
@@ -268,121 +251,4 @@ func wrap(s string, width int, indent string) string {
 		n += len(word)
 	}
 	return b.String()
-}
-
-// failedFix reports whether applying f should have changed something and did not.
-func failedFix(r attribution.FixResult) bool {
-	return r.Fix.Applicable() && !r.Applied && !r.InEffect
-}
-
-// Results prints what applying the fixes did, and what is left for a
-// person, once; it returns how many of palwiz's changes failed.
-func Results(w io.Writer, f Format, dir Directory, res *attribution.ScanResult, plan *attribution.Plan, results []attribution.FixResult) (failed int, err error) {
-	if dir.TenantID == "" {
-		dir.TenantID = res.TenantID
-	}
-	doc := resultsDoc(dir, res, plan, results)
-	switch f {
-	case JSON:
-		return doc.Failed, writeJSON(w, doc)
-	case CSV:
-		return doc.Failed, resultsCSV(w, doc)
-	case Markdown:
-		return doc.Failed, resultsMarkdown(w, dir, res, plan, results)
-	}
-	resultsText(w, plan, results)
-	return doc.Failed, nil
-}
-
-func resultsDoc(dir Directory, res *attribution.ScanResult, plan *attribution.Plan, results []attribution.FixResult) ResultsDoc {
-	doc := ResultsDoc{SchemaVersion: SchemaVersion, Directory: dir, Linked: Linked(res.Linked), Results: make([]FixResultJSON, 0, len(results)),
-		Manual: fixes(plan.Manual()), Failures: failures(res.Failures)}
-	for _, r := range results {
-		j := FixResultJSON{Fix: Fix(r.Fix), Applied: r.Applied, InEffect: r.InEffect, Error: r.Error}
-		if r.After != nil {
-			a := Resource(*r.After)
-			j.After = &a
-		}
-		doc.Results = append(doc.Results, j)
-		switch {
-		case r.Applied:
-			doc.Applied++
-		case failedFix(r):
-			doc.Failed++
-		}
-	}
-	return doc
-}
-
-func resultsCSV(w io.Writer, doc ResultsDoc) error {
-	t := newTable(append(append([]string{}, fixCSV...), "applied", "inEffect", "error", "now.verdict", "now.reason")...)
-	for _, r := range doc.Results {
-		verdict, reason := "", ""
-		if r.After != nil {
-			verdict, reason = r.After.Verdict, r.After.Reason
-		}
-		t.add(append(fixRow("palwiz", r.Fix), strconv.FormatBool(r.Applied), strconv.FormatBool(r.InEffect), r.Error, verdict, reason)...)
-	}
-	for _, m := range doc.Manual {
-		t.add(append(fixRow("by-hand", m), "false", "false", "", "", "")...)
-	}
-	return t.write(w, CSV)
-}
-
-func resultsMarkdown(w io.Writer, dir Directory, res *attribution.ScanResult, plan *attribution.Plan, results []attribution.FixResult) error {
-	fmt.Fprintf(w, "# Attribution fixes applied for %s in %s\n\n", md(res.Linked.Name()), md(dir.Label()))
-	t := newTable("Change", "Result", "Verdict now")
-	for _, r := range results {
-		result, now := "failed: "+r.Error, ""
-		switch {
-		case r.Applied:
-			result = "done"
-		case r.InEffect:
-			result = "already in effect"
-		}
-		if r.After != nil {
-			now = r.After.Verdict.Label()
-		}
-		t.add(r.Fix.Summary, result, now)
-	}
-	for _, m := range plan.Manual() {
-		t.add(m.Summary, "to do by hand", "")
-	}
-	return t.write(w, Markdown)
-}
-
-func resultsText(w io.Writer, plan *attribution.Plan, results []attribution.FixResult) {
-	if len(results) == 0 {
-		fmt.Fprintln(w, "Nothing palwiz can change.")
-	}
-	for _, r := range results {
-		switch {
-		case r.Applied && r.After != nil:
-			line(w, "Done: %s", r.Fix.Summary)
-			line(w, "      now %s: %s", r.After.Verdict.Label(), r.After.Reason)
-			for _, n := range r.After.Notes {
-				line(w, "      %s", n)
-			}
-		case r.InEffect:
-			line(w, "Already in effect, nothing changed: %s", r.Fix.Summary)
-		case r.Applied:
-			line(w, "Done: %s", r.Fix.Summary)
-			line(w, "      %s", r.Error)
-		default:
-			line(w, "Failed: %s", r.Fix.Summary)
-			line(w, "      %s", r.Error)
-		}
-	}
-	if manual := plan.Manual(); len(manual) > 0 {
-		fmt.Fprintln(w, "\nStill to do by hand:")
-		for _, m := range manual {
-			line(w, "  %s", m.Summary)
-			if m.Blocked != "" {
-				line(w, "    %s", m.Blocked)
-			}
-			for _, c := range m.Commands {
-				line(w, "      %s", c)
-			}
-		}
-	}
 }

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -203,4 +204,14 @@ func CreatedSP(out io.Writer, f Format, c *steps.CreatedSP) error {
 		"Object ID", c.ObjectID, "Secret expires", c.Expires.UTC().Format("2006-01-02"))
 	line(out, "Client secret (shown only now; palwiz does not keep it): %s", c.Secret)
 	return nil
+}
+
+// Warning prints a guard rail's warning on w (stderr), cleaned of control
+// sequences: "Warning: …", in yellow when colour is on.
+func Warning(w io.Writer, color bool, msg string) {
+	prefix := "Warning: "
+	if color {
+		prefix = "\x1b[33mWarning:\x1b[0m "
+	}
+	fmt.Fprintf(w, "%s%s\n", prefix, Clean(msg))
 }

@@ -18,6 +18,9 @@ type Row struct {
 	Link     *LinkJSON  `json:"link,omitempty"`
 	Previous *LinkJSON  `json:"previous,omitempty"`
 	Error    *ErrorJSON `json:"error,omitempty"`
+	// Warnings are the guard rails palwiz warned about before the write
+	// (steps.LinkWarnings), gone past with --yes or a yes.
+	Warnings []steps.Warning `json:"warnings,omitempty"`
 }
 
 // RowDoc is one row as a document.
@@ -125,8 +128,15 @@ func linkKV(w io.Writer, dir Directory, l *arm.Link) {
 // Outcome prints what a link or unlink did in dir, acting as as (nil: not
 // known, as in fleet rows, whose run names the actor once).
 func Outcome(w io.Writer, f Format, dir Directory, o steps.Outcome, as *steps.Actor) error {
+	return OutcomeWarned(w, f, dir, o, as, nil)
+}
+
+// OutcomeWarned is Outcome with the guard rails warned about before the
+// write (in the JSON document; people saw them on stderr).
+func OutcomeWarned(w io.Writer, f Format, dir Directory, o steps.Outcome, as *steps.Actor, warnings []steps.Warning) error {
 	r := OutcomeRow(dir, o)
 	r.ActingAs = Actor(as)
+	r.Warnings = warnings
 	switch f {
 	case JSON:
 		return writeJSON(w, RowDoc{SchemaVersion, r})

@@ -88,7 +88,10 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := output.CheckResult(opts.IO.Out, opts.IO.ErrOut, opts.Format, dir, res); err != nil {
+	// The coverage by product names the next step from the plan palwiz
+	// would make (nothing is changed).
+	cov := attribution.CoverageByProduct(res, attribution.PlanFixes(res, attribution.FixOptions{}))
+	if err := output.CheckResult(opts.IO.Out, opts.IO.ErrOut, opts.Format, dir, res, cov); err != nil {
 		return err
 	}
 	return partial(res, "check")

@@ -146,35 +146,43 @@ func apply(ctx context.Context, opts *FixOptions, env *steps.Env, dir output.Dir
 			return nil
 		}
 	}
+	var actor *steps.Actor
 	if as, err := steps.WhoActs(ctx, env, res.TenantID); err == nil && n > 0 {
-		fmt.Fprintln(opts.IO.ErrOut, output.Clean(as.String())+": applying the changes.")
+		actor = &as
+		if opts.Format != output.JSON {
+			fmt.Fprintln(opts.IO.ErrOut, output.Clean(as.String())+": applying the changes.")
+		}
 	}
 	var prog func(attribution.FixProgress)
 	if opts.IO.ShowProgress() && opts.Format == output.Table {
 		prog = func(p attribution.FixProgress) { opts.IO.Progressf("Applying: %d of %d…", p.Done, p.Total) }
 	}
-	results, err := attribution.ApplyFixes(ctx, env, res, chosen, prog)
+	results, applyErr := attribution.ApplyFixes(ctx, env, res, chosen, prog)
 	if prog != nil {
 		opts.IO.ClearProgress()
 	}
-	if err != nil {
-		return err
-	}
-	for _, r := range results {
+	// The running record is printed whatever happened: on Ctrl-C (or
+	// SIGTERM) and on failure it says which changes were made.
+	rec := attribution.NewApplyRecord(results, applyErr)
+	for _, r := range rec.Results {
 		if r.After != nil {
 			res.Replace(*r.After)
 		}
 	}
-	failed, err := output.Results(opts.IO.Out, opts.Format, dir, res, plan, results)
-	if err != nil {
+	if err := output.Results(opts.IO.Out, opts.Format, output.Applied{Dir: dir, Res: res, Plan: plan, Record: rec, As: actor}); err != nil {
 		return err
 	}
 	if opts.Format != output.JSON {
 		output.Failures(opts.IO.ErrOut, res)
 	}
-	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: n, What: "changes",
-			Detail: fmt.Sprintf("%d of %d changes failed (see above); the others were made", failed, n)}
+	switch {
+	case rec.Stopped:
+		return context.Canceled
+	case applyErr != nil:
+		return applyErr
+	case !rec.Complete() && n > 0:
+		return &cmdutil.PartialError{Failed: n - rec.Done, Total: n, What: "changes",
+			Detail: output.Clean(rec.Headline()) + " See each change above."}
 	}
 	return partial(res, "check behind the plan")
 }

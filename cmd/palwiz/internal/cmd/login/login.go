@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
+	"github.com/palwiz/palwiz/azure/arm"
 	"github.com/palwiz/palwiz/azure/auth"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/config"
@@ -35,6 +37,10 @@ type Options struct {
 	ClientID       string
 	Certificate    string
 	RememberSecret bool
+
+	// Kind is the kind of identity meant (--kind): login warns when the
+	// account that signed in is not that kind.
+	Kind cmdutil.KindFlag
 
 	// Federated signs in with the pipeline's OIDC token (workload identity
 	// federation); ManagedIdentity ("system", a client or resource ID) as
@@ -82,6 +88,7 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 		Example: `  palwiz login                                   # device code, any work account
   palwiz login --tenant contoso.onmicrosoft.com  # sign in to one directory (for MFA there)
   palwiz login --browser                         # browser sign-in
+  palwiz login --kind service-account            # warns when the account looks like a person's
   echo "$SECRET" | palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com
   palwiz login --service-principal --client-id e1a2b3c4-d5e6-4f70-8192-a3b4c5d60501 --tenant contoso.onmicrosoft.com --certificate spn.pem
   palwiz login --create-service-principal --partner-id 4977985   # as the customer's administrator
@@ -111,6 +118,7 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 	fl.StringVar(&opts.ClientID, "client-id", "", "application (client) ID: the service principal's, or your own public client for people (also PALWIZ_CLIENT_ID)")
 	fl.StringVar(&opts.Certificate, "certificate", "", "the service principal's certificate: PEM with an unencrypted key, or PFX (password in PALWIZ_CERTIFICATE_PASSWORD)")
 	fl.BoolVar(&opts.RememberSecret, "remember-secret", false, "keep the service principal's secret in the OS keyring for later runs")
+	opts.Kind.Add(cmd)
 	fl.BoolVar(&opts.CreateSP, "create-service-principal", false, "as the customer's administrator: create a dedicated service principal, then sign in as it and link it")
 	fl.StringVar(&opts.SPName, "name", "", "display name of the created service principal (default PAL-<partner ID>-SPN)")
 	fl.StringVar(&partnerID, "partner-id", "", "partner ID to link the created service principal to")
@@ -123,6 +131,9 @@ Tokens are kept in the OS keyring (or only in memory with --ephemeral).`,
 // validate checks the flags together, before anything is asked of a service.
 func validate(cmd *cobra.Command, opts *Options, partnerID string) error {
 	fl := cmd.Flags()
+	if err := opts.Kind.Validate(); err != nil {
+		return err
+	}
 	if err := cmdutil.MutuallyExclusive("--service-principal and --create-service-principal cannot be used together", opts.ServicePrincipal, opts.CreateSP); err != nil {
 		return err
 	}
@@ -234,7 +245,9 @@ func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identi
 			w = who
 		}
 	}
+	var homeNote string
 	if ts, err := steps.Tenants(ctx, env); err == nil {
+		homeNote = guestHomeNote(w, ts)
 		opts.Connect.RememberTenants(ctx, ts)
 		if s.Persistent() {
 			// The profile keeps the directory's name, so that writes name
@@ -245,15 +258,64 @@ func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identi
 			w.TenantName, w.TenantDomain = t.DisplayName, t.DefaultDomain
 		}
 	}
+	kind := steps.KindWarnings(chosenKind(opts), w)
+	notes := w.Warnings
+	for _, k := range kind {
+		w.Warnings = append(w.Warnings, k.String())
+	}
 	if err := output.Login(opts.IO.Out, opts.Format, w); err != nil {
 		return err
 	}
+	for _, k := range kind {
+		output.Warning(opts.IO.ErrOut, opts.IO.ColorEnabled(), k.String())
+	}
 	if opts.Format != output.JSON {
-		for _, warning := range w.Warnings {
+		for _, warning := range notes {
 			opts.Warn(warning)
+		}
+		if homeNote != "" {
+			opts.Warn(homeNote)
 		}
 	}
 	return nil
+}
+
+// guestHomeNote says, when the directory signed in to is the home of an
+// account that is a guest in customers' directories, that PAL credit is
+// earned in those and how to switch ("" otherwise): palwiz never
+// preselects a guest's home directory for a link (steps.PreselectTenant).
+func guestHomeNote(w steps.Who, ts []arm.Tenant) string {
+	pick := steps.PreselectTenant(w, ts, w.TenantID)
+	if pick == "" || strings.EqualFold(pick, w.TenantID) {
+		return ""
+	}
+	var others []string
+	for _, t := range ts {
+		if !strings.EqualFold(t.ID, w.HomeTenant) {
+			others = append(others, output.DirectoryOf(t).Short())
+		}
+	}
+	t, _ := steps.FindTenant(ts, pick)
+	return fmt.Sprintf("This is your home directory; you are a guest in %s. PAL credit is earned in the customer's directory: switch before linking, e.g. `palwiz tenants --use %s`.",
+		strings.Join(others, ", "), first(t.DefaultDomain, t.ID))
+}
+
+func first(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// chosenKind is the kind of identity meant: --kind, or a service principal
+// when signing in as one.
+func chosenKind(opts *Options) string {
+	if opts.Kind.Value == "" && opts.ServicePrincipal {
+		return "service-principal"
+	}
+	return opts.Kind.Value
 }
 
 // openBrowser shows the sign-in address and opens the system browser, unless

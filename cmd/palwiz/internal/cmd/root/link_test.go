@@ -27,6 +27,8 @@ func TestNewCmdLink(t *testing.T) {
 			Warning: "12345 has 5 digits; Partner Location IDs have 7. " + steps.LocationIDExplainer}},
 		{name: "force and tenant", cli: "--partner-id 4977986 --force --tenant contoso.onmicrosoft.com -o json",
 			want: link.Options{PartnerID: "4977986", Force: true, Format: output.JSON, Tenant: cmdutil.TenantFlag{Value: "contoso.onmicrosoft.com"}}},
+		{name: "yes", cli: "--partner-id 4977985 --yes", want: link.Options{PartnerID: "4977985", Yes: true, Format: output.Table}},
+		{name: "-y with all tenants", cli: "--partner-id 4977985 -y --all-tenants", want: link.Options{PartnerID: "4977985", Yes: true, Fleet: cmdutil.FleetFlags{AllTenants: true}, Format: output.Table}},
 		{name: "all tenants as csv", cli: "--partner-id 4977985 --all-tenants -o csv", want: link.Options{PartnerID: "4977985", Fleet: cmdutil.FleetFlags{AllTenants: true}, Format: output.CSV}},
 		{name: "no partner ID", cli: "", wantErr: "No partner ID given: pass --partner-id with your Partner Location ID (usually 7 digits)", usage: true},
 		{name: "letters", cli: "--partner-id 12ab", wantErr: `"12ab" is not a partner ID`, usage: true},
@@ -55,7 +57,7 @@ func TestNewCmdLink(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.PartnerID != tt.want.PartnerID || got.Warning != tt.want.Warning || got.Force != tt.want.Force ||
-				got.Fleet.AllTenants != tt.want.Fleet.AllTenants || got.Format != tt.want.Format || got.Tenant != tt.want.Tenant {
+				got.Fleet.AllTenants != tt.want.Fleet.AllTenants || got.Yes != tt.want.Yes || got.Format != tt.want.Format || got.Tenant != tt.want.Tenant {
 				t.Fatalf("options %+v, want %+v", *got, tt.want)
 			}
 		})

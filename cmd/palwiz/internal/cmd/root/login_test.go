@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmd/login"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil"
 	"github.com/palwiz/palwiz/cmd/palwiz/internal/cmdutil/cmdtest"
 )
 
@@ -41,6 +42,9 @@ func TestNewCmdLogin(t *testing.T) {
 		{name: "bad partner ID", cli: "--create-service-principal --partner-id 49-77", wantErr: "is not a partner ID", usage: true},
 		{name: "no secret flag", cli: "--service-principal --client-id x --tenant t --secret s", wantErr: "unknown flag: --secret", usage: true},
 		{name: "md", cli: "-o md", wantErr: "not a format", usage: true},
+		{name: "kind", cli: "--kind service-account", want: login.Options{Kind: cmdutil.KindFlag{Value: "service-account"}}},
+		{name: "kind user in a browser", cli: "--kind user --browser", want: login.Options{Browser: true, Kind: cmdutil.KindFlag{Value: "user"}}},
+		{name: "unknown kind", cli: "--kind guest", wantErr: `--kind "guest": use one of`, usage: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +58,7 @@ func TestNewCmdLogin(t *testing.T) {
 			w := tt.want
 			if got.Browser != w.Browser || got.Tenant != w.Tenant || got.ClientID != w.ClientID || got.ServicePrincipal != w.ServicePrincipal ||
 				got.RememberSecret != w.RememberSecret || got.Certificate != w.Certificate || got.CreateSP != w.CreateSP ||
-				got.PartnerID != w.PartnerID || got.SPName != w.SPName {
+				got.PartnerID != w.PartnerID || got.SPName != w.SPName || got.Kind != w.Kind {
 				t.Fatalf("options %+v, want %+v", *got, w)
 			}
 		})

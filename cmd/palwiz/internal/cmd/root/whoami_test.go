@@ -14,8 +14,12 @@ func TestNewCmdWhoami(t *testing.T) {
 	tests := []struct {
 		name, cli string
 		format    output.Format
+		kind      string
 		wantErr   string
 	}{
+		{name: "kind", cli: "--kind service-account", format: output.Table, kind: "service-account"},
+		{name: "kind in capitals", cli: "--kind Service-Principal -o json", format: output.JSON, kind: "service-principal"},
+		{name: "unknown kind", cli: "--kind robot", wantErr: `--kind "robot": use one of service-account, service-principal, user`},
 		{name: "table", format: output.Table},
 		{name: "json", cli: "-o json", format: output.JSON},
 		{name: "csv", cli: "-o csv", format: output.CSV},
@@ -31,7 +35,7 @@ func TestNewCmdWhoami(t *testing.T) {
 			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
-			if got.Format != tt.format {
+			if got.Format != tt.format || got.Kind.Value != tt.kind {
 				t.Fatalf("format %s, want %s", got.Format, tt.format)
 			}
 		})

@@ -19,6 +19,9 @@ type Options struct {
 	Warn    func(string)
 	Connect *cmdutil.Connector
 	Format  output.Format
+	// Kind is the kind of identity meant (--kind): whoami warns when the
+	// account is not that kind.
+	Kind cmdutil.KindFlag
 }
 
 // NewCmdWhoami builds the command; runF replaces the run (tests).
@@ -29,12 +32,19 @@ func NewCmdWhoami(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Short: "Show the signed-in identity as the customer's directory sees it",
 		Long: `Show who you are signed in as, in the current directory: name, user principal
 name, object ID, directory, and whether the account is a member or a guest there.
-A guest's link counts only in the directory it was made in.`,
-		Example: "  palwiz whoami\n  palwiz whoami -o json",
+A guest's link counts only in the directory it was made in.
+
+With --kind, palwiz says when the account is not the kind of identity you mean
+to use (a person's account where a dedicated service account was meant, a
+guest, a user where a service principal was meant).`,
+		Example: "  palwiz whoami\n  palwiz whoami -o json\n  palwiz whoami --kind service-account",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = cmdutil.OutputFormat(cmd); err != nil {
+				return err
+			}
+			if err := opts.Kind.Validate(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -44,6 +54,7 @@ A guest's link counts only in the directory it was made in.`,
 		},
 	}
 	cmdutil.SetFormats(cmd, output.Data)
+	opts.Kind.Add(cmd)
 	return cmd
 }
 
@@ -62,11 +73,19 @@ func run(ctx context.Context, opts *Options) error {
 		d := opts.Connect.Directory(ctx, env, w.TenantID, false)
 		w.TenantName, w.TenantDomain = d.Name, d.Domain
 	}
+	kind := steps.KindWarnings(opts.Kind.Value, w)
+	notes := w.Warnings
+	for _, k := range kind {
+		w.Warnings = append(w.Warnings, k.String())
+	}
 	if err := output.WhoAmI(opts.IO.Out, opts.Format, w); err != nil {
 		return err
 	}
+	for _, k := range kind {
+		output.Warning(opts.IO.ErrOut, opts.IO.ColorEnabled(), k.String())
+	}
 	if opts.Format != output.JSON {
-		for _, warning := range w.Warnings {
+		for _, warning := range notes {
 			opts.Warn(warning)
 		}
 	}
