@@ -3,41 +3,37 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/charmbracelet/x/term"
 )
 
-// ReadSecret reads one line from the terminal f without echoing it. The
-// wait ends when ctx does (Ctrl-C, SIGTERM): the terminal's echo is restored
-// and ctx's error returned.
-func ReadSecret(ctx context.Context, f *os.File) (string, error) {
-	fd := f.Fd()
-	state, err := term.GetState(fd)
+// maxSecret bounds what ReadSecret reads: a client secret or a certificate
+// password is far shorter.
+const maxSecret = 64 << 10
+
+// ReadSecret reads one line from the terminal f without echoing it. Echo is
+// turned off before prompt is called (so nothing typed ahead is shown) and
+// back on before ReadSecret returns, however the wait ends: a line, the end
+// of input, or ctx (Ctrl-C, SIGTERM), whose error it then returns. Turning
+// echo off in this goroutine, not in the reader's, is what makes the
+// restore certain: a restore that raced the reader's own echo-off could
+// leave the terminal silent after palwiz exits.
+func ReadSecret(ctx context.Context, f *os.File, prompt func()) (string, error) {
+	restore, err := echoOff(f.Fd())
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("turn the terminal's echo off: %w", err)
 	}
-	type result struct {
-		b   []byte
-		err error
+	defer restore()
+	if prompt != nil {
+		prompt()
 	}
-	done := make(chan result, 1)
-	go func() {
-		b, err := term.ReadPassword(fd)
-		done <- result{b, err}
-	}()
-	select {
-	case r := <-done:
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		return strings.TrimSpace(string(r.b)), r.err
-	case <-ctx.Done():
-		_ = term.Restore(fd, state)
+	s, err := ReadLine(ctx, f, maxSecret)
+	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
+	return strings.TrimSpace(s), err
 }
 
 // ReadLine reads one line (at most limit bytes, without the newline) from r.

@@ -252,6 +252,27 @@ func TestCtrlCAtPrompts(t *testing.T) {
 	})
 }
 
+// TestSecretPromptHidesInput: a secret typed at the hidden prompt signs in,
+// never appears on the screen (also when typed before the prompt shows),
+// and the terminal echoes again afterwards.
+func TestSecretPromptHidesInput(t *testing.T) {
+	h := newHarness(t, nil)
+	env := []string{"PALWIZ_CLOUD=sim", "PALWIZ_SIM_URL=" + h.sim.URL(), "PALWIZ_SIM_CA=" + h.caFile, "PALWIZ_EPHEMERAL=1"}
+	r := startInPTY(t, 100, 30, env, "login", "--service-principal", "--client-id", contosoSPApp, "--tenant", contosoID)
+	r.waitScreen(10*time.Second, "Client secret (input hidden):")
+	r.press(contosoSecret + "\r")
+	if code := r.exitCode(20 * time.Second); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, r.screen())
+	}
+	if s := r.screen(); strings.Contains(s, contosoSecret) || strings.Contains(s, "sim-contoso") {
+		t.Fatalf("the secret is on the screen:\n%s", s)
+	}
+	tio, err := unix.IoctlGetTermios(int(r.tty.Fd()), ioctlGetTermios)
+	if err != nil || tio.Lflag&unix.ECHO == 0 {
+		t.Fatalf("echo is off after the secret was read (%v)", err)
+	}
+}
+
 // TestSignalsEndInputWaits: SIGINT and SIGTERM end a read of a certificate
 // or scenario from a FIFO nobody writes to (exit 130); /dev/zero as either
 // is refused with a clear error, no goroutine dump.

@@ -60,8 +60,7 @@ func (p *linePrompter) Password(ctx context.Context, prompt string) (string, err
 	if !ok || !term.IsTerminal(f.Fd()) {
 		return "", ErrNoTerminal
 	}
-	fmt.Fprint(p.io.ErrOut, prompt)
-	s, err := auth.ReadSecret(ctx, f)
+	s, err := auth.ReadSecret(ctx, f, func() { fmt.Fprint(p.io.ErrOut, prompt) })
 	fmt.Fprintln(p.io.ErrOut)
 	if ctx.Err() != nil {
 		return "", ctx.Err()
