@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -124,20 +123,7 @@ func startPipelineSim(t *testing.T) *pipelineSim {
 	bin := palwizBinary(t)
 	home := t.TempDir()
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home, "XDG_RUNTIME_DIR=" + home, "NO_COLOR=1"}
-	simCmd := exec.Command(bin, "sim", "-o", "json")
-	simCmd.Env = base
-	stdout, err := simCmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := simCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = simCmd.Process.Kill(); _ = simCmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("palwiz sim printed nothing: %v", err)
-	}
+	_, line := startSimProcess(t, bin, base)
 	p := &pipelineSim{t: t, bin: bin, env: base}
 	if err := json.Unmarshal([]byte(line), &p.info); err != nil {
 		t.Fatalf("first line is not JSON: %v\n%s", err, line)

@@ -19,20 +19,7 @@ func TestScriptAgainstSimProcess(t *testing.T) {
 	bin := palwizBinary(t)
 	home := t.TempDir()
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home, "NO_COLOR=1"}
-	sim := exec.Command(bin, "sim", "-o", "json")
-	sim.Env = base
-	stdout, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("palwiz sim printed nothing: %v", err)
-	}
+	sim, line := startSimProcess(t, bin, base)
 	var info struct {
 		URL, CAFile, DeviceLoginURL string
 		Env                         map[string]string
@@ -108,4 +95,26 @@ func TestScriptAgainstSimProcess(t *testing.T) {
 	if !strings.Contains(r.stderr, "palwiz sim") {
 		t.Fatalf("simulator gone: %s", r.stderr)
 	}
+}
+
+// startSimProcess starts `palwiz sim -o json` with env until the test ends
+// and returns it with the first line it prints: the simulator's address, CA
+// file, environment and identities, as JSON.
+func startSimProcess(t *testing.T, bin string, env []string) (*exec.Cmd, string) {
+	t.Helper()
+	sim := exec.Command(bin, "sim", "-o", "json")
+	sim.Env = env
+	stdout, err := sim.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("palwiz sim printed nothing: %v", err)
+	}
+	return sim, line
 }
