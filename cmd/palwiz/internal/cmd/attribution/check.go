@@ -45,8 +45,10 @@ Verdicts: attributed, not attributed, does not count (not production),
 cannot tell. Run ` + "`palwiz fix`" + ` for what to do about the rest.
 
 The check needs a Power Platform administrator (or environment admin) and
-changes nothing. Customer Insights is checked only when ` + ciKeyVar + `
-holds its API key (Customer Insights > Settings > Permissions > APIs).
+changes nothing. Customer Insights is read through Dataverse where an
+environment hosts it; an instance outside Dataverse is checked only when
+` + ciKeyVar + ` holds its API key (Customer Insights > Settings >
+Permissions > APIs).
 Exit code 4 means part of the check failed (listed on stderr); the rest is
 reported.`,
 		Example: `  palwiz check

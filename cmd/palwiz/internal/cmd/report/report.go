@@ -78,8 +78,9 @@ report later. --out never replaces a file palwiz did not write (unless
 --force).
 
 A report is never an all-clear when a read failed: the failure is listed
-first, and the exit code is 4. Customer Insights is checked only when
-` + ciKeyVar + ` holds its API key.`,
+first, and the exit code is 4. Customer Insights is read through Dataverse
+where an environment hosts it; an instance outside Dataverse is checked only
+when ` + ciKeyVar + ` holds its API key.`,
 		Example: `  palwiz report --out contoso-pal.md
   palwiz report --format html --out evidence.html --tenant contoso.onmicrosoft.com
   palwiz report --all-tenants --format html --out fleet.html --journal report.jsonl
