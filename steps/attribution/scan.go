@@ -464,7 +464,11 @@ func (s *scanner) coverage() []Coverage {
 		cov[Dataset].Note = "Power BI has workspaces, not environments: only the workspaces the signed-in identity is a member of are checked, and whether each is production is your call."
 	}
 	if n := s.skipped[Solution]; n > 0 {
-		cov[Solution].Note = fmt.Sprintf("%d of Microsoft's own managed solutions are left out.", n)
+		verb := "are"
+		if n == 1 {
+			verb = "is"
+		}
+		cov[Solution].Note = fmt.Sprintf("%d of Microsoft's own managed solutions %s left out.", n, verb)
 	}
 	var out []Coverage
 	for _, p := range Products {
