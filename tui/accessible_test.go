@@ -245,11 +245,12 @@ func TestAccessibleAdminRequest(t *testing.T) {
 	}
 }
 
-// TestAccessiblePicksFixes: the fix plan's changes are a huh multi-select;
-// unticking one keeps it out of what palwiz applies, after a yes.
-func TestAccessiblePicksFixes(t *testing.T) {
+// signInAccessible starts the accessible runner against the simulator's
+// attribution, enters the partner ID, chooses the dedicated service account
+// and approves its sign-in: the start every apply test shares.
+func signInAccessible(t *testing.T, at *simAttributor) *console {
+	t.Helper()
 	f := newFake()
-	at := newSimAttributor(t, nil)
 	c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
 	c.expect("Your partner ID ")
 	c.send("4977985")
@@ -257,6 +258,14 @@ func TestAccessiblePicksFixes(t *testing.T) {
 	c.send("")
 	c.expect("enter the code HQ7XK9M2B")
 	f.approve()
+	return c
+}
+
+// TestAccessiblePicksFixes: the fix plan's changes are a huh multi-select;
+// unticking one keeps it out of what palwiz applies, after a yes.
+func TestAccessiblePicksFixes(t *testing.T) {
+	at := newSimAttributor(t, nil)
+	c := signInAccessible(t, at)
 	c.expect("Link pal-service@contoso.onmicrosoft.com to partner ID 4977985 now? [Y/n] ")
 	c.send("")
 	c.expect("Linked to partner Fabrikam Consulting (Seattle) (4977985).")

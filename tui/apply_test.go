@@ -100,14 +100,7 @@ func TestApplyStoppedInTheWizard(t *testing.T) {
 // out before palwiz ends as cancelled.
 func TestApplyStoppedAccessible(t *testing.T) {
 	at := newSimAttributor(t, nil)
-	f := newFake()
-	c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
-	c.expect("Your partner ID ")
-	c.send("4977985")
-	c.expect("Enter a number between 1 and 4: ")
-	c.send("")
-	c.expect("enter the code HQ7XK9M2B")
-	f.approve()
+	c := signInAccessible(t, at)
 	c.expect("now? [Y/n] ")
 	c.send("")
 	c.expect("Enter a number between 0 and 8: ")
@@ -135,14 +128,7 @@ func TestApplyStoppedAccessible(t *testing.T) {
 // checking again keeps it at zero and lists what only a person can do.
 func TestApplyConvergesAccessible(t *testing.T) {
 	at := newSimAttributor(t, nil)
-	f := newFake()
-	c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
-	c.expect("Your partner ID ")
-	c.send("4977985")
-	c.expect("Enter a number between 1 and 4: ")
-	c.send("")
-	c.expect("enter the code HQ7XK9M2B")
-	f.approve()
+	c := signInAccessible(t, at)
 	c.expect("now? [Y/n] ")
 	c.send("")
 	c.expect("4 changes palwiz can make, 0 steps to do by hand.")

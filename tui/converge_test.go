@@ -93,14 +93,7 @@ func TestApplyTwiceConvergesWizard(t *testing.T) {
 // TestApplyTwiceConvergesAccessible is the same in the accessible runner.
 func TestApplyTwiceConvergesAccessible(t *testing.T) {
 	at := newSimAttributor(t, nil)
-	f := newFake()
-	c := startAccessible(t, Options{Backend: f, Attributor: at, Ephemeral: true})
-	c.expect("Your partner ID ")
-	c.send("4977985")
-	c.expect("Enter a number between 1 and 4: ")
-	c.send("")
-	c.expect("enter the code HQ7XK9M2B")
-	f.approve()
+	c := signInAccessible(t, at)
 	c.expect("now? [Y/n] ")
 	c.send("")
 	c.expect("Enter a number between 0 and 8: ")
