@@ -111,13 +111,64 @@ func baseTransport() *http.Transport {
 	}
 }
 
+// listTransport is t for the hosts palwiz reads long lists from, speaking
+// HTTP/1.1 only. An attribution scan reads hundreds of megabytes of JSON
+// from them; over HTTP/2 every byte is framed, copied into the stream's
+// buffer and out again, and the window is updated (one write on the
+// connection) for every few kilobytes read. Over HTTP/1.1 a body is read
+// straight from the connection, and palwiz's per-host limits
+// (steps/attribution) already bound how many connections a host gets.
+func listTransport(t *http.Transport) *http.Transport {
+	h1 := t.Clone()
+	h1.ForceAttemptHTTP2 = false
+	h1.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // non-nil and empty: no HTTP/2
+	h1.TLSClientConfig.NextProtos = nil
+	return h1
+}
+
+// IsListHost reports whether palwiz reads long lists from host (Power Apps,
+// Flow, Power BI and Dataverse organisations), which it reaches over
+// HTTP/1.1; every other host is reached over HTTP/2 where it offers it.
+func IsListHost(host string) bool {
+	switch host {
+	case PowerAppsHost, FlowHost, PowerBIHost:
+		return true
+	}
+	// {org}.crm.dynamics.com, {org}.api.crm4.dynamics.com, …
+	return strings.HasSuffix(host, ".dynamics.com") && strings.Contains(host, ".crm")
+}
+
+// transport sends requests to the list hosts over HTTP/1.1 and the rest
+// over HTTP/2 (see listTransport); both share the dialler, proxy and TLS
+// settings.
+type transport struct {
+	h2, h1 *http.Transport
+}
+
+func newTransport(t *http.Transport) *transport {
+	return &transport{h2: t, h1: listTransport(t)}
+}
+
+func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if IsListHost(r.URL.Hostname()) {
+		return t.h1.RoundTrip(r)
+	}
+	return t.h2.RoundTrip(r)
+}
+
+// CloseIdleConnections closes both transports' idle connections.
+func (t *transport) CloseIdleConnections() {
+	t.h2.CloseIdleConnections()
+	t.h1.CloseIdleConnections()
+}
+
 // NewPublic returns the public Microsoft cloud with a client that honours
 // HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
 func NewPublic(o Options) *Cloud {
 	imds := baseTransport()
 	imds.Proxy = nil // a link-local address: a proxy cannot reach it
 	imds.DialContext = (&net.Dialer{Timeout: 3 * time.Second}).DialContext
-	return &Cloud{Name: Public, HTTP: &http.Client{Transport: baseTransport(), Timeout: timeout(o)},
+	return &Cloud{Name: Public, HTTP: &http.Client{Transport: newTransport(baseTransport()), Timeout: timeout(o)},
 		imds: &http.Client{Transport: imds, Timeout: 30 * time.Second}}
 }
 
@@ -144,7 +195,7 @@ func NewSim(simURL string, caPEM []byte, o Options) (*Cloud, error) {
 		return d.DialContext(ctx, network, addr)
 	}
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
-	return &Cloud{Name: Sim, HTTP: &http.Client{Transport: t, Timeout: timeout(o)}, SimURL: strings.TrimSuffix(simURL, "/")}, nil
+	return &Cloud{Name: Sim, HTTP: &http.Client{Transport: newTransport(t), Timeout: timeout(o)}, SimURL: strings.TrimSuffix(simURL, "/")}, nil
 }
 
 // maxCAFile bounds the simulator's CA file (one certificate is about 1 KB).

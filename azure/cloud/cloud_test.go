@@ -9,10 +9,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palwiz/palwiz/azure/sim"
 )
 
 func testCA(t testing.TB, cn string, isCA bool) []byte {
@@ -86,4 +89,59 @@ func FuzzSimURL(f *testing.F) {
 			t.Fatalf("accepted %q", raw)
 		}
 	})
+}
+
+// The hosts palwiz reads long lists from are reached over HTTP/1.1 (no
+// HTTP/2 framing and window updates for hundreds of megabytes); the rest
+// over HTTP/2, through the same client.
+func TestListHostsSpeakHTTP1(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.Start(ctx, sim.Options{Scenario: sim.LargeScenario(1, 10), PagesAddr: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := NewSim(s.URL(), s.CAPEM(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		url   string
+		proto string
+	}{
+		{"https://" + PowerAppsHost + "/providers/Microsoft.PowerApps/scopes/admin/apps", "HTTP/1.1"},
+		{"https://" + FlowHost + "/providers/Microsoft.ProcessSimple/scopes/admin/flows", "HTTP/1.1"},
+		{"https://" + PowerBIHost + "/v1.0/myorg/groups", "HTTP/1.1"},
+		{"https://org1.api.crm.dynamics.com/api/data/v9.2/appmodules", "HTTP/1.1"},
+		{"https://" + ARMHost + "/tenants?api-version=2022-12-01", "HTTP/2.0"},
+		{"https://" + LoginHost + "/organizations/v2.0/.well-known/openid-configuration", "HTTP/2.0"},
+		{"https://" + GraphHost + "/v1.0/me", "HTTP/2.0"},
+	}
+	for _, tc := range cases {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, tc.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.url, err)
+		}
+		_ = resp.Body.Close()
+		if resp.Proto != tc.proto {
+			t.Errorf("%s: answered over %s, want %s", tc.url, resp.Proto, tc.proto)
+		}
+	}
+}
+
+func TestIsListHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		PowerAppsHost: true, FlowHost: true, PowerBIHost: true,
+		"org1.crm.dynamics.com": true, "org1.api.crm4.dynamics.com": true,
+		ARMHost: false, LoginHost: false, GraphHost: false, BAPHost: false, CIHost: false,
+		"crm.dynamics.com.evil.example": false,
+	} {
+		if got := IsListHost(host); got != want {
+			t.Errorf("IsListHost(%q) = %v, want %v", host, got, want)
+		}
+	}
 }

@@ -69,7 +69,7 @@ func TestReplicationLag(t *testing.T) {
 	})
 	t.Run("Dataverse record owner", func(t *testing.T) {
 		dv := ts.spToken(tContoso, spApp, spSecret, ppProdOrgAPI+"/.default")
-		users := ppDo(t, ts, "GET", ppProdOrgAPI+"/api/data/v9.2/systemusers?$select=systemuserid&$filter=azureactivedirectoryobjectid eq "+oidService, dv, nil, nil)
+		users := ppDo(t, ts, "GET", ppProdOrgAPI+"/api/data/v9.2/systemusers?$select=systemuserid&$filter=azureactivedirectoryobjectid%20eq%20"+oidService, dv, nil, nil)
 		svc := values(t, users)[0]["systemuserid"].(string)
 		bot := ppProdOrgAPI + "/api/data/v9.2/bots(d1b0c0de-0000-4000-8000-000000000402)"
 		ppMust(t, ppDo(t, ts, "PATCH", bot, dv, map[string]string{"ownerid@odata.bind": "/systemusers(" + svc + ")"}, nil), 204)

@@ -225,7 +225,7 @@ func TestPPMutations(t *testing.T) {
 
 	// Dataverse: PATCH ownerid answers 204; the creator stays.
 	dv := ts.spToken(tContoso, spApp, spSecret, "https://contosoprod.crm.dynamics.com/.default")
-	users := ppDo(t, ts, http.MethodGet, ppProdOrgAPI+"/api/data/v9.2/systemusers?$select=systemuserid&$filter=azureactivedirectoryobjectid eq "+oidService, dv, nil, nil)
+	users := ppDo(t, ts, http.MethodGet, ppProdOrgAPI+"/api/data/v9.2/systemusers?$select=systemuserid&$filter=azureactivedirectoryobjectid%20eq%20"+oidService, dv, nil, nil)
 	ppMust(t, users, http.StatusOK)
 	svc := valueOf(t, users).([]any)[0].(map[string]any)["systemuserid"].(string)
 	bot := ppProdOrgAPI + "/api/data/v9.2/bots(d1b0c0de-0000-4000-8000-000000000402)"
