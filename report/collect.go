@@ -131,7 +131,7 @@ func fillCheck(d *Directory, res *attribution.ScanResult) {
 		DoesNotCount: sum.DoesNotCount, NotChecked: len(sum.NotChecked)}
 	byProduct := map[attribution.Product][]Resource{}
 	for i := range res.Resources {
-		r := &res.Resources[i]
+		r := res.Resources[i]
 		byProduct[r.Product] = append(byProduct[r.Product], resourceOf(r))
 	}
 	for _, cv := range res.Coverage {

@@ -250,7 +250,7 @@ type ScanResult struct {
 	TenantID     string          `json:"tenantId"`
 	Linked       LinkedIdentity  `json:"linked"`
 	Environments []*Environment  `json:"environments"`
-	Resources    []Resource      `json:"resources"`
+	Resources    []*Resource     `json:"resources"`
 	Coverage     []Coverage      `json:"coverage"`
 	Failures     []Failure       `json:"failures,omitempty"`
 	Notes        []string        `json:"notes,omitempty"`
@@ -290,22 +290,30 @@ func (r *ScanResult) Count(v Verdict) int {
 
 // Find returns the resource with key (Resource.Key), or nil.
 func (r *ScanResult) Find(key string) *Resource {
-	for i := range r.Resources {
-		if r.Resources[i].Key() == key {
-			return &r.Resources[i]
-		}
+	if i := r.index(key); i >= 0 {
+		return r.Resources[i]
 	}
 	return nil
 }
 
+func (r *ScanResult) index(key string) int {
+	for i, x := range r.Resources {
+		if x.Key() == key {
+			return i
+		}
+	}
+	return -1
+}
+
 // Replace puts a resource read again (FixResult.After) in place of the
-// row with its key; it reports whether there was one.
+// row with its key; it reports whether there was one. The row is replaced,
+// not changed in place: a caller holding the old row keeps it as it was.
 func (r *ScanResult) Replace(after Resource) bool {
-	cur := r.Find(after.Key())
-	if cur == nil {
+	i := r.index(after.Key())
+	if i < 0 {
 		return false
 	}
-	*cur = after
+	r.Resources[i] = &after
 	r.recount()
 	return true
 }

@@ -128,7 +128,7 @@ func CoverageByProduct(res *ScanResult, plan *Plan) []ProductCoverage {
 			if !ok {
 				st = Step{Kind: StepCannotFix, Text: r.Reason}
 			}
-			c.Left = append(c.Left, Left{Name: r.Name, Environment: envName(r), Verdict: r.Verdict, NextStep: st})
+			c.Left = append(c.Left, Left{Name: r.Name, Environment: envName(*r), Verdict: r.Verdict, NextStep: st})
 		}
 		c.NextStep = productStep(c, res)
 		out = append(out, c)

@@ -187,12 +187,12 @@ func PlanFixes(res *ScanResult, o FixOptions) *Plan {
 	pl := planner{l: res.Linked, o: o}
 	notDelivered := map[string]bool{}
 	for _, r := range res.Resources {
-		if len(keys) > 0 && !keys[r.Key()] || !pl.considered(r) {
+		if len(keys) > 0 && !keys[r.Key()] || !pl.considered(*r) {
 			continue
 		}
-		for _, f := range pl.fixes(r) {
+		for _, f := range pl.fixes(*r) {
 			switch {
-			case !o.Delivered.Empty() && !o.Delivered.Match(r):
+			case !o.Delivered.Empty() && !o.Delivered.Match(*r):
 				notDelivered[r.Key()] = true
 			case f.advice():
 				p.Advice = append(p.Advice, f)

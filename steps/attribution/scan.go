@@ -390,12 +390,14 @@ type sortKey struct {
 	r            *Resource
 }
 
-// sortedResources gathers the batches into one slice ordered by
-// environment, product and name (stable: the services' order within),
-// without duplicate Customer Insights instances. It sorts small keys and
-// copies each resource once: sorting the 100,000 resources themselves moved
-// every one of them many times.
-func (s *scanner) sortedResources() []Resource {
+// sortedResources orders the resources of every batch by environment,
+// product and name (stable: the services' order within), without duplicate
+// Customer Insights instances. It sorts small keys and returns pointers
+// into the batches, which stay the resources' only copy: gathering 100,000
+// resources of 256 bytes into one new slice cost a scan 80–290 ms at its
+// very end (25 MB of fresh memory, read in random order, often while the
+// collector was marking).
+func (s *scanner) sortedResources() []*Resource {
 	order := make(map[*Environment]int32, len(s.res.Environments))
 	for i, e := range s.res.Environments {
 		order[e] = int32(i)
@@ -426,9 +428,9 @@ func (s *scanner) sortedResources() []Resource {
 		}
 		return 0
 	})
-	out := make([]Resource, len(keys))
+	out := make([]*Resource, len(keys))
 	for i, k := range keys {
-		out[i] = *k.r
+		out[i] = k.r
 	}
 	return out
 }

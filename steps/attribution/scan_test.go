@@ -111,7 +111,7 @@ func TestScanDemo(t *testing.T) {
 		t.Errorf("notes %v should say the account is not linked yet", res.Notes)
 	}
 	// Reasons say why, holders say who.
-	byName := map[string]Resource{}
+	byName := map[string]*Resource{}
 	for _, r := range res.Resources {
 		byName[r.Name] = r
 	}

@@ -76,7 +76,7 @@ func Rows(res *ScanResult) []Row {
 	}
 	out := make([]Row, 0, len(res.Resources))
 	for _, r := range res.Resources {
-		out = append(out, RowOf(r))
+		out = append(out, RowOf(*r))
 	}
 	return out
 }

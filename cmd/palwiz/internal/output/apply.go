@@ -109,7 +109,7 @@ func resultsDoc(a Applied) ResultsDoc {
 	for _, r := range rec.Results {
 		j := FixResultJSON{Fix: Fix(r.Fix), State: string(r.State), Applied: r.Applied, InEffect: r.InEffect, Recovered: r.Recovered, Error: r.Error}
 		if r.After != nil {
-			x := Resource(*r.After)
+			x := Resource(r.After)
 			j.After = &x
 		}
 		doc.Results = append(doc.Results, j)

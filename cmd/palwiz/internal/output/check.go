@@ -40,7 +40,7 @@ type ResourceJSON struct {
 }
 
 // Resource is the machine shape of r.
-func Resource(r attribution.Resource) ResourceJSON {
+func Resource(r *attribution.Resource) ResourceJSON {
 	j := ResourceJSON{Product: string(r.Product), ID: r.ID, Name: r.Name, Role: r.Role,
 		Holder:     HolderJSON{ObjectID: r.Holder.ObjectID, UPN: r.Holder.UPN, DisplayName: r.Holder.Name, SystemUserID: r.Holder.SystemUserID},
 		LinkedRole: r.LinkedRole, Verdict: string(r.Verdict), Reason: r.Reason, Ownership: r.Ownership, Owned: r.Owned,
@@ -210,7 +210,7 @@ func resourceRow(r ResourceJSON) []string {
 }
 
 // holderLabel is "owner: Adele Vance <adele@…>".
-func holderLabel(r attribution.Resource) string {
+func holderLabel(r *attribution.Resource) string {
 	h := r.Holder.Label()
 	if h == "" {
 		return ""
@@ -318,14 +318,14 @@ func StepText(s attribution.Step) string {
 	return text
 }
 
-func envName(r attribution.Resource) string {
+func envName(r *attribution.Resource) string {
 	if r.Env == nil {
 		return ""
 	}
 	return r.Env.Name
 }
 
-func envType(r attribution.Resource) string {
+func envType(r *attribution.Resource) string {
 	if r.Env == nil {
 		return ""
 	}

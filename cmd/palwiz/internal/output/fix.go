@@ -30,7 +30,7 @@ type FixJSON struct {
 
 // Fix is the machine shape of f.
 func Fix(f attribution.Fix) FixJSON {
-	return FixJSON{Kind: string(f.Kind), Resource: Resource(f.Resource), Summary: f.Summary, Explanation: f.Explanation,
+	return FixJSON{Kind: string(f.Kind), Resource: Resource(&f.Resource), Summary: f.Summary, Explanation: f.Explanation,
 		Automatic: f.Automatic, Blocked: f.Blocked, Attributes: f.Attributes, After: string(f.After), Confirm: f.Confirm,
 		Ownership: f.Ownership, Loses: f.Loses, TakesFrom: f.TakesFrom, Commands: f.Commands, Covers: f.Covers}
 }

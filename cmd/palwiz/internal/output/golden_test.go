@@ -58,7 +58,7 @@ func scanResult() *attribution.ScanResult {
 		Linked: true, PartnerID: "4977985", PartnerName: "Fabrikam Consulting (Seattle)", SignedIn: true}
 	return &attribution.ScanResult{
 		TenantID: contoso.TenantID, Linked: linked, Environments: []*attribution.Environment{prod, uat, ws},
-		Resources: []attribution.Resource{
+		Resources: []*attribution.Resource{
 			{Product: attribution.CanvasApp, ID: "d1a0c0de-0000-4000-8000-000000000201", Name: "Field Inspection", Env: prod, Role: "owner",
 				Holder: attribution.Holder{ObjectID: who.ObjectID, UPN: who.UPN, Name: who.DisplayName}, Verdict: attribution.Attributed, Reason: "The linked account owns the app.", Owned: true},
 			{Product: attribution.CanvasApp, ID: "d1a0c0de-0000-4000-8000-000000000203", Name: "Site Survey | v2", Env: prod, Role: "owner",
@@ -89,17 +89,17 @@ func scanResult() *attribution.ScanResult {
 func plan(res *attribution.ScanResult) *attribution.Plan {
 	return &attribution.Plan{
 		Fixes: []attribution.Fix{
-			{Kind: attribution.FixAddCoOwner, Resource: res.Resources[1], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of canvas app "Site Survey | v2"`,
+			{Kind: attribution.FixAddCoOwner, Resource: *res.Resources[1], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner (CanEdit) of canvas app "Site Survey | v2"`,
 				Explanation: "A co-owner of a canvas app is attributed, and nobody loses access.", Automatic: true, Attributes: true},
-			{Kind: attribution.FixTakeOver, Resource: res.Resources[3], Summary: `Take over dataset "Regional Targets"`,
+			{Kind: attribution.FixTakeOver, Resource: *res.Resources[3], Summary: `Take over dataset "Regional Targets"`,
 				Explanation: "Power BI gives a dataset to whoever takes it over.", Automatic: true, Blocked: "palwiz is not signed in as the linked account",
 				After: attribution.CannotTell, Ownership: true, TakesFrom: "megan.bowen@contoso.onmicrosoft.com", Loses: "The data source credentials must be entered again."},
-			{Kind: attribution.FixReimport, Resource: res.Resources[1], Summary: "Import solution ContosoHR into Contoso Production again",
+			{Kind: attribution.FixReimport, Resource: *res.Resources[1], Summary: "Import solution ContosoHR into Contoso Production again",
 				Explanation: "The last importer of a managed solution owns what is in it.", After: attribution.Attributed, Confirm: "a new `palwiz check`",
 				Commands: []string{"pac auth create --environment https://contosoprod.crm.dynamics.com/", "pac solution import --path ./ContosoHR_managed.zip"},
 				Covers:   []string{`model-driven app "HR Onboarding"`}, Ownership: true},
 		},
-		Advice: []attribution.Fix{{Kind: attribution.FixAddFlowCoOwner, Resource: res.Resources[2], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner of flow "x"`,
+		Advice: []attribution.Fix{{Kind: attribution.FixAddFlowCoOwner, Resource: *res.Resources[2], Summary: `Add pal-service@contoso.onmicrosoft.com as co-owner of flow "x"`,
 			Explanation: "PAL credits a flow's creator only: a co-owner does not move the credit."}},
 		NotDelivered: 2, Delivered: "publisher=Fabrikam Consulting",
 	}
@@ -114,7 +114,7 @@ type golden struct {
 func goldens() []golden {
 	res := scanResult()
 	p := plan(res)
-	after := res.Resources[1]
+	after := *res.Resources[1]
 	after.Verdict, after.Reason = attribution.Attributed, "A co-owner of the app: the linked account."
 	results := []attribution.FixResult{{Fix: p.Fixes[0], State: attribution.ChangeDone, Applied: true, After: &after},
 		{Fix: p.Fixes[0], State: attribution.ChangeDone, InEffect: true}, {Fix: p.Fixes[1], State: attribution.ChangeFailed, Error: "Power BI refused the take-over"}}
