@@ -137,7 +137,19 @@ func (s *Scanner) ws() {
 	}
 }
 
+// peek returns the next byte after white space (0 at the end). Wire JSON
+// is mostly compact, so the next byte is usually the answer: that case is
+// small enough to inline.
 func (s *Scanner) peek() byte {
+	if s.i < len(s.b) {
+		if c := s.b[s.i]; c > ' ' {
+			return c
+		}
+	}
+	return s.peekSpace()
+}
+
+func (s *Scanner) peekSpace() byte {
 	s.ws()
 	if s.i >= len(s.b) {
 		return 0
