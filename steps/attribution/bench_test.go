@@ -246,6 +246,11 @@ func BenchmarkAttributionScan(b *testing.B) {
 	b.Logf("%d resources over %d environments, %v latency; lower bound %v = %d × latency (%s)", bs.resources, envs, latency, lb, slots, detail)
 	var worst time.Duration
 	var heapMB, rssMB, cpu, simCPU float64
+	// The first scan is a cold one, as every palwiz run's is: new
+	// connections (TLS handshakes), token requests, a heap growing from
+	// nothing. Later ones reuse the connections and tokens. cpu-s is the
+	// worst scan's CPU (the cold one), cpu-warm-s the best.
+	cpuWarm := math.Inf(1)
 	var res *ScanResult
 	b.ResetTimer()
 	for b.Loop() {
@@ -256,7 +261,8 @@ func BenchmarkAttributionScan(b *testing.B) {
 		start := time.Now()
 		res, err = Scan(ctx, env, ScanOptions{Linked: &linked, MemoryLimit: DefaultMemoryLimit}, nil)
 		elapsed := time.Since(start)
-		cpu, simCPU = cpuSeconds(os.Getpid())-cpu0, cpuSeconds(bs.cmd.Process.Pid)-sim0
+		c, sc := cpuSeconds(os.Getpid())-cpu0, cpuSeconds(bs.cmd.Process.Pid)-sim0
+		cpu, simCPU, cpuWarm = math.Max(cpu, c), math.Max(simCPU, sc), math.Min(cpuWarm, c)
 		h, r := mem.finish()
 		if err != nil {
 			b.Fatal(err)
@@ -289,10 +295,11 @@ func BenchmarkAttributionScan(b *testing.B) {
 	b.ReportMetric(float64(len(res.Resources)), "resources")
 	b.ReportMetric(float64(res.Requests), "requests")
 	b.ReportMetric(cpu, "cpu-s")
+	b.ReportMetric(cpuWarm, "cpu-warm-s")
 	b.ReportMetric(simCPU, "sim-cpu-s")
-	b.Logf("scan: %d resources, %d requests in %v = %.2f× the lower bound; peak RSS %.0f MB, peak heap %.0f MB (budget: 1.3×, 150 MB); CPU %.2fs, simulator CPU %.2fs",
-		len(res.Resources), res.Requests, worst.Round(time.Millisecond), ratio, rssMB, heapMB, cpu, simCPU)
-	if ratio > 1.3 || rssMB > 150 {
+	b.Logf("scan: %d resources, %d requests in %v = %.2f× the lower bound; peak RSS %.0f MB, peak heap %.0f MB; CPU %.2fs (warm %.2fs), simulator CPU %.2fs (budget: 1.3×, 150 MB, 1.0 s)",
+		len(res.Resources), res.Requests, worst.Round(time.Millisecond), ratio, rssMB, heapMB, cpu, cpuWarm, simCPU)
+	if ratio > 1.3 || rssMB > 150 || cpu > 1.0 {
 		b.Logf("OVER BUDGET")
 	}
 	_ = powerbi.GroupsPageSize
