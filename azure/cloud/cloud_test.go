@@ -8,10 +8,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,5 +147,73 @@ func TestIsListHost(t *testing.T) {
 		if got := IsListHost(host); got != want {
 			t.Errorf("IsListHost(%q) = %v, want %v", host, got, want)
 		}
+	}
+}
+
+// Requests started together to a host palwiz has no connection to share
+// the one connection the first of them opens (net/http alone dials once
+// per request and, over HTTP/2, closes all but one of them).
+func TestOneConnectionPerNewHost(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.Start(ctx, sim.Options{Scenario: sim.LargeScenario(1, 10), PagesAddr: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := NewSim(s.URL(), s.CAPEM(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.HTTP.Transport.(*transport)
+	var mu sync.Mutex
+	dials := map[string]int{}
+	dial := tr.h2.DialContext
+	tr.h2.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dials[addr]++
+		mu.Unlock()
+		return dial(ctx, network, addr)
+	}
+	hosts := []string{"org1.api.crm.dynamics.com", "org2.api.crm.dynamics.com", ARMHost}
+	var wg sync.WaitGroup
+	for range 8 {
+		for _, h := range hosts {
+			wg.Go(func() {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h+"/", nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp, err := c.HTTP.Do(req)
+				if err != nil {
+					t.Errorf("%s: %v", h, err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			})
+		}
+	}
+	wg.Wait()
+	for _, h := range hosts {
+		if n := dials[h+":443"]; n != 1 {
+			t.Errorf("%s: %d connections for 8 requests at once, want 1 (all: %v)", h, n, dials)
+		}
+	}
+}
+
+// A request waiting for another's first connection gives up with its own
+// context.
+func TestWaitForFirstConnectionCancels(t *testing.T) {
+	tr := newTransport(baseTransport())
+	tr.opened["https://example.test"] = make(chan struct{}) // another request is opening it
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://example.test/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.RoundTrip(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }
