@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/palwiz/palwiz/azure/auth"
+	"github.com/palwiz/palwiz/azure/powerbi"
 	"github.com/palwiz/palwiz/azure/powerplatform"
 	"github.com/palwiz/palwiz/azure/rest"
 	"github.com/palwiz/palwiz/steps"
@@ -110,6 +111,10 @@ func explainSignIn(ae *auth.Error, sp bool) explained {
 	return x
 }
 
+// powerBIAPISetting is where a Fabric administrator opens the Power BI
+// APIs to service principals.
+const powerBIAPISetting = "Fabric admin portal > Tenant settings > Developer settings > Service principals can use Fabric APIs"
+
 func explainStatus(re *rest.Error, sp bool) explained {
 	// The code, status and request ID follow in brackets (rest.Error.Detail):
 	// steps.ServiceError adds them, and so do failureMessage and newFailure.
@@ -120,8 +125,11 @@ func explainStatus(re *rest.Error, sp bool) explained {
 	}
 	switch {
 	case re.Status == http.StatusUnauthorized && re.Code == "PowerBINotAuthorizedException":
-		return explained{cause: CauseNoWorkspaceAccess, message: re.Service + " refused: " + msg,
-			nextStep: "Add " + who + " to the workspace (Member or Admin)"}
+		next := "Add " + who + " to the workspace (Member or Admin)"
+		if sp {
+			next += "; a Fabric administrator must also let service principals use the Power BI APIs (" + powerBIAPISetting + ") for a security group it is in"
+		}
+		return explained{cause: CauseNoWorkspaceAccess, message: re.Service + " refused: " + msg, nextStep: next}
 	case re.Status == http.StatusUnauthorized && strings.Contains(re.Message, "subscription key"):
 		return explained{cause: CauseKeyRefused, message: "Customer Insights refused the API key: " + msg,
 			nextStep: "Set PALWIZ_CI_SUBSCRIPTION_KEY to the primary key under Settings > Permissions > APIs in Customer Insights"}
@@ -137,6 +145,14 @@ func explainStatus(re *rest.Error, sp bool) explained {
 			next = "Add the service principal to the environment as an application user (Power Platform admin center > Environments > Settings > Users + permissions > Application users) with a security role that reads solutions, apps and bots"
 		}
 		return explained{cause: CauseNotEnvironmentUser, message: "Dataverse refused: " + msg, nextStep: next}
+	case re.Status == http.StatusForbidden && re.Service == powerbi.Service:
+		// Power BI has workspaces and its own administrators: a Power
+		// Platform role does not open it.
+		next := "Add the signed-in account to the workspaces to check (Member or Admin), or ask a Fabric administrator whether the Power BI APIs are open to it (" + powerBIAPISetting + ")"
+		if sp {
+			next = "A Fabric administrator lets service principals use the Power BI APIs (" + powerBIAPISetting + ") for a security group the service principal is in; then add it to the workspaces to check (Member or Admin)"
+		}
+		return explained{cause: CauseNoWorkspaceAccess, message: "Power BI refused: " + msg + ": " + who + " may not read it", nextStep: next}
 	case re.Status == http.StatusForbidden:
 		next := "Sign in as a Power Platform administrator, or as an admin of the environments to check"
 		if sp {

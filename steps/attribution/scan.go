@@ -363,6 +363,7 @@ var productOrder = func() map[Product]int {
 func (s *scanner) finish() {
 	res := s.res
 	s.sortEnvironments()
+	s.sortFailures()
 	res.Resources = s.sortedResources()
 	s.batches = nil
 	res.Coverage = s.coverage()
@@ -381,6 +382,35 @@ func (s *scanner) sortEnvironments() {
 	sort.SliceStable(res.Environments, func(i, j int) bool {
 		a, b := res.Environments[i], res.Environments[j]
 		return containerRank(a) < containerRank(b) || containerRank(a) == containerRank(b) && s.envOrder[a] < s.envOrder[b]
+	})
+}
+
+// sortFailures orders the failures as the resources are ordered, whatever
+// order the concurrent reads failed in: a whole service first, then by
+// product, environment and service, so two runs that fail alike report
+// alike.
+func (s *scanner) sortFailures() {
+	env := map[string]int{}
+	for i, e := range s.res.Environments {
+		if _, ok := env[e.Name]; !ok {
+			env[e.Name] = i
+		}
+	}
+	rank := func(f Failure) int {
+		if f.Product == "" {
+			return -1
+		}
+		return productOrder[f.Product]
+	}
+	envRank := func(f Failure) int {
+		if i, ok := env[f.Environment]; ok {
+			return i
+		}
+		return -1
+	}
+	slices.SortStableFunc(s.res.Failures, func(a, b Failure) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(envRank(a), envRank(b)),
+			strings.Compare(a.Environment, b.Environment), strings.Compare(a.Service, b.Service))
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -155,7 +156,12 @@ func TestFailureCauses(t *testing.T) {
 			"pac admin application register", "Sign in as"},
 		{"not a Dataverse user, service principal", status("Dataverse", 403, "0x80040220", "not a user"), auth.KindServicePrincipal, CauseNotEnvironmentUser,
 			"application user", "System Customizer)"},
-		{"not a workspace member", status("Power BI", 401, "PowerBINotAuthorizedException", "not a member"), auth.KindUser, CauseNoWorkspaceAccess, "Member or Admin", ""},
+		{"not a workspace member", status("Power BI", 401, "PowerBINotAuthorizedException", "not a member"), auth.KindUser, CauseNoWorkspaceAccess, "Member or Admin", "Fabric"},
+		{"not a workspace member, service principal", status("Power BI", 401, "PowerBINotAuthorizedException", "not a member"), auth.KindServicePrincipal, CauseNoWorkspaceAccess,
+			"Service principals can use Fabric APIs", ""},
+		{"Power BI refused, user", status("Power BI", 403, "", "Forbidden"), auth.KindUser, CauseNoWorkspaceAccess, "Member or Admin", "Power Platform administrator"},
+		{"Power BI refused, service principal", status("Power BI", 403, "", "Forbidden"), auth.KindServicePrincipal, CauseNoWorkspaceAccess,
+			"Service principals can use Fabric APIs", "pac admin"},
 		{"key refused", status("Customer Insights", 401, "", "Access denied due to invalid subscription key"), auth.KindUser, CauseKeyRefused, "PALWIZ_CI_SUBSCRIPTION_KEY", ""},
 		{"throttled", status("Dataverse", 429, "0x80072322", "too many"), auth.KindUser, CauseThrottled, "Wait a few minutes", ""},
 		{"server error", status("Power Automate", 503, "ServiceUnavailable", "down"), auth.KindUser, CauseServerError, "request ID", ""},
@@ -214,5 +220,45 @@ func TestSummaryComplete(t *testing.T) {
 	empty.Coverage = []Coverage{{Product: CIInstance, Note: "no key"}}
 	if h := Summarize(empty).Headline(); !strings.Contains(h, "Customer Insights instances not checked") {
 		t.Errorf("a product not read is said: %q", h)
+	}
+}
+
+// Failures come in the result's order (a whole service, then product,
+// environment, service), not in the order concurrent reads happened to fail.
+func TestFailuresInResultOrder(t *testing.T) {
+	s, env := ppSim(t, nil)
+	ppSignIn(t, s, env, demoServiceUPN, "")
+	for _, h := range []string{"api.powerbi.com", "api.flow.microsoft.com", "api.powerapps.com"} {
+		if err := s.AddFault(sim.Fault{Host: h, Kind: "status", Status: http.StatusForbidden, Code: "Forbidden"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first []string
+	for run := range 3 {
+		res, err := Scan(context.Background(), env, ScanOptions{CISubscriptionKey: demoCIKey, Retry: fastRetry}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		last := -2
+		for _, f := range res.Failures {
+			got = append(got, string(f.Product)+"/"+f.Environment+"/"+f.Service)
+			r := -1
+			if f.Product != "" {
+				r = productOrder[f.Product]
+			}
+			if r < last {
+				t.Errorf("run %d: %s after a later product: %q", run, f.Product, got)
+			}
+			last = r
+		}
+		if len(got) < 3 {
+			t.Fatalf("run %d: %d failures, want one per refused service at least: %q", run, len(got), got)
+		}
+		if run == 0 {
+			first = got
+		} else if !slices.Equal(got, first) {
+			t.Errorf("run %d: failures %q, first run %q", run, got, first)
+		}
 	}
 }
