@@ -133,7 +133,8 @@ func explainStatus(re *rest.Error, sp bool) explained {
 	case re.Status == http.StatusUnauthorized && strings.Contains(re.Message, "subscription key"):
 		return explained{cause: CauseKeyRefused, message: "Customer Insights refused the API key: " + msg,
 			nextStep: "Set PALWIZ_CI_SUBSCRIPTION_KEY to the primary key under Settings > Permissions > APIs in Customer Insights"}
-	case re.Status == http.StatusUnauthorized:
+	case re.Status == http.StatusUnauthorized, re.Status == http.StatusForbidden && re.Code == "TokenExpired":
+		// Power BI answers an expired token with 403 TokenExpired, not 401.
 		next := "Sign in again with `palwiz login`"
 		if sp {
 			next = "Run `palwiz login --service-principal` again; if it keeps happening, check that the app may call " + re.Service

@@ -159,6 +159,8 @@ func TestFailureCauses(t *testing.T) {
 		{"not a workspace member", status("Power BI", 401, "PowerBINotAuthorizedException", "not a member"), auth.KindUser, CauseNoWorkspaceAccess, "Member or Admin", "Fabric"},
 		{"not a workspace member, service principal", status("Power BI", 401, "PowerBINotAuthorizedException", "not a member"), auth.KindServicePrincipal, CauseNoWorkspaceAccess,
 			"Service principals can use Fabric APIs", ""},
+		{"Power BI token expired", status("Power BI", 403, "TokenExpired", "Access token has expired, resubmit with a new access token"), auth.KindUser, CauseTokenRejected,
+			"`palwiz login`", "workspace"},
 		{"Power BI refused, user", status("Power BI", 403, "", "Forbidden"), auth.KindUser, CauseNoWorkspaceAccess, "Member or Admin", "Power Platform administrator"},
 		{"Power BI refused, service principal", status("Power BI", 403, "", "Forbidden"), auth.KindServicePrincipal, CauseNoWorkspaceAccess,
 			"Service principals can use Fabric APIs", "pac admin"},
