@@ -95,20 +95,27 @@ func FuzzSimURL(f *testing.F) {
 	})
 }
 
+// simCloud is a simulator (a small scenario) and the cloud that reaches it.
+func simCloud(t *testing.T) *Cloud {
+	t.Helper()
+	s, err := sim.Start(context.Background(), sim.Options{Scenario: sim.LargeScenario(1, 10), PagesAddr: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c, err := NewSim(s.URL(), s.CAPEM(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // The hosts palwiz reads long lists from (Power Apps, Flow) are reached
 // over HTTP/1.1 (no HTTP/2 framing and window updates for hundreds of
 // megabytes); the rest over HTTP/2, through the same client.
 func TestListHostsSpeakHTTP1(t *testing.T) {
 	ctx := context.Background()
-	s, err := sim.Start(ctx, sim.Options{Scenario: sim.LargeScenario(1, 10), PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	c, err := NewSim(s.URL(), s.CAPEM(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := simCloud(t)
 	cases := []struct {
 		url   string
 		proto string
@@ -155,15 +162,7 @@ func TestIsListHost(t *testing.T) {
 // per request and, over HTTP/2, closes all but one of them).
 func TestOneConnectionPerNewHost(t *testing.T) {
 	ctx := context.Background()
-	s, err := sim.Start(ctx, sim.Options{Scenario: sim.LargeScenario(1, 10), PagesAddr: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	c, err := NewSim(s.URL(), s.CAPEM(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := simCloud(t)
 	tr := c.HTTP.Transport.(*transport)
 	var mu sync.Mutex
 	dials := map[string]int{}
