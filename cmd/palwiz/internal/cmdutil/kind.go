@@ -1,8 +1,11 @@
 package cmdutil
 
 import (
+	"io"
 	"strings"
 
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/iostreams"
+	"github.com/palwiz/palwiz/cmd/palwiz/internal/output"
 	"github.com/palwiz/palwiz/steps"
 	"github.com/spf13/cobra"
 )
@@ -40,4 +43,34 @@ func (k *KindFlag) Validate() error {
 		}
 	}
 	return FlagErrorf("--kind %q: use one of %s", k.Value, strings.Join(KindNames(), ", "))
+}
+
+// ShowIdentity writes who signed in with render (login's or whoami's
+// shape), then the warnings that the account is not of the kind chosen:
+// in the document and on standard error, in every format. The account's
+// own notes and extra follow through warn, except in JSON (where the
+// notes are in the document).
+func ShowIdentity(ios *iostreams.IOStreams, f output.Format, warn func(string), chosen string, w steps.Who,
+	render func(io.Writer, output.Format, steps.Who) error, extra ...string) error {
+	kind := steps.KindWarnings(chosen, w)
+	notes := w.Warnings
+	for _, k := range kind {
+		w.Warnings = append(w.Warnings, k.String())
+	}
+	if err := render(ios.Out, f, w); err != nil {
+		return err
+	}
+	for _, k := range kind {
+		output.Warning(ios.ErrOut, ios.ColorEnabled(), k.String())
+	}
+	if f != output.JSON {
+		for _, list := range [][]string{notes, extra} {
+			for _, n := range list {
+				if n != "" {
+					warn(n)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -258,26 +258,7 @@ func report(ctx context.Context, opts *Options, s *auth.Session, id *auth.Identi
 			w.TenantName, w.TenantDomain = t.DisplayName, t.DefaultDomain
 		}
 	}
-	kind := steps.KindWarnings(chosenKind(opts), w)
-	notes := w.Warnings
-	for _, k := range kind {
-		w.Warnings = append(w.Warnings, k.String())
-	}
-	if err := output.Login(opts.IO.Out, opts.Format, w); err != nil {
-		return err
-	}
-	for _, k := range kind {
-		output.Warning(opts.IO.ErrOut, opts.IO.ColorEnabled(), k.String())
-	}
-	if opts.Format != output.JSON {
-		for _, warning := range notes {
-			opts.Warn(warning)
-		}
-		if homeNote != "" {
-			opts.Warn(homeNote)
-		}
-	}
-	return nil
+	return cmdutil.ShowIdentity(opts.IO, opts.Format, opts.Warn, chosenKind(opts), w, output.Login, homeNote)
 }
 
 // guestHomeNote says, when the directory signed in to is the home of an

@@ -73,21 +73,5 @@ func run(ctx context.Context, opts *Options) error {
 		d := opts.Connect.Directory(ctx, env, w.TenantID, false)
 		w.TenantName, w.TenantDomain = d.Name, d.Domain
 	}
-	kind := steps.KindWarnings(opts.Kind.Value, w)
-	notes := w.Warnings
-	for _, k := range kind {
-		w.Warnings = append(w.Warnings, k.String())
-	}
-	if err := output.WhoAmI(opts.IO.Out, opts.Format, w); err != nil {
-		return err
-	}
-	for _, k := range kind {
-		output.Warning(opts.IO.ErrOut, opts.IO.ColorEnabled(), k.String())
-	}
-	if opts.Format != output.JSON {
-		for _, warning := range notes {
-			opts.Warn(warning)
-		}
-	}
-	return nil
+	return cmdutil.ShowIdentity(opts.IO, opts.Format, opts.Warn, opts.Kind.Value, w, output.WhoAmI)
 }
