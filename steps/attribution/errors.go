@@ -149,7 +149,7 @@ func explainStatus(re *rest.Error, sp bool) explained {
 	case re.Status == http.StatusForbidden && re.Service == powerbi.Service:
 		// Power BI has workspaces and its own administrators: a Power
 		// Platform role does not open it.
-		next := "Add the signed-in account to the workspaces to check (Member or Admin), or ask a Fabric administrator whether the Power BI APIs are open to it (" + powerBIAPISetting + ")"
+		next := "Add the signed-in account to the workspaces to check (Member or Admin), or sign in as a Fabric administrator"
 		if sp {
 			next = "A Fabric administrator lets service principals use the Power BI APIs (" + powerBIAPISetting + ") for a security group the service principal is in; then add it to the workspaces to check (Member or Admin)"
 		}
