@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -144,16 +143,16 @@ func IsListHost(host string) bool {
 // settings.
 //
 // To an HTTP/2 host it has no connection to yet, it lets one request open
-// the connection and holds the others until that connection is up: net/http
-// dials once per waiting request, and over HTTP/2 all but one of those
-// connections are closed as soon as their handshakes end (an attribution
-// scan opened seven connections to every Dataverse organisation to keep
-// one: 120 wasted TLS handshakes).
+// the connection and holds the others until that request is answered:
+// net/http dials once per waiting request, and over HTTP/2 all but one of
+// those connections are closed as soon as their handshakes end (an
+// attribution scan opened seven connections to every Dataverse
+// organisation to keep one: 120 wasted TLS handshakes).
 type transport struct {
 	h2, h1 *http.Transport
 
 	mu     sync.Mutex
-	opened map[string]chan struct{} // per scheme://host: closed once its first connection is up
+	opened map[string]chan struct{} // per scheme://host: closed once its first request is answered
 }
 
 func newTransport(t *http.Transport) *transport {
@@ -180,11 +179,12 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return t.h2.RoundTrip(r)
 	}
-	var once sync.Once
-	release := func() { once.Do(func() { close(up) }) }
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { release() }}
-	resp, err := t.h2.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
-	release()
+	// The others go on when this answer's headers are in: by then the
+	// connection is in the pool for them (net/http hands a new connection
+	// to its request before it pools it, so releasing them as soon as this
+	// request has the connection could still let some dial their own).
+	resp, err := t.h2.RoundTrip(r)
+	close(up)
 	if err != nil {
 		// No connection came of it: the next request to the host opens one
 		// again (the ones released meanwhile dial their own).
