@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -143,7 +144,7 @@ func IsListHost(host string) bool {
 // settings.
 //
 // To an HTTP/2 host it has no connection to yet, it lets one request open
-// the connection and holds the others until that request is answered:
+// the connection and holds the others until that request is on it:
 // net/http dials once per waiting request, and over HTTP/2 all but one of
 // those connections are closed as soon as their handshakes end (an
 // attribution scan opened seven connections to every Dataverse
@@ -152,7 +153,7 @@ type transport struct {
 	h2, h1 *http.Transport
 
 	mu     sync.Mutex
-	opened map[string]chan struct{} // per scheme://host: closed once its first request is answered
+	opened map[string]chan struct{} // per scheme://host: closed once its first request is on its connection
 }
 
 func newTransport(t *http.Transport) *transport {
@@ -179,12 +180,17 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return t.h2.RoundTrip(r)
 	}
-	// The others go on when this answer's headers are in: by then the
-	// connection is in the pool for them (net/http hands a new connection
-	// to its request before it pools it, so releasing them as soon as this
-	// request has the connection could still let some dial their own).
-	resp, err := t.h2.RoundTrip(r)
-	close(up)
+	// The others go on once this request has written its headers on the
+	// new connection (or, failing that, has its answer): by then net/http has
+	// pooled the connection for them. It hands a new connection to its
+	// request just before it pools it, so releasing the others as soon as
+	// this request had the connection could still let some dial their own;
+	// waiting for the answer would hold them for the whole request.
+	var once sync.Once
+	release := func() { once.Do(func() { close(up) }) }
+	trace := &httptrace.ClientTrace{WroteHeaders: release}
+	resp, err := t.h2.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
+	release()
 	if err != nil {
 		// No connection came of it: the next request to the host opens one
 		// again (the ones released meanwhile dial their own).
