@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/palwiz/palwiz/azure/powerplatform"
@@ -52,12 +53,12 @@ func (s *scanner) scanEnv(pe powerplatform.Environment, e *Environment) {
 	if s.want[CanvasApp] {
 		wg.Go(func() { s.scanApps(e) })
 	}
-	var flows []powerplatform.Flow
+	var flows [][]powerplatform.Flow // by page: growing one slice copied it over and over
 	var flowsErr error
 	if s.want[CloudFlow] {
 		wg.Go(func() {
 			flowsErr = s.flows.List(s.ctx, e.ID, func(page []powerplatform.Flow) error {
-				flows = append(flows, page...)
+				flows = append(flows, slices.Clone(page))
 				return nil
 			})
 		})

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 	"sync"
 
@@ -11,7 +12,7 @@ import (
 // Cloud flows (Power Automate): the creator; a solution-aware flow's primary
 // owner (its Dataverse workflow's ownerid) is read too.
 
-func (s *scanner) judgeFlows(e *Environment, flows []powerplatform.Flow, d *dvData) []Resource {
+func (s *scanner) judgeFlows(e *Environment, pages [][]powerplatform.Flow, d *dvData) []Resource {
 	var wf map[string]powerplatform.Workflow
 	if d != nil && d.err == nil {
 		wf = make(map[string]powerplatform.Workflow, len(d.workflows))
@@ -27,8 +28,12 @@ func (s *scanner) judgeFlows(e *Environment, flows []powerplatform.Flow, d *dvDa
 			}
 		}
 	}
-	out := make([]Resource, 0, len(flows)+len(wf))
-	for _, f := range flows {
+	n := 0
+	for _, p := range pages {
+		n += len(p)
+	}
+	out := make([]Resource, 0, n+len(wf))
+	for f := range flowsOf(pages) {
 		creator := Holder{ObjectID: s.intern(strings.ToLower(f.Creator))}
 		if h, ok := names[creator.ObjectID]; ok {
 			creator = h
@@ -51,6 +56,19 @@ func (s *scanner) judgeFlows(e *Environment, flows []powerplatform.Flow, d *dvDa
 		}
 	}
 	return out
+}
+
+// flowsOf yields the flows of the pages in order.
+func flowsOf(pages [][]powerplatform.Flow) iter.Seq[powerplatform.Flow] {
+	return func(yield func(powerplatform.Flow) bool) {
+		for _, p := range pages {
+			for _, f := range p {
+				if !yield(f) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // flowResource judges one flow; skip is true for Microsoft's own.
