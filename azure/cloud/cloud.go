@@ -153,18 +153,22 @@ type transport struct {
 	h2, h1 *http.Transport
 
 	mu     sync.Mutex
-	opened map[string]chan struct{} // per scheme://host: closed once its first request is on its connection
+	opened map[hostKey]chan struct{} // closed once the host's first request is on its connection
 }
 
+// hostKey is where a request goes (a struct, not a joined string: every
+// request looks it up).
+type hostKey struct{ scheme, host string }
+
 func newTransport(t *http.Transport) *transport {
-	return &transport{h2: t, h1: listTransport(t), opened: map[string]chan struct{}{}}
+	return &transport{h2: t, h1: listTransport(t), opened: map[hostKey]chan struct{}{}}
 }
 
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if IsListHost(r.URL.Hostname()) {
 		return t.h1.RoundTrip(r)
 	}
-	key := r.URL.Scheme + "://" + r.URL.Host
+	key := hostKey{r.URL.Scheme, r.URL.Host}
 	t.mu.Lock()
 	up, opening := t.opened[key]
 	if !opening {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,18 +202,43 @@ func TestOneConnectionPerNewHost(t *testing.T) {
 	}
 }
 
-// A request waiting for another's first connection gives up with its own
-// context.
-func TestWaitForFirstConnectionCancels(t *testing.T) {
+// A request to a host another request is still connecting to waits without
+// dialling, gives up with its own context, and goes on (dials) once the
+// first one is through.
+func TestWaitForFirstConnection(t *testing.T) {
 	tr := newTransport(baseTransport())
-	tr.opened["https://example.test"] = make(chan struct{}) // another request is opening it
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://example.test/", nil)
-	if err != nil {
-		t.Fatal(err)
+	var dials atomic.Int32
+	tr.h2.DialContext = func(context.Context, string, string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, errors.New("no network in this test")
 	}
-	if _, err := tr.RoundTrip(req); !errors.Is(err, context.Canceled) {
+	up := make(chan struct{})
+	tr.opened[hostKey{"https", "example.test"}] = up // another request is opening it
+	get := func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://example.test/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tr.RoundTrip(req)
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- get(ctx) }()
+	select {
+	case err := <-done:
+		t.Fatalf("it did not wait for the first connection: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if n := dials.Load(); n != 0 {
+		t.Fatalf("%d dials while waiting, want none", n)
+	}
+	close(up) // the first request is through
+	if err := get(context.Background()); err == nil || dials.Load() != 1 {
+		t.Fatalf("after the first connection: %v, %d dials, want the dial's error and 1 dial", err, dials.Load())
 	}
 }
